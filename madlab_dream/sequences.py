@@ -1,0 +1,122 @@
+"""DNA strings <-> compact integer codes, vectorised.
+
+Codes: A, C, G, T -> 0, 1, 2, 3; N -> 4 (lower case accepted). Arrays of
+codes are uint8 `[num_sequences, length]`. One-hot of a code is its row of
+`ONE_HOT` ([5, 4]; N is all zeros), applied on the accelerator by the model.
+
+Length policy (MadLab's): a sequence longer than L keeps its last L nt (the
+5' end is trimmed); a shorter one is padded on the left with N.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from madlab_dream.errors import InputError
+
+ALPHABET = "ACGTN"
+N_CODE = 4
+INVALID = 255
+
+#: byte value -> code (255 for characters outside ACGTN, any case).
+LOOKUP = np.full(256, INVALID, dtype=np.uint8)
+for _code, _base in enumerate(ALPHABET):
+  LOOKUP[ord(_base)] = _code
+  LOOKUP[ord(_base.lower())] = _code
+
+#: code -> complementary code (N stays N).
+COMPLEMENT = np.array([3, 2, 1, 0, 4], dtype=np.uint8)
+
+#: code -> one-hot row; N is all zeros. [5, 4] float32.
+ONE_HOT = np.concatenate([np.eye(4, dtype=np.float32),
+                          np.zeros((1, 4), np.float32)])
+
+
+def fit_length(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
+               length: int) -> np.ndarray:
+  """Gathers variable-length sequences from a flat code buffer.
+
+  Args:
+    codes: uint8 [total] codes of many sequences laid end to end (with gaps).
+    starts: int [N] offset of each sequence in `codes`.
+    lengths: int [N] length of each sequence.
+    length: L.
+
+  Returns:
+    uint8 [N, L]: the last L codes of each sequence, left-padded with N.
+  """
+  starts = np.asarray(starts, dtype=np.int64)
+  lengths = np.asarray(lengths, dtype=np.int64)
+  ends = starts + lengths
+  idx = ends[:, None] - length + np.arange(length, dtype=np.int64)[None, :]
+  valid = idx >= starts[:, None]
+  out = np.full((len(starts), length), N_CODE, dtype=np.uint8)
+  out[valid] = codes[idx[valid]]
+  return out
+
+
+def encode(sequences: Sequence[str | bytes] | np.ndarray, length: int = 110,
+           source: str = "<sequences>", first_line: int = 1) -> np.ndarray:
+  """Encodes DNA strings into uint8 codes [N, length] with the length policy.
+
+  Raises InputError naming `source` and the line (first_line + index) of the
+  first sequence that is empty or holds a character outside ACGTN.
+  """
+  if isinstance(sequences, (str, bytes)):
+    raise TypeError("encode() takes a sequence of strings, not one string")
+  items = [s.encode("ascii", "replace") if isinstance(s, str) else bytes(s)
+           for s in sequences]
+  if not items:
+    return np.zeros((0, length), np.uint8)
+  lengths = np.fromiter((len(s) for s in items), dtype=np.int64,
+                        count=len(items))
+  buffer = np.frombuffer(b"".join(items), dtype=np.uint8)
+  codes = LOOKUP[buffer]
+  starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+  check_codes(codes, starts, lengths, source, first_line)
+  return fit_length(codes, starts, lengths, length)
+
+
+def check_codes(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
+                source: str, first_line: int = 1,
+                line_numbers: np.ndarray | None = None) -> None:
+  """Raises InputError for the first empty or invalid sequence."""
+  empty = np.flatnonzero(lengths == 0)
+  bad_pos = np.flatnonzero(codes == INVALID)
+  first_bad_row = None
+  if bad_pos.size:
+    first_bad_row = int(np.searchsorted(starts, bad_pos[0], side="right") - 1)
+  candidates = [r for r in (empty[0] if empty.size else None, first_bad_row)
+                if r is not None]
+  if not candidates:
+    return
+  row = min(candidates)
+  line = int(line_numbers[row]) if line_numbers is not None else first_line + row
+  if lengths[row] == 0:
+    raise InputError("empty sequence", source, line)
+  seq_codes = codes[starts[row]:starts[row] + lengths[row]]
+  offset = int(np.flatnonzero(seq_codes == INVALID)[0])
+  raise InputError(
+      f"invalid character at position {offset + 1} of the sequence "
+      f"(only A, C, G, T, N in any case are allowed)", source, line)
+
+
+def decode(codes: np.ndarray) -> list[str]:
+  """uint8 [N, L] codes -> list of N strings over ACGTN."""
+  table = np.frombuffer(ALPHABET.encode(), dtype=np.uint8)
+  codes = np.asarray(codes)
+  if codes.ndim == 1:
+    codes = codes[None, :]
+  return [row.tobytes().decode("ascii") for row in table[codes]]
+
+
+def reverse_complement(codes: np.ndarray) -> np.ndarray:
+  """Reverse complement of codes [..., L] (N stays N)."""
+  return COMPLEMENT[np.asarray(codes)][..., ::-1]
+
+
+def one_hot(codes: np.ndarray) -> np.ndarray:
+  """float32 [..., L, 4] one-hot (N -> zeros). For tests and small inputs."""
+  return ONE_HOT[np.asarray(codes)]
