@@ -91,11 +91,10 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
   directory = os.path.dirname(os.path.abspath(path))
   os.makedirs(directory, exist_ok=True)
   base = os.path.basename(path)
-  tmp = os.path.join(directory, f".{base}.tmp-{uuid.uuid4().hex[:8]}")
-  # Keep the extension: some writers (Keras, matplotlib) choose by it.
-  root, ext = os.path.splitext(base)
-  if ext:
-    tmp = os.path.join(directory, f".{root}.tmp-{uuid.uuid4().hex[:8]}{ext}")
+  # Keep the whole suffix (".weights.h5", ".keras"): some writers check it.
+  root, dot, suffix = base.partition(".")
+  tag = uuid.uuid4().hex[:8]
+  tmp = os.path.join(directory, f".{root or base}.tmp-{tag}{dot}{suffix}")
   try:
     yield tmp
     os.replace(tmp, path)

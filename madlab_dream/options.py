@@ -144,3 +144,12 @@ def model_config(**overrides: Any) -> dict[str, Any]:
   if "conv_kernels" in overrides:
     config["conv_kernels"] = [int(x) for x in config["conv_kernels"]]
   return config
+
+# --- Run control ------------------------------------------------------------------
+flags.DEFINE_integer("baseline_kmer", 0,
+                     "Also fit a ridge-regression baseline on k-mer counts "
+                     "(k = 1..K) of the same training rows and report it "
+                     "beside the model (0: off).", lower_bound=0, upper_bound=6)
+flags.DEFINE_boolean("resume", True,
+                     "Resume from the last completed epoch when --model_dir "
+                     "holds an interrupted run with the same flags.")
