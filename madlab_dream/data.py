@@ -236,7 +236,7 @@ def train_dataset(codes: np.ndarray, targets: np.ndarray, batch_size: int,
   slice of every global batch, split into per-replica batches, so the global
   batch is the same whatever the number of workers and replicas.
 
-  Yields ({"codes": uint8 [b, L]}, float32 [b, 1]).
+  Yields (codes uint8 [b, L], targets float32 [b, 1]).
   """
   import tensorflow as tf
 
@@ -268,8 +268,7 @@ def train_dataset(codes: np.ndarray, targets: np.ndarray, batch_size: int,
     return tf.data.Dataset.from_tensor_slices(mine)
 
   def gather(index):
-    return ({"codes": tf.gather(codes_t, index)},
-            tf.gather(targets_t, index)[:, None])
+    return tf.gather(codes_t, index), tf.gather(targets_t, index)[:, None]
 
   start_pass, offset = divmod(int(start_step), nb)
   ds = tf.data.Dataset.counter(start_pass).flat_map(one_pass).skip(offset)
@@ -284,9 +283,9 @@ def train_dataset(codes: np.ndarray, targets: np.ndarray, batch_size: int,
 
 
 def eval_dataset(codes: np.ndarray, batch_size: int):
-  """Finite, ordered batches of codes ({"codes": uint8 [b, L]}) for predict."""
+  """Finite, ordered batches of codes (uint8 [b, L]) for prediction."""
   import tensorflow as tf
-  ds = tf.data.Dataset.from_tensor_slices({"codes": np.asarray(codes)})
+  ds = tf.data.Dataset.from_tensor_slices(np.asarray(codes))
   return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 

@@ -514,7 +514,8 @@ def train() -> int:
   try:
     if state.epochs_done < FLAGS.epochs and not epoch_end.diverged:
       model.fit(dataset, epochs=FLAGS.epochs, initial_epoch=state.epochs_done,
-                steps_per_epoch=steps, callbacks=callbacks, verbose=verbose)
+                steps_per_epoch=steps, callbacks=callbacks, verbose=verbose,
+                shuffle=False)
   finally:
     for s, handler in previous.items():
       signal.signal(s, handler)
@@ -627,6 +628,8 @@ def finish(model, cache, state, values, run_dir, jit, steps, diverged,
 
 def main(argv):
   from absl import app
+  from absl import logging
+  logging.set_verbosity(logging.WARNING)  # TF's INFO lines while exporting
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
   status = train()

@@ -120,7 +120,7 @@ def test_cli_prints_counts_and_fails_cleanly(demo_train, tmp_path):
 # --- tf.data ---------------------------------------------------------------
 
 def _take(ds, n):
-  return [(x["codes"].numpy(), y.numpy()) for x, y in ds.take(n)]
+  return [(x.numpy(), y.numpy()) for x, y in ds.take(n)]
 
 
 def test_train_dataset_batches_and_reshuffles():
