@@ -1,0 +1,193 @@
+"""The model factory: preset size, saving, training, XLA, seeding."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras
+from keras.src import backend as keras_backend
+
+from madlab_dream import layers
+from madlab_dream import model as model_lib
+
+TINY = dict(seq_len=20, conv_kernels=[3, 5], conv_filters=8, conv_reduced=8,
+            num_blocks=1, num_heads=1, key_size=8, value_size=8,
+            lstm_units=4, seed=0)
+
+
+def tiny_data(n=64, length=20, seed=0):
+  """Codes with a learnable standardised target (G count + 5' A count)."""
+  rng = np.random.default_rng(seed)
+  codes = rng.integers(0, 5, (n, length)).astype(np.uint8)
+  y = ((codes == 2).sum(1) + 0.5 * (codes[:, :length // 2] == 0).sum(1))
+  y = y.astype(np.float32)
+  return codes, (y - y.mean()) / y.std()
+
+
+def count(variables):
+  return sum(int(np.prod(v.shape)) for v in variables)
+
+
+def test_preset_parameter_counts():
+  model = model_lib.build_model()
+  assert model.count_params() == 319_657
+  assert count(model.trainable_weights) == 317_353
+  assert count(model.non_trainable_weights) == 2_304
+  by_layer = {layer.name: layer.count_params() for layer in model.layers}
+  assert by_layer["multi_scale_conv"] == 148_608
+  assert by_layer["transformer_block_0"] == 83_520 + 2 * 2 * 96
+  assert by_layer["transformer_block_1"] == 83_520 + 2 * 2 * 96
+  assert by_layer["bilstm"] == 3_232
+  assert by_layer["expression"] == 9
+  assert model.input.dtype == "uint8" and model.input.shape == (None, 110)
+  assert model.input.name == "codes"
+
+
+def test_output_shape_and_dtype():
+  model = model_lib.build_model(TINY)
+  codes, _ = tiny_data(5)
+  out = model.predict(codes, verbose=0)
+  assert out.shape == (5, 1) and out.dtype == np.float32
+  assert np.isfinite(out).all()
+
+
+def test_overrides_and_bad_settings():
+  model = model_lib.build_model(TINY, num_blocks=2, seq_len=12)
+  assert model.input.shape == (None, 12)
+  assert sum(isinstance(l, layers.TransformerBlock) for l in model.layers) == 2
+  with pytest.raises(TypeError):
+    model_lib.build_model(TINY, no_such_setting=1)
+  with pytest.raises(ValueError, match="conv_reduced"):
+    model_lib.build_model(TINY, num_heads=2)
+
+
+def randomize(model, seed=1, scale=0.5):
+  """Random nonzero weights everywhere (BatchNorm variances positive)."""
+  rng = np.random.default_rng(seed)
+  for var in model.weights:
+    if "moving_variance" in var.path:
+      value = rng.uniform(0.5, 1.5, var.shape)
+    else:
+      value = rng.uniform(-scale, scale, var.shape)
+    var.assign(value.astype(var.dtype))
+
+
+def test_save_and_load_keras_gives_identical_predictions(tmp_path):
+  model = model_lib.build_model(TINY)
+  randomize(model)  # incl. the zero-initialised attention output
+  codes, _ = tiny_data(16)
+  before = model.predict(codes, verbose=0)
+  path = tmp_path / "model.keras"
+  model.save(path)
+  loaded = keras.models.load_model(path)
+  np.testing.assert_array_equal(loaded.predict(codes, verbose=0), before)
+  for a, b in zip(model.weights, loaded.weights):
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+  bilstm = loaded.get_layer("bilstm")
+  for lstm in (bilstm.forward_layer, bilstm.backward_layer):
+    assert isinstance(lstm, layers.NoCudnnLSTM) and lstm.use_cudnn is False
+
+
+def test_tiny_model_overfits_and_every_variable_gets_a_gradient():
+  codes, y = tiny_data()
+  model = model_lib.build_model(TINY, l2=0.0)
+  model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse")
+  initial = [v.numpy() for v in model.trainable_weights]
+
+  def train_mode_mse():
+    return float(np.mean((model(codes, training=True).numpy()[:, 0] - y) ** 2))
+
+  start = train_mode_mse()
+  steps = tf.data.Dataset.from_tensors((codes, y)).repeat(50)
+  model.fit(steps, epochs=1, verbose=0, shuffle=False)
+  end = train_mode_mse()
+  assert end < start / 10, (start, end)
+
+  for v, v0 in zip(model.trainable_weights, initial):
+    assert not np.array_equal(v.numpy(), v0), f"{v.path} never changed"
+  with tf.GradientTape() as tape:
+    pred = model(codes, training=True)
+    loss = tf.reduce_mean((pred[:, 0] - y) ** 2)
+  grads = tape.gradient(loss, model.trainable_weights)
+  for v, g in zip(model.trainable_weights, grads):
+    assert g is not None and float(tf.reduce_max(tf.abs(g))) > 0, v.path
+
+
+def fit_one_step_with_xla(model):
+  codes, y = tiny_data(8)
+  model.compile(optimizer="rmsprop", loss="mse", jit_compile=True)
+  assert model.jit_compile is True
+  history = model.fit(codes, y, batch_size=8, epochs=1, verbose=0)
+  assert np.isfinite(history.history["loss"][0])
+  assert model.jit_compile is True
+
+
+def test_xla_stays_on_for_the_preset_settings():
+  model = model_lib.build_model(TINY)  # swish LSTM, as MadLab
+  model_lib.assert_jit_compatible(model)
+  fit_one_step_with_xla(model)
+
+
+def test_xla_stays_on_with_a_tanh_lstm_where_cudnn_is_available(monkeypatch):
+  # Simulate a GPU on which cuDNN could run a tanh LSTM.
+  monkeypatch.setattr(keras_backend, "cudnn_ok", lambda *a, **k: True)
+  # Control: the same situation with a plain Keras LSTM loses XLA, so this
+  # test does reproduce what happens on a GPU.
+  inputs = keras.Input((20, 8))
+  plain = keras.Model(inputs, keras.layers.Bidirectional(
+      keras.layers.LSTM(4, activation="tanh", use_cudnn=False))(inputs))
+  with pytest.raises(ValueError, match="supports_jit=False.*forward_lstm"):
+    model_lib.assert_jit_compatible(plain)
+  with pytest.warns(UserWarning, match="jit_compile"):
+    plain.compile(optimizer="rmsprop", loss="mse", jit_compile=True)
+  assert plain.jit_compile is False
+
+  model = model_lib.build_model(TINY, lstm_activation="tanh")
+  model_lib.assert_jit_compatible(model)
+  fit_one_step_with_xla(model)
+
+
+def test_assert_jit_compatible_reports_op_determinism():
+  # No public getter/disable exists; Keras uses the same private module.
+  from tensorflow.python.framework import config as tf_config
+  model = model_lib.build_model(TINY)
+  tf_config.enable_op_determinism()
+  try:
+    with pytest.raises(ValueError, match="determinism"):
+      model_lib.assert_jit_compatible(model)
+  finally:
+    tf_config.disable_op_determinism()
+  model_lib.assert_jit_compatible(model)
+
+
+def test_same_seed_same_weights_other_seed_other_weights():
+  def weights(seed):
+    return [v.numpy() for v in model_lib.build_model(TINY,
+                                                      seed=seed).weights]
+  a, b, c = weights(1), weights(1), weights(2)
+  for x, y in zip(a, b):
+    np.testing.assert_array_equal(x, y)
+  random_ones = [i for i, x in enumerate(a) if np.unique(x).size > 2]
+  assert len(random_ones) > 10
+  assert all(not np.array_equal(a[i], c[i]) for i in random_ones)
+
+
+def test_mixed_precision_model_follows_the_float32_model():
+  codes, _ = tiny_data(8)
+  reference = model_lib.build_model(TINY)
+  randomize(reference, scale=0.3)
+  keras.mixed_precision.set_global_policy("mixed_float16")
+  try:
+    model = model_lib.build_model(TINY)
+  finally:
+    keras.mixed_precision.set_global_policy("float32")
+  assert model.get_layer("one_hot").compute_dtype == "float16"
+  assert model.get_layer("transformer_block_0").compute_dtype == "float16"
+  assert model.get_layer("expression").compute_dtype == "float32"
+  assert all(v.dtype == "float32" for v in model.weights)
+  model.set_weights(reference.get_weights())
+  out = model.predict(codes, verbose=0)
+  want = reference.predict(codes, verbose=0)
+  assert out.dtype == np.float32 and np.isfinite(out).all()
+  np.testing.assert_allclose(out, want, rtol=0,
+                             atol=0.02 * np.abs(want).max() + 1e-3)
