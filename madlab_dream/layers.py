@@ -332,11 +332,12 @@ class MultiScaleConv(keras.layers.Layer):
       branch = [
           self._conv(self.filters, k, f"conv{k}"),
           keras.layers.BatchNormalization(dtype=self.dtype_policy,
-                                          name=f"bn{k}"),
+                                          synchronized=True, name=f"bn{k}"),
           keras.layers.Activation(self.activation, dtype=self.dtype_policy,
                                   name=f"act{k}"),
           self._conv(self.reduced, 1, f"conv{k}_reduce"),
           keras.layers.BatchNormalization(dtype=self.dtype_policy,
+                                          synchronized=True,
                                           name=f"bn{k}_reduce"),
           keras.layers.Activation(self.activation, dtype=self.dtype_policy,
                                   name=f"act{k}_reduce"),

@@ -37,13 +37,19 @@ def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
 
 
 def predictor(model, jit_compile: bool = False):
-  """A compiled function codes [b, L] uint8 -> float32 [b] standardised."""
-  import tensorflow as tf
+  """A compiled function codes [b, L] uint8 -> float32 [b] standardised.
 
-  @tf.function(jit_compile=jit_compile, reduce_retracing=True)
-  def step(codes):
-    return tf.cast(model(codes, training=False), tf.float32)[:, 0]
-  return step
+  Made once per model (and XLA setting) and reused, so repeated validation
+  does not retrace.
+  """
+  import tensorflow as tf
+  cache = model.__dict__.setdefault("_madlab_predictors", {})
+  if jit_compile not in cache:
+    @tf.function(jit_compile=jit_compile, reduce_retracing=True)
+    def step(codes):
+      return tf.cast(model(codes, training=False), tf.float32)[:, 0]
+    cache[jit_compile] = step
+  return cache[jit_compile]
 
 
 def predict(model, codes: np.ndarray, batch_size: int,

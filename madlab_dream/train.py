@@ -36,9 +36,11 @@ import numpy as np
 from absl import flags
 
 from madlab_dream import data
+from madlab_dream import distribute
 from madlab_dream import files
 from madlab_dream import metrics
 from madlab_dream import options
+from madlab_dream import tfquiet
 from madlab_dream.errors import InputError
 
 FLAGS = flags.FLAGS
@@ -102,32 +104,7 @@ def check_flags() -> None:
   files.check_writable_dir(FLAGS.model_dir)
 
 
-# --- Distribution, precision, XLA ----------------------------------------------
-
-def make_strategy(name: str):
-  import tensorflow as tf
-  if name == "default":
-    return tf.distribute.get_strategy()
-  if name == "mirrored":
-    return tf.distribute.MirroredStrategy()
-  if name == "multi_worker":
-    return tf.distribute.MultiWorkerMirroredStrategy()
-  resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=FLAGS.tpu)
-  tf.config.experimental_connect_to_cluster(resolver)
-  tf.tpu.experimental.initialize_tpu_system(resolver)
-  return tf.distribute.TPUStrategy(resolver)
-
-
-def worker_role() -> tuple[bool, int]:
-  """(is_chief, task index) from TF_CONFIG; (True, 0) without one."""
-  config = json.loads(os.environ.get("TF_CONFIG", "{}") or "{}")
-  task = config.get("task", {})
-  kind, index = task.get("type", "chief"), int(task.get("index", 0))
-  has_chief = "chief" in config.get("cluster", {})
-  is_chief = kind == "chief" or (kind == "worker" and index == 0 and
-                                 not has_chief)
-  return is_chief, index
-
+# --- Precision, XLA, optimiser ---------------------------------------------------
 
 def resolve_jit(flag: str) -> bool:
   import tensorflow as tf
@@ -333,6 +310,24 @@ def make_epoch_callback(state: RunState, batch_size: int, steps: int,
   return EpochEnd()
 
 
+def make_tensorboard(log_dir: str):
+  """TensorBoard callback whose epoch logs are cast to float32 first.
+
+  A diverging epoch can log finite doubles beyond float32's range, which
+  tf.summary rejects; as float32 they become inf, which it records.
+  """
+  import keras
+
+  class TensorBoard(keras.callbacks.TensorBoard):
+
+    def on_epoch_end(self, epoch, logs=None):
+      with np.errstate(over="ignore"):
+        logs = {k: float(np.float32(v)) for k, v in (logs or {}).items()}
+      super().on_epoch_end(epoch, logs)
+
+  return TensorBoard(log_dir, write_graph=False)
+
+
 def write_history(path: str, history: list[dict]) -> None:
   keys: list[str] = []
   for row in history:
@@ -437,11 +432,12 @@ def train() -> int:
   """Runs the whole job from parsed flags; returns the exit status."""
   wall0 = time.perf_counter()
   check_flags()
+  tfquiet.tensorflow()
   import keras
   import tensorflow as tf
 
-  strategy = make_strategy(FLAGS.strategy)
-  is_chief, task_index = worker_role()
+  strategy = distribute.make_strategy(FLAGS.strategy, FLAGS.tpu)
+  is_chief, task_index = distribute.worker_role()
   run_dir = FLAGS.model_dir
   if not is_chief:  # non-chief workers write only to their own scratch space
     run_dir = os.path.join(FLAGS.model_dir, "workers", f"worker-{task_index}")
@@ -484,7 +480,8 @@ def train() -> int:
                               FLAGS.batch_size, FLAGS.seed,
                               start_step=state.epochs_done * steps,
                               input_context=input_context)
-  if strategy.num_replicas_in_sync > 1 or FLAGS.strategy == "multi_worker":
+  if FLAGS.strategy != "default":
+    distribute.build_for_strategy(model, strategy, cache.seq_len)
     dataset = strategy.distribute_datasets_from_function(dataset_fn)
   else:
     dataset = dataset_fn()
@@ -498,10 +495,8 @@ def train() -> int:
       state, FLAGS.batch_size, steps, select,
       lambda history: write_history(os.path.join(run_dir, "history.csv"),
                                     history))
-  callbacks += [epoch_end,
-                keras.callbacks.TensorBoard(os.path.join(run_dir,
-                                                         "tensorboard"),
-                                            write_graph=False)]
+  callbacks += [epoch_end, make_tensorboard(os.path.join(run_dir,
+                                                        "tensorboard"))]
 
   def on_signal(signum, frame):
     signal.signal(signum, signal.SIG_DFL)  # a second signal kills at once
@@ -527,7 +522,9 @@ def train() -> int:
           "command to resume", flush=True)
     return 128 + epoch_end.signal
   if state.best_epoch == 0:
-    message = epoch_end.diverged or "no epoch completed"
+    message = epoch_end.diverged or (
+        "no epoch had a finite validation Pearson r (the predictions are not "
+        "finite or constant)" if state.epochs_done else "no epoch completed")
     print(f"training failed before any epoch completed: {message}",
           file=sys.stderr)
     return EXIT_DIVERGED
