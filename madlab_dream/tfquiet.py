@@ -33,15 +33,21 @@ def _silenced_fd2():
     os.close(devnull)
 
 
-def tensorflow():
-  """Returns the `tensorflow` module, imported and initialised quietly."""
-  if "tensorflow" in sys.modules and getattr(tensorflow, "_done", False):
-    return sys.modules["tensorflow"]
+def tensorflow(before_init=None):
+  """Returns the `tensorflow` module, imported and initialised quietly.
+
+  `before_init(tf)`, if given, runs after the import and before the runtime
+  starts (for example to create a MultiWorkerMirroredStrategy, which must
+  configure collective ops before anything initialises the runtime); its
+  result is returned beside the module: `(tf, result)`.
+  """
   os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+  result = None
   with _silenced_fd2():
     import tensorflow as tf
     import keras  # noqa: F401
+    if before_init is not None:
+      result = before_init(tf)
     tf.config.list_physical_devices()
     tf.constant(0)  # initialises the runtime and its devices
-  tensorflow._done = True
-  return tf
+  return tf if before_init is None else (tf, result)

@@ -432,11 +432,11 @@ def train() -> int:
   """Runs the whole job from parsed flags; returns the exit status."""
   wall0 = time.perf_counter()
   check_flags()
-  tfquiet.tensorflow()
+  _, strategy = tfquiet.tensorflow(
+      before_init=lambda _: distribute.make_strategy(FLAGS.strategy, FLAGS.tpu))
   import keras
   import tensorflow as tf
 
-  strategy = distribute.make_strategy(FLAGS.strategy, FLAGS.tpu)
   is_chief, task_index = distribute.worker_role()
   run_dir = FLAGS.model_dir
   if not is_chief:  # non-chief workers write only to their own scratch space
