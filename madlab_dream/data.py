@@ -20,6 +20,7 @@ CLI: python -m madlab_dream.data --input=FILE --output_dir=DIR
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import hashlib
 import json
@@ -144,17 +145,21 @@ def preprocess(input_path: str, cache_dir: str, seq_len: int | None = None,
   """Builds the cache for `input_path` in `cache_dir`, or reuses it."""
   opts = _options(seq_len, singleton_keep, val_fraction, seed)
   t0 = time.perf_counter()
-  digest = fingerprint(input_path)
-  cached = load_cache(cache_dir)
-  if (cached is not None and cached.meta["input"]["sha256"] == digest and
-      cached.meta["options"] == opts):
-    log(f"reusing cache {cache_dir} (input and options unchanged)")
-    log(summary(cached.meta))
-    return cached
-  files.check_writable_dir(cache_dir)
-
-  log(f"reading {input_path}")
-  rows = dream_io.read(input_path, opts["seq_len"], require_expression=True)
+  files.check_readable(input_path)
+  # The SHA-256 runs in a thread (hashlib releases the GIL) while the file
+  # is parsed, unless a cache with the same options may be reused.
+  with concurrent.futures.ThreadPoolExecutor(1) as pool:
+    digest_future = pool.submit(fingerprint, input_path)
+    cached = load_cache(cache_dir)
+    if cached is not None and cached.meta["options"] == opts:
+      if cached.meta["input"]["sha256"] == digest_future.result():
+        log(f"reusing cache {cache_dir} (input and options unchanged)")
+        log(summary(cached.meta))
+        return cached
+    files.check_writable_dir(cache_dir)
+    log(f"reading {input_path}")
+    rows = dream_io.read(input_path, opts["seq_len"], require_expression=True)
+    digest = digest_future.result()
   t_read = time.perf_counter() - t0
   keep, val, counts = select_rows(rows.expression, opts["singleton_keep"],
                                   opts["val_fraction"], opts["seed"])

@@ -37,7 +37,12 @@ def _define_flags():
                        lower_bound=1000)
   flags.DEFINE_integer("sim_seed", 2022, "Simulator seed.")
   flags.DEFINE_string("flagfile_path", EXPERIMENT, "Training experiment.")
-  flags.DEFINE_list("train_args", [], "Extra training flags (tests only).")
+  flags.DEFINE_multi_string("train_arg", [], "An extra training flag, e.g. "
+                            "--train_arg=--epochs=1 (repeatable).")
+  flags.DEFINE_boolean("check_targets", False, "Exit with status 1 when "
+                       "the model does not beat the baseline or reaches less "
+                       "than 85 % of the noise ceiling (the checks are always "
+                       "printed and written to demo_report.json).")
 
 
 def step(title: str, args: list[str]) -> float:
@@ -95,7 +100,7 @@ def main(argv):
   times["train"] = step("2. train the MadLab model (+ k-mer ridge baseline)", [
       "-m", "madlab_dream.train", f"--flagfile={FLAGS.flagfile_path}",
       f"--train_data={os.path.join(data_dir, 'train_sequences.txt')}",
-      f"--model_dir={run_dir}", *FLAGS.train_args])
+      f"--model_dir={run_dir}", *FLAGS.train_arg])
   submission = os.path.join(out, "test_predictions.json")
   times["predict"] = step("3. predict the test set from the SavedModel", [
       "-m", "madlab_dream.predict", f"--model={run_dir}",
@@ -160,7 +165,7 @@ def main(argv):
   test submission       {submission}
   challenge scores      {scores_path} (+ .md)
   this summary          {os.path.join(out, 'demo_report.md')}""")
-  if not all(checks.values()):
+  if FLAGS.check_targets and not all(checks.values()):
     failed = [k for k, ok in checks.items() if not ok]
     print(f"demo: FAILED check(s): {', '.join(failed)}", file=sys.stderr)
     sys.exit(1)

@@ -50,10 +50,17 @@ def fit_length(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
   starts = np.asarray(starts, dtype=np.int64)
   lengths = np.asarray(lengths, dtype=np.int64)
   ends = starts + lengths
-  idx = ends[:, None] - length + np.arange(length, dtype=np.int64)[None, :]
-  valid = idx >= starts[:, None]
-  out = np.full((len(starts), length), N_CODE, dtype=np.uint8)
-  out[valid] = codes[idx[valid]]
+  # Row i is the window padded[ends[i] : ends[i] + L] of the buffer behind
+  # L N's: one row copy each, no [N, L] index array. Bytes of a short row
+  # that belong to what precedes it are set to N afterwards.
+  padded = np.concatenate([np.full(length, N_CODE, np.uint8),
+                           np.asarray(codes, np.uint8)])
+  windows = np.lib.stride_tricks.sliding_window_view(padded, length)
+  out = windows[ends]
+  short = np.flatnonzero(lengths < length)
+  if short.size:
+    pad = np.arange(length)[None, :] < (length - lengths[short])[:, None]
+    out[short] = np.where(pad, np.uint8(N_CODE), out[short])
   return out
 
 
