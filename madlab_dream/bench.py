@@ -46,6 +46,7 @@ from absl import flags
 
 from madlab_dream import files
 from madlab_dream import options
+from madlab_dream import simulate
 from madlab_dream.errors import InputError
 
 FLAGS = flags.FLAGS
@@ -64,8 +65,8 @@ TARGETS = {
     "pipeline_seq_per_s": 500_000.0, "train_mfu": 0.50, "inference_mfu": 0.60,
 }
 
-FLANK5 = b"TGCATTTTTTTCACATC"     # 17 nt
-FLANK3 = b"GGTTACGGCTGTT"         # 13 nt
+FLANK5 = simulate.FLANK5.encode()  # the plasmid's 17 nt 5' flank
+FLANK3 = simulate.FLANK3.encode()  # and its 13 nt 3' flank
 RANDOM_MAX = 81                   # random region: 74..81 nt -> 104..111 total
 _LENGTHS = np.array([104, 105, 106, 107, 108, 109, 110, 111])
 _LENGTH_P = np.array([0.005, 0.005, 0.006, 0.009, 0.025, 0.125, 0.82, 0.005])
