@@ -23,7 +23,6 @@ import numpy as np
 from absl import flags
 
 from madlab_dream import files
-from madlab_dream.errors import InputError
 
 FLAGS = flags.FLAGS
 EXPERIMENT = "experiments/demo.flags"

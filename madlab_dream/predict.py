@@ -17,7 +17,6 @@ written to a temporary file and renamed when complete.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -171,7 +170,6 @@ def predict_file(model: str | Predictor, input_path: str, output_path: str,
   fmt = output_format(output_path, fmt)
   total = 0
   t0 = time.perf_counter()
-  size = os.path.getsize(input_path)
   with files.atomic_path(output_path) as tmp:
     with open(tmp, "w", encoding="ascii") as out:
       if fmt == "json":

@@ -41,9 +41,7 @@ import dataclasses
 import json
 import math
 import os
-import sys
 import time
-from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -741,7 +739,7 @@ def make_test_set(test_rows: int, seed: int) -> TestSet:
   pert_pairs = np.stack([pert_alt, pert_ref], axis=1)
 
   # Motif tiling: one site moved along the region of a background.
-  tiles, tile_ref, tile_alt = [], [], []
+  tile_ref, tile_alt = [], []
   for b in range(sizes["tiling_backgrounds"]):
     motif = MOTIFS[b % len(MOTIFS)]
     bg = _backgrounds(rng, 1)

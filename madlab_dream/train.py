@@ -435,7 +435,6 @@ def train() -> int:
   _, strategy = tfquiet.tensorflow(
       before_init=lambda _: distribute.make_strategy(FLAGS.strategy, FLAGS.tpu))
   import keras
-  import tensorflow as tf
 
   is_chief, task_index = distribute.worker_role()
   run_dir = FLAGS.model_dir
