@@ -16,7 +16,7 @@ DEMO_DIR ?= demo_output
 DATA ?= data/train_sequences.txt
 RUN_DIR ?= runs/madlab
 
-.PHONY: install test demo reproduce bench clean
+.PHONY: install test test-fast demo reproduce bench clean
 
 install: $(STAMP)
 
@@ -29,6 +29,9 @@ $(STAMP): setup.cfg setup.py
 
 test: install
 	$(PY) -m pytest -q tests
+
+test-fast: install
+	$(PY) -m pytest -q -m "not slow" tests
 
 demo: install
 	$(PY) -m madlab_dream.demo --output_dir=$(DEMO_DIR)

@@ -20,28 +20,14 @@ import sys
 import time
 
 import numpy as np
-from absl import flags
 
-from madlab_dream import files
+from madlab_dream import cli
+from madlab_dream import flags
+from madlab_dream.errors import InputError
+from madlab_dream.io import files
+from madlab_dream.scoring import names
 
-FLAGS = flags.FLAGS
-EXPERIMENT = "experiments/demo.flags"
-
-
-def _define_flags():
-  flags.DEFINE_string("output_dir", "demo_output", "Where everything goes.")
-  flags.DEFINE_integer("train_rows", 150_000, "Simulated training rows.",
-                       lower_bound=1000)
-  flags.DEFINE_integer("test_rows", 20_000, "Simulated test rows.",
-                       lower_bound=1000)
-  flags.DEFINE_integer("sim_seed", 2022, "Simulator seed.")
-  flags.DEFINE_string("flagfile_path", EXPERIMENT, "Training experiment.")
-  flags.DEFINE_multi_string("train_arg", [], "An extra training flag, e.g. "
-                            "--train_arg=--epochs=1 (repeatable).")
-  flags.DEFINE_boolean("check_targets", False, "Exit with status 1 when "
-                       "the model does not beat the baseline or reaches less "
-                       "than 85 % of the noise ceiling (the checks are always "
-                       "printed and written to demo_report.json).")
+MIN_ROWS = 1000
 
 
 def step(title: str, args: list[str]) -> float:
@@ -57,23 +43,24 @@ def step(title: str, args: list[str]) -> float:
 def noise_ceiling_on_validation(data_dir: str, run_dir: str) -> dict:
   """Pearson r of the noiseless activity vs the measured value, validation rows."""
   from madlab_dream import data
-  from madlab_dream import dream_io
   from madlab_dream import metrics
   from madlab_dream import simulate
+  from madlab_dream.io import dream
   cache = data.load_cache(os.path.join(run_dir, "cache"))
-  rows = dream_io.read(os.path.join(data_dir, "train_sequences.txt"),
-                       cache.seq_len, keep_text=True)
+  rows = dream.read(os.path.join(data_dir, names.TRAIN_FILE), cache.seq_len,
+                    keep_text=True)
   val = np.asarray(cache.val_rows)
-  seqs = [rows.text[i] for i in val]
-  activity = simulate.activity(seqs)
-  m = metrics.regression_metrics(rows.expression[val], activity)
-  return {"pearson": m["pearson"], "rows": int(len(val))}
+  activity = simulate.activity([rows.text[i] for i in val])
+  return {"pearson": metrics.pearson(rows.expression[val], activity),
+          "rows": int(len(val))}
 
 
-def main(argv):
-  from absl import app
-  if len(argv) > 1:
-    raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+def main():
+  FLAGS = flags.FLAGS
+  for name in ("train_rows", "test_rows"):
+    if FLAGS[name].value < MIN_ROWS:
+      raise InputError(f"--{name}={FLAGS[name].value}: must be at least "
+                       f"{MIN_ROWS:,}")
   t_start = time.perf_counter()
   out = FLAGS.output_dir
   files.check_writable_dir(out)
@@ -98,20 +85,19 @@ def main(argv):
         f"--seed={FLAGS.sim_seed}"])
   times["train"] = step("2. train the MadLab model (+ k-mer ridge baseline)", [
       "-m", "madlab_dream.train", f"--flagfile={FLAGS.flagfile_path}",
-      f"--train_data={os.path.join(data_dir, 'train_sequences.txt')}",
+      f"--train_data={os.path.join(data_dir, names.TRAIN_FILE)}",
       f"--model_dir={run_dir}", *FLAGS.train_arg])
   submission = os.path.join(out, "test_predictions.json")
   times["predict"] = step("3. predict the test set from the SavedModel", [
       "-m", "madlab_dream.predict", f"--model={run_dir}",
-      f"--input={os.path.join(data_dir, 'test_sequences.txt')}",
+      f"--input={os.path.join(data_dir, names.TEST_FILE)}",
       f"--output={submission}"])
   scores_path = os.path.join(out, "test_scores.json")
   times["evaluate"] = step("4. score it like the challenge", [
       "-m", "madlab_dream.evaluate", f"--predictions={submission}",
-      "--ground_truth=" + os.path.join(
-          data_dir, "filtered_test_data_with_MAUDE_expression.txt"),
-      f"--subsets_dir={os.path.join(data_dir, 'test_subset_ids')}",
-      f"--public_dir={os.path.join(data_dir, 'public_leaderboard_ids')}",
+      f"--ground_truth={os.path.join(data_dir, names.TRUTH_FILE)}",
+      f"--subsets_dir={os.path.join(data_dir, names.SUBSET_DIR)}",
+      f"--public_dir={os.path.join(data_dir, names.PUBLIC_DIR)}",
       f"--output={scores_path}"])
 
   with open(os.path.join(run_dir, "report.json")) as f:
@@ -171,6 +157,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  from madlab_dream import errors
-  _define_flags()
-  errors.run(main, "madlab_dream.demo")
+  cli.run(main, "madlab_dream.demo", flags.define_demo_flags)

@@ -1,18 +1,22 @@
-"""User-facing errors and the command-line wrapper that reports them.
+"""User-facing errors and the exit statuses of every command.
 
-Every command of the package runs its `main` through `run`, which turns an
-`InputError` (or a flag error) into one line on stderr and exit status 2,
-with no traceback.
+An `InputError` is bad input from the user: a file, a line in it, or a
+setting. Commands (`madlab_dream.cli.run`) print it as one line on stderr,
+`prog: error: PATH:LINE: problem`, and exit with status 2, no traceback.
 """
 
 from __future__ import annotations
 
 import os
-import sys
+
+EXIT_OK = 0
+EXIT_INPUT_ERROR = 2      # bad input, flags or files
+EXIT_DIVERGED = 3         # training diverged; the best epoch is exported
+EXIT_INTERRUPTED = 130    # SIGINT (128 + 2); SIGTERM gives 143
 
 
 class InputError(Exception):
-  """Bad input from the user: a file, a line in it, or a flag.
+  """Bad input from the user: a file, a line in it, or a setting.
 
   Rendered as `PATH:LINE: problem`, `PATH: problem` or `problem`.
   """
@@ -30,36 +34,3 @@ class InputError(Exception):
     if self.line is None:
       return f"{self.path}: {self.problem}"
     return f"{self.path}:{self.line}: {self.problem}"
-
-
-EXIT_INPUT_ERROR = 2
-
-
-def report_and_exit(prog: str, error: BaseException) -> None:
-  """Prints `prog: error: message` on one line and exits with status 2."""
-  message = " ".join(str(error).split("\n")).strip()
-  sys.stderr.write(f"{prog}: error: {message}\n")
-  sys.stderr.flush()
-  sys.exit(EXIT_INPUT_ERROR)
-
-
-def run(main, prog: str) -> None:
-  """Runs an absl `main` with flag parsing; bad input exits 2 in one line."""
-  from absl import app
-  from absl import flags
-
-  def parse(argv):
-    try:
-      return flags.FLAGS(argv)
-    except flags.Error as e:
-      report_and_exit(prog, e)
-
-  def wrapped(argv):
-    try:
-      return main(argv)
-    except InputError as e:
-      report_and_exit(prog, e)
-    except app.UsageError as e:
-      report_and_exit(prog, e)
-
-  app.run(wrapped, flags_parser=parse)

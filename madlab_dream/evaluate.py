@@ -21,115 +21,33 @@ A missing subset file is reported and the scores then cover the present
 subsets only (`complete: false`).
 """
 
-from __future__ import annotations
-
-import json
-import os
-import sys
 import time
 
-from absl import flags
-
-from madlab_dream import files
+from madlab_dream import cli
+from madlab_dream import flags
 from madlab_dream import scoring
 from madlab_dream.errors import InputError
-
-FLAGS = flags.FLAGS
-
-
-def _define_flags():
-  flags.DEFINE_string("predictions", None, "Predictions: TSV "
-                      "`sequence<TAB>prediction` in position order, or JSON "
-                      '{"<position>": prediction}; .gz accepted.')
-  flags.DEFINE_string("ground_truth", None, "The challenge's "
-                      "filtered_test_data_with_MAUDE_expression.txt.")
-  flags.DEFINE_string("subsets_dir", None, "The challenge's test_subset_ids "
-                      "folder (high_exp_seqs.csv, all_SNVs_seqs.csv, ...).")
-  flags.DEFINE_string("public_dir", None, "The challenge's "
-                      "public_leaderboard_ids folder (optional).")
-  flags.DEFINE_enum("public", None, list(scoring.MODES),
-                    "Public-leaderboard positions: exclude (final "
-                    "leaderboard), only (public leaderboard) or ignore. "
-                    "Default: exclude with --public_dir, else ignore.")
-  flags.DEFINE_string("output", None, "Result JSON (optional); a Markdown "
-                      "report is written beside it with the .md suffix.")
+from madlab_dream.io import files
 
 
-def markdown_path(output: str) -> str:
-  """The Markdown report's path beside the JSON `output`."""
-  return os.path.splitext(output)[0] + ".md"
-
-
-def evaluate(predictions: str, ground_truth: str, subsets_dir: str,
-             public_dir: str | None = None, public: str | None = None,
-             log=print) -> dict:
-  """Loads every input, checks it, and returns `scoring.score`'s result."""
-  mode = public or ("exclude" if public_dir else "ignore")
-  if mode != "ignore" and not public_dir:
-    raise InputError(f"--public={mode} needs --public_dir (the challenge's "
-                     "public_leaderboard_ids folder)")
-  for path in (predictions, ground_truth):
-    files.check_readable(path)
-  truth, truth_seqs = scoring.load_ground_truth(ground_truth,
-                                                return_sequences=True)
-  n = len(truth)
-  log(f"ground truth: {n:,} rows, {int((truth != truth).sum()):,} without a "
-      "measured value (skipped)")
-  subsets = scoring.load_subsets(subsets_dir, n)
-  public_sets = None
-  if public_dir and mode != "ignore":
-    public_sets = scoring.load_public(public_dir, n)
-  pred, pred_seqs = scoring.load_predictions(predictions, n,
-                                             return_sequences=True)
-  mismatches = 0
-  if pred_seqs is not None:
-    different = [i for i, (a, b) in enumerate(zip(pred_seqs, truth_seqs))
-                 if a.upper() != b.upper()]
-    mismatches = len(different)
-    if different:
-      sys.stderr.write(
-          f"warning: {predictions}: {mismatches:,} sequences differ from the "
-          f"ground truth's at the same row (first: line {different[0] + 1}); "
-          "are the predictions in test-file order?\n")
-  result = scoring.score(pred, truth, subsets, public_sets, mode)
-  result["counts"]["sequence_mismatches"] = mismatches
-  result["inputs"] = {"predictions": predictions,
-                      "ground_truth": ground_truth,
-                      "subsets_dir": subsets_dir, "public_dir": public_dir}
-  return result
-
-
-def write_outputs(result: dict, output: str) -> str:
-  """Writes JSON `output` and the Markdown beside it; returns the .md path."""
-  md = markdown_path(output)
-  text = json.dumps(scoring.jsonable(result), indent=2, allow_nan=False)
-  files.write_text(output, text + "\n")
-  files.write_text(md, scoring.to_markdown(result))
-  return md
-
-
-def main(argv):
-  from absl import app
-  if len(argv) > 1:
-    raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+def main():
+  f = flags.FLAGS
   for name in ("predictions", "ground_truth", "subsets_dir"):
-    if not getattr(FLAGS, name):
+    if not f[name].value:
       raise InputError(f"--{name} is required")
-  if FLAGS.output:
-    files.check_writable_file(FLAGS.output)
-    if markdown_path(FLAGS.output) == FLAGS.output:
+  if f.output:
+    files.check_writable_file(f.output)
+    if scoring.markdown_path(f.output) == f.output:
       raise InputError("--output must not end in .md (the Markdown report "
-                       "is written beside the JSON, same stem)", FLAGS.output)
+                       "is written beside the JSON, same stem)", f.output)
   t0 = time.perf_counter()
-  result = evaluate(FLAGS.predictions, FLAGS.ground_truth, FLAGS.subsets_dir,
-                    FLAGS.public_dir, FLAGS.public)
+  result = scoring.evaluate(f.predictions, f.ground_truth, f.subsets_dir,
+                            f.public_dir, f.public)
   print(scoring.to_text(result), end="")
-  if FLAGS.output:
-    md = write_outputs(result, FLAGS.output)
-    print(f"wrote {FLAGS.output} and {md} in {time.perf_counter() - t0:.1f} s")
+  if f.output:
+    md = scoring.write_outputs(result, f.output)
+    print(f"wrote {f.output} and {md} in {time.perf_counter() - t0:.1f} s")
 
 
 if __name__ == "__main__":
-  from madlab_dream import errors
-  _define_flags()
-  errors.run(main, "madlab_dream.evaluate")
+  cli.run(main, "madlab_dream.evaluate", flags.define_evaluate_flags)

@@ -1,17 +1,88 @@
-"""Exact whole-set regression metrics and the callback that logs them.
+"""Correlations and regression metrics, exact over whole sets (float64).
+
+The one home of the Pearson correlation in this package: the training
+report, the validation callback, the baseline, the simulator's noise
+ceiling and the challenge's scores all use `pearson` (or, streaming over
+blocks, `StreamingPearson`).
 
 MadLab's "correlation_coefficient" returned r squared averaged over batches,
 so their reported "Pearson" 0.5719 is r^2 (r ~ 0.756). Here every figure is
-computed once over the whole set, in float64, and r and r^2 are both given.
+computed once over the whole set, and r and r^2 are both given.
 """
 
 from __future__ import annotations
 
+import math
+import warnings
+
 import numpy as np
 
 
-def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
-  """MSE, R^2 (coefficient of determination), Pearson r and r^2.
+def _undefined(x: np.ndarray, y: np.ndarray) -> bool:
+  return (len(x) < 2 or not np.all(np.isfinite(x)) or
+          not np.all(np.isfinite(y)) or np.ptp(x) == 0 or np.ptp(y) == 0)
+
+
+def pearson(x, y) -> float:
+  """Pearson r of two [N] arrays (scipy.stats.pearsonr, float64).
+
+  NaN when undefined: fewer than 2 items, a non-finite value, or a constant
+  side.
+  """
+  from scipy import stats
+  x = np.asarray(x, np.float64).ravel()
+  y = np.asarray(y, np.float64).ravel()
+  if len(x) != len(y):
+    raise ValueError(f"{len(x)} values but {len(y)} to correlate with")
+  if _undefined(x, y):
+    return float("nan")
+  with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    return float(stats.pearsonr(x, y)[0])
+
+
+def spearman(x, y) -> float:
+  """Spearman rho of two [N] arrays (scipy.stats.spearmanr); NaN if undefined."""
+  from scipy import stats
+  x = np.asarray(x, np.float64).ravel()
+  y = np.asarray(y, np.float64).ravel()
+  if len(x) != len(y):
+    raise ValueError(f"{len(x)} values but {len(y)} to correlate with")
+  if _undefined(x, y):
+    return float("nan")
+  with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    return float(stats.spearmanr(x, y)[0])
+
+
+class StreamingPearson:
+  """Pearson r over blocks of data seen one at a time (float64 sums).
+
+  Values are centred on `center` before summing, which keeps the sums well
+  conditioned for data of that magnitude.
+  """
+
+  def __init__(self, center: float = 0.0):
+    self.center = center
+    self.sums = np.zeros(6)  # n, sx, sy, sxx, syy, sxy
+
+  def add(self, x, y) -> None:
+    x = np.asarray(x, np.float64).ravel() - self.center
+    y = np.asarray(y, np.float64).ravel() - self.center
+    self.sums += [len(x), x.sum(), y.sum(), x @ x, y @ y, x @ y]
+
+  def result(self) -> float:
+    n, sx, sy, sxx, syy, sxy = self.sums
+    if n < 2:
+      return float("nan")
+    vx, vy = sxx - sx * sx / n, syy - sy * sy / n
+    if vx <= 0 or vy <= 0:
+      return float("nan")
+    return float((sxy - sx * sy / n) / math.sqrt(vx * vy))
+
+
+def regression_metrics(y_true, y_pred) -> dict:
+  """MSE, R^2 (coefficient of determination), Pearson r and r^2, and n.
 
   Args:
     y_true, y_pred: [N] arrays (any float dtype; computed in float64).
@@ -20,72 +91,13 @@ def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
   p = np.asarray(y_pred, np.float64).ravel()
   if len(y) != len(p):
     raise ValueError(f"{len(y)} targets but {len(p)} predictions")
-  if len(y) < 2 or not np.all(np.isfinite(p)):
-    nan = float("nan")
-    mse = float(np.mean((y - p) ** 2)) if len(y) else nan
-    return {"mse": mse, "r2_determination": nan, "pearson": nan,
-            "pearson_squared": nan, "n": int(len(y))}
+  nan = float("nan")
   err = y - p
-  mse = float(np.mean(err ** 2))
-  ss_tot = float(np.sum((y - y.mean()) ** 2))
-  r2 = 1.0 - float(np.sum(err ** 2)) / ss_tot if ss_tot > 0 else float("nan")
-  yc, pc = y - y.mean(), p - p.mean()
-  denom = np.sqrt(np.sum(yc ** 2) * np.sum(pc ** 2))
-  r = float(np.sum(yc * pc) / denom) if denom > 0 else float("nan")
+  mse = float(np.mean(err ** 2)) if len(y) else nan
+  ss_tot = float(np.sum((y - y.mean()) ** 2)) if len(y) else 0.0
+  finite = bool(np.all(np.isfinite(p)))
+  r2 = (1.0 - float(np.sum(err ** 2)) / ss_tot
+        if ss_tot > 0 and finite else nan)
+  r = pearson(y, p)
   return {"mse": mse, "r2_determination": r2, "pearson": r,
           "pearson_squared": r * r, "n": int(len(y))}
-
-
-def predictor(model, jit_compile: bool = False):
-  """A compiled function codes [b, L] uint8 -> float32 [b] standardised.
-
-  Made once per model (and XLA setting) and reused, so repeated validation
-  does not retrace.
-  """
-  import tensorflow as tf
-  cache = model.__dict__.setdefault("_madlab_predictors", {})
-  if jit_compile not in cache:
-    @tf.function(jit_compile=jit_compile, reduce_retracing=True)
-    def step(codes):
-      return tf.cast(model(codes, training=False), tf.float32)[:, 0]
-    cache[jit_compile] = step
-  return cache[jit_compile]
-
-
-def predict(model, codes: np.ndarray, batch_size: int,
-            jit_compile: bool = False) -> np.ndarray:
-  """Predictions [N] (standardised scale) for codes [N, L], in order.
-
-  Runs the model directly (not `Model.predict`), so under a distribution
-  strategy every worker computes the same full set of predictions.
-  """
-  step = predictor(model, jit_compile)
-  out = np.empty(len(codes), np.float32)
-  for start in range(0, len(codes), batch_size):
-    batch = np.asarray(codes[start:start + batch_size])
-    out[start:start + len(batch)] = step(batch).numpy()
-  return out
-
-
-def make_validation_callback(codes: np.ndarray, targets: np.ndarray,
-                             batch_size: int, jit_compile: bool = False):
-  """Keras callback: exact validation metrics at each epoch end.
-
-  Adds `val_pearson`, `val_r2` (r squared), `val_mse` and
-  `val_r2_determination` to the epoch logs, so later callbacks (model
-  selection, CSV, TensorBoard) see them. Must come before those callbacks.
-  """
-  import keras
-
-  class ValidationMetrics(keras.callbacks.Callback):
-
-    def on_epoch_end(self, epoch, logs=None):
-      if logs is None or getattr(self.model, "_madlab_interrupted", False):
-        return
-      pred = predict(self.model, codes, batch_size, jit_compile)
-      m = regression_metrics(targets, pred)
-      logs.update({"val_pearson": m["pearson"], "val_r2": m["pearson_squared"],
-                   "val_mse": m["mse"],
-                   "val_r2_determination": m["r2_determination"]})
-
-  return ValidationMetrics()

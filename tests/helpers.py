@@ -1,16 +1,17 @@
 """Helpers shared by tests that drive the real command lines."""
 
 import os
+import pathlib
 import subprocess
 import sys
 
-import pathlib
+from madlab_dream.config import TINY_MODEL as _TINY
+from madlab_dream.flags import as_flags
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
-TINY_MODEL = ["--conv_kernels=3,5", "--conv_filters=8", "--conv_reduced=8",
-              "--key_size=8", "--value_size=8", "--num_blocks=1",
-              "--lstm_units=2", "--eval_batch_size=256", "--noprogress"]
+#: The tiny model as training flags, plus quick evaluation and no progress.
+TINY_MODEL = as_flags(_TINY) + ["--eval_batch_size=256", "--noprogress"]
 
 
 def env():
@@ -27,9 +28,10 @@ def run_module(module, *args, timeout=300, **kwargs):
                         timeout=timeout, cwd=REPO, **kwargs)
 
 
-def assert_one_line_error(proc, *needles):
-  """Exit 2, a single stderr line, no traceback, containing the needles."""
-  assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+def assert_one_line_error(proc, *needles, status=2):
+  """Exit `status`, a single stderr line, no traceback, with the needles."""
+  assert proc.returncode == status, (proc.returncode, proc.stdout,
+                                     proc.stderr)
   lines = [l for l in proc.stderr.splitlines() if l.strip()]
   assert len(lines) == 1, proc.stderr
   assert "Traceback" not in proc.stderr

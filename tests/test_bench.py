@@ -6,12 +6,14 @@ import numpy as np
 import pytest
 
 from madlab_dream import bench
-from madlab_dream import dream_io
+from madlab_dream.config import ModelConfig
+from madlab_dream.io import dream
 
 from helpers import assert_one_line_error
 from helpers import run_module
 
 
+@pytest.mark.slow
 def test_quick_run_writes_every_section(tmp_path):
   out = tmp_path / "B.md"
   proc = run_module("madlab_dream.bench", "--quick", f"--output={out}",
@@ -61,6 +63,7 @@ def test_quick_run_writes_every_section(tmp_path):
     assert "no GPU" in text and "make bench" in text
 
 
+@pytest.mark.slow
 def test_too_few_rows_is_one_line_error(tmp_path):
   proc = run_module("madlab_dream.bench", "--quick", "--rows=10",
                     f"--output={tmp_path / 'B.md'}",
@@ -73,7 +76,7 @@ def test_generated_file_looks_like_the_challenge_data(tmp_path):
   path = tmp_path / "train.txt"
   path.write_bytes(bench.generate_dream_lines(
       20_000, np.random.default_rng(0)))
-  rows = dream_io.read(str(path), 110, keep_text=True)
+  rows = dream.read(str(path), 110, keep_text=True)
   assert len(rows) == 20_000
   assert set(np.unique(rows.lengths)) <= set(range(104, 112))
   assert np.mean(rows.lengths == 110) == pytest.approx(0.82, abs=0.02)
@@ -92,8 +95,9 @@ def test_generated_file_looks_like_the_challenge_data(tmp_path):
 def test_analytic_flops_match_a_hand_count():
   # One conv branch, no transformer block: every term by hand.
   L, k, F, W, u = 10, 3, 5, 7, 2
-  base = dict(seq_len=L, conv_kernels=[k], conv_filters=F, conv_reduced=W,
-              num_blocks=0, lstm_units=u, key_size=8, value_size=8)
+  base = ModelConfig(seq_len=L, conv_kernels=(k,), conv_filters=F,
+                     conv_reduced=W, num_blocks=0, lstm_units=u, key_size=8,
+                     value_size=8)
   f0 = bench.analytic_flops(base, batch=4)
   conv_wide = 2 * L * k * 4 * F                      # 1,200
   conv_reduce = 2 * L * F * W                        # 700
@@ -104,9 +108,9 @@ def test_analytic_flops_match_a_hand_count():
   assert f0["train_exact"] == 3 * 4788 - conv_wide
 
   # One transformer block (width 8, one head of 8, 6 relative features).
-  base.update(conv_reduced=8)
+  base = base.replace(conv_reduced=8)
   f0 = bench.analytic_flops(base, batch=4)
-  f1 = bench.analytic_flops({**base, "num_blocks": 1}, batch=4)
+  f1 = bench.analytic_flops(base.replace(num_blocks=1), batch=4)
   qkv = 3 * 2 * L * 8 * 8
   rel_keys = 2 * (2 * L - 1) * 6 * 8 / 4             # once per batch of 4
   logits = 2 * L * L * 8 + 2 * L * (2 * L - 1) * 8

@@ -2,7 +2,11 @@
 
 import json
 
-from tests.helpers import TINY_MODEL, assert_one_line_error, run_module
+import pytest
+
+from helpers import TINY_MODEL, assert_one_line_error, run_module
+
+pytestmark = pytest.mark.slow
 
 
 def test_demo_runs_end_to_end_and_reuses_its_data(tmp_path):

@@ -5,7 +5,9 @@ import json
 import pytest
 
 from helpers import assert_one_line_error, run_module
-from test_scoring import HAND_WEIGHTS, write_inputs
+from scoring_cases import HAND_WEIGHTS, write_inputs
+
+pytestmark = pytest.mark.slow
 
 MODULE = "madlab_dream.evaluate"
 

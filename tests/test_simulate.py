@@ -7,10 +7,23 @@ import os
 import numpy as np
 import pytest
 
-from madlab_dream import dream_io
 from madlab_dream import scoring
-from madlab_dream import sequences
 from madlab_dream import simulate
+from madlab_dream.io import dream as dream_io
+from madlab_dream.io import sequences
+from madlab_dream.scoring.names import PUBLIC_DIR
+from madlab_dream.scoring.names import SUBSET_DIR
+from madlab_dream.scoring.names import TEST_FILE
+from madlab_dream.scoring.names import TRAIN_FILE
+from madlab_dream.scoring.names import TRUTH_FILE
+from madlab_dream.simulate import testset
+from madlab_dream.simulate.grammar import HIGH
+from madlab_dream.simulate.grammar import LOW
+from madlab_dream.simulate.grammar import MOTIF_INDEX
+from madlab_dream.simulate.grammar import _site_sums
+from madlab_dream.simulate.grammar import logit
+from madlab_dream.simulate.grammar import site_sums
+from madlab_dream.simulate.writers import METADATA_FILE
 from tests import helpers
 
 TRAIN_ROWS, TEST_ROWS, SEED = 20_000, 1_000, 3
@@ -32,7 +45,7 @@ def sim(tmp_path_factory):
 
 def _background(n, seed=0):
   rng = np.random.default_rng(seed)
-  return simulate._backgrounds(rng, n)
+  return testset._backgrounds(rng, n)
 
 
 def _with(codes, site, start):
@@ -54,14 +67,14 @@ def test_same_seed_same_bytes_other_seed_differs(tmp_path):
   match, mismatch, errors = filecmp.cmpfiles(tmp_path / "a", tmp_path / "b",
                                              names, shallow=False)
   assert not mismatch and not errors
-  for name in (simulate.TRAIN_FILE, simulate.TEST_FILE, simulate.TRUTH_FILE):
+  for name in (TRAIN_FILE, TEST_FILE, TRUTH_FILE):
     assert not filecmp.cmp(tmp_path / "a" / name, tmp_path / "c" / name,
                            shallow=False)
 
 
 def test_train_file_is_real_format(sim):
   out, meta = sim
-  rows = dream_io.read(out / simulate.TRAIN_FILE, seq_len=110,
+  rows = dream_io.read(out / TRAIN_FILE, seq_len=110,
                        require_expression=True, keep_text=True)
   assert len(rows) == TRAIN_ROWS == meta["train_rows"]
   lengths = rows.lengths
@@ -84,23 +97,23 @@ def test_train_file_is_real_format(sim):
 
 def test_test_and_truth_files(sim):
   out, meta = sim
-  test = dream_io.read(out / simulate.TEST_FILE, seq_len=110,
+  test = dream_io.read(out / TEST_FILE, seq_len=110,
                        require_expression=False, keep_text=True)
-  truth = dream_io.read(out / simulate.TRUTH_FILE, seq_len=110,
+  truth = dream_io.read(out / TRUTH_FILE, seq_len=110,
                         require_expression=True, keep_text=True)
   assert len(test) == len(truth) == TEST_ROWS
   assert np.isnan(test.expression).all()
   assert (test.lengths == 110).all()
   assert test.text == truth.text
-  assert (out / simulate.TEST_FILE).read_text().splitlines()[0].endswith("\t")
+  assert (out / TEST_FILE).read_text().splitlines()[0].endswith("\t")
   assert -3 < truth.expression.min() < -1 and 1 < truth.expression.max() < 3
   assert meta["test"]["noise_ceiling"] > 0.9
 
 
 def test_subsets_match_the_test_file(sim):
   out, _ = sim
-  codes = dream_io.read(out / simulate.TEST_FILE, 110, False).codes
-  subsets = scoring.load_subsets(out / simulate.SUBSET_DIR, n=TEST_ROWS)
+  codes = dream_io.read(out / TEST_FILE, 110, False).codes
+  subsets = scoring.load_subsets(out / SUBSET_DIR, n=TEST_ROWS)
   assert set(subsets) == set(scoring.SUBSET_NAMES)
   for name in ("high", "low", "yeast", "random", "challenging"):
     assert subsets[name].ndim == 1 and len(subsets[name]) >= 2
@@ -121,9 +134,9 @@ def test_subsets_match_the_test_file(sim):
     used |= set(p.ravel().tolist())
   assert used == set(range(TEST_ROWS))
   # Public-leaderboard keys: a ~13 % sample of each subset.
-  singles, pairs = scoring.load_public(out / simulate.PUBLIC_DIR, n=TEST_ROWS)
+  singles, pairs = scoring.load_public(out / PUBLIC_DIR, n=TEST_ROWS)
   for name, filename in scoring.PUBLIC_FILES.items():
-    keys = json.loads((out / simulate.PUBLIC_DIR / filename).read_text())
+    keys = json.loads((out / PUBLIC_DIR / filename).read_text())
     if subsets[name].ndim == 1:
       listed = set(subsets[name].tolist())
       picked = {int(k) for k in keys}
@@ -135,17 +148,28 @@ def test_subsets_match_the_test_file(sim):
   assert singles and pairs
 
 
+def test_subset_files_are_plain_csv(sim):
+  out, meta = sim
+  high = (out / SUBSET_DIR / "high_exp_seqs.csv").read_bytes()
+  snvs = (out / SUBSET_DIR / "all_SNVs_seqs.csv").read_bytes()
+  assert high.startswith(b"pos\n") and high.endswith(b"\n")
+  assert snvs.startswith(b"alt_pos,ref_pos\n") and snvs.endswith(b"\n")
+  assert high.count(b"\n") == meta["test"]["subset_sizes"]["high"] + 1
+  assert b"\r" not in high + snvs
+  assert all(line.count(b",") == 1 for line in snvs.splitlines())
+
+
 def test_high_and_low_follow_the_measurements(sim):
   out, _ = sim
-  truth = scoring.load_ground_truth(out / simulate.TRUTH_FILE)
-  subsets = scoring.load_subsets(out / simulate.SUBSET_DIR, n=TEST_ROWS)
+  truth = scoring.load_ground_truth(out / TRUTH_FILE)
+  subsets = scoring.load_subsets(out / SUBSET_DIR, n=TEST_ROWS)
   assert (truth[subsets["high"]].mean() > truth[subsets["random"]].mean()
           > truth[subsets["low"]].mean())
 
 
 def test_metadata(sim):
   out, meta = sim
-  on_disk = json.loads((out / simulate.METADATA_FILE).read_text())
+  on_disk = json.loads((out / METADATA_FILE).read_text())
   assert on_disk == json.loads(json.dumps(meta))
   assert on_disk["seed"] == SEED and on_disk["test_rows"] == TEST_ROWS
   assert [m["name"] for m in on_disk["grammar"]["motifs"]] == [
@@ -158,7 +182,7 @@ def test_noise_ceiling_recomputes_from_the_files(sim):
   out, meta = sim
   ceiling = meta["noise_ceiling"]
   assert 0.75 < ceiling < 0.95
-  rows = dream_io.read(out / simulate.TRAIN_FILE, 110, keep_text=True)
+  rows = dream_io.read(out / TRAIN_FILE, 110, keep_text=True)
   act = simulate.activity(rows.text)
   assert simulate.noise_ceiling(act, rows.expression) == pytest.approx(
       ceiling, abs=1e-9)
@@ -215,10 +239,10 @@ def test_orientation_and_position_matter():
 def test_interaction_is_not_additive():
   bg = _background(300, seed=2)
   gcn4, tata = ("TGACTCA", 20), ("TATATAAG", 62)
-  z0 = simulate.logit(bg)
-  z_gcn4 = simulate.logit(_with(bg, *gcn4))
-  z_tata = simulate.logit(_with(bg, *tata))
-  z_both = simulate.logit(_with(_with(bg, *gcn4), *tata))
+  z0 = logit(bg)
+  z_gcn4 = logit(_with(bg, *gcn4))
+  z_tata = logit(_with(bg, *tata))
+  z_both = logit(_with(_with(bg, *gcn4), *tata))
   synergy = (z_both - z_tata) - (z_gcn4 - z0)
   assert np.mean(synergy) > 0.3
 
@@ -235,26 +259,25 @@ def test_activity_inputs_agree():
     simulate.activity(np.zeros((2, 100), np.uint8))
   # Rows without N: base-4 and base-5 lookups give identical sums.
   clean = block.codes[~(block.codes == 4).any(axis=1)]
-  assert np.array_equal(simulate._site_sums(clean, 4),
-                        simulate._site_sums(clean, 5))
+  assert np.array_equal(_site_sums(clean, 4), _site_sums(clean, 5))
   # N never matches: turning bases into N lowers no motif's site sum, and
   # removes a planted site.
   bg = _with(_background(50, seed=3), "TTACCCG", 86)
   masked = bg.copy()
   masked[:, 84:95] = sequences.N_CODE
-  before, after = simulate.site_sums(bg), simulate.site_sums(masked)
+  before, after = site_sums(bg), site_sums(masked)
   assert (after <= before + 1e-6).all()
-  reb1 = simulate.MOTIF_INDEX["Reb1"]
+  reb1 = MOTIF_INDEX["Reb1"]
   assert (after[:, reb1] < before[:, reb1] - 0.5).all()
 
 
 def test_activity_is_spread_out():
   act = simulate.activity(_background(5000, seed=4))
   assert act.std() > 1.5
-  assert act.min() > simulate.LOW and act.max() < simulate.HIGH
+  assert act.min() > LOW and act.max() < HIGH
   # Not saturated: few sequences near either end of the sigmoid.
-  assert np.mean(act > simulate.HIGH - 0.5) < 0.01
-  assert np.mean(act < simulate.LOW + 0.5) < 0.01
+  assert np.mean(act > HIGH - 0.5) < 0.01
+  assert np.mean(act < LOW + 0.5) < 0.01
 
 
 def test_value_formatting_round_trips(tmp_path):
@@ -274,6 +297,7 @@ def test_value_formatting_round_trips(tmp_path):
 
 # --- Command line -------------------------------------------------------------
 
+@pytest.mark.slow
 def test_cli_writes_and_reports(tmp_path):
   out = tmp_path / "data"
   proc = helpers.run_module("madlab_dream.simulate", f"--output_dir={out}",
@@ -285,8 +309,10 @@ def test_cli_writes_and_reports(tmp_path):
   assert f"{meta['noise_ceiling']:.4f}" in proc.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args, needle", [
     (["--train_rows=0"], "--train_rows"),
+    (["--train_rows=abc"], "--train_rows"),
     (["--test_rows=-5"], "--test_rows"),
     ([], "--output_dir"),
 ])
@@ -298,6 +324,7 @@ def test_cli_bad_counts(tmp_path, args, needle):
   assert not (tmp_path / "o" / "train_sequences.txt").exists()
 
 
+@pytest.mark.slow
 def test_cli_unwritable_output(tmp_path):
   blocker = tmp_path / "file"
   blocker.write_text("x")

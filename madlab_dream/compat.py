@@ -1,0 +1,202 @@
+"""Every TensorFlow / Keras workaround of the package, in one place.
+
+Written for and tested with TensorFlow 2.21 and Keras 3.15 (setup.cfg
+bounds the versions: `KERAS_SUPPORTED`). Each workaround names the problem
+it works around, so it can be removed when the framework fixes it:
+
+  * `tensorflow()`: a quiet import. TensorFlow writes start-up lines to
+    stderr (oneDNN notice, CUDA stubs, cuInit failures) before absl logging
+    is set up; our commands promise one line per error on stderr.
+  * `build_for_strategy`, `patch_keras_log_reduction`: Keras 3 under a
+    tf.distribute strategy (reaches into Keras internals; see each).
+  * `jit_blockers`, `assert_jit_compatible`: Keras silently compiles without
+    XLA when a layer has `supports_jit=False` (a cuDNN-eligible LSTM) or op
+    determinism is on.
+  * TensorFlow 2.21's oneDNN CPU kernel for a batch matmul with a broadcast
+    batch axis returns wrong values (and corrupts memory in eager mode): the
+    attention contracts with `einsum` instead (`layers/attention.py`).
+
+`require_supported_keras()` refuses an untested Keras with one clear line
+instead of failing deep inside these private APIs; set
+MADLAB_ALLOW_UNTESTED_KERAS=1 to try anyway.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+
+from madlab_dream.errors import InputError
+
+#: Keras versions these workarounds were written for: (lowest, below).
+KERAS_SUPPORTED = ((3, 13), (3, 16))
+#: TensorFlow versions tested with them.
+TENSORFLOW_SUPPORTED = ((2, 16), (2, 22))
+
+
+def _version_tuple(text: str) -> tuple[int, int]:
+  parts = []
+  for piece in text.split(".")[:2]:
+    digits = "".join(c for c in piece if c.isdigit())
+    parts.append(int(digits or 0))
+  return tuple(parts + [0] * (2 - len(parts)))  # type: ignore[return-value]
+
+
+def _check_version(package: str, supported) -> None:
+  from importlib import metadata
+  try:
+    found = metadata.version(package)
+  except metadata.PackageNotFoundError:
+    return
+  low, high = supported
+  if not low <= _version_tuple(found) < high:
+    if os.environ.get("MADLAB_ALLOW_UNTESTED_KERAS") == "1":
+      return
+    raise InputError(
+        f"{package} {found} is not supported: madlab_dream was written for "
+        f"{package} >= {low[0]}.{low[1]}, < {high[0]}.{high[1]} (its "
+        f"workarounds reach into {package} internals); install "
+        f"'{package}>={low[0]}.{low[1]},<{high[0]}.{high[1]}' or set "
+        "MADLAB_ALLOW_UNTESTED_KERAS=1 to try anyway")
+
+
+def require_supported_keras() -> None:
+  """Raises InputError for a Keras (or TensorFlow) outside the tested range."""
+  _check_version("keras", KERAS_SUPPORTED)
+  if "tensorflow" in sys.modules or _backend() == "tensorflow":
+    _check_version("tensorflow", TENSORFLOW_SUPPORTED)
+
+
+def _backend() -> str:
+  return os.environ.get("KERAS_BACKEND", "tensorflow")
+
+
+# --- Quiet start-up ---------------------------------------------------------------
+
+@contextlib.contextmanager
+def _silenced_fd2():
+  if os.environ.get("MADLAB_TF_LOGS") == "1":
+    yield
+    return
+  sys.stderr.flush()
+  saved = os.dup(2)
+  devnull = os.open(os.devnull, os.O_WRONLY)
+  try:
+    os.dup2(devnull, 2)
+    yield
+  finally:
+    sys.stderr.flush()
+    os.dup2(saved, 2)
+    os.close(saved)
+    os.close(devnull)
+
+
+def keras():
+  """Returns `keras`, imported quietly (with its backend) and version-checked.
+
+  File descriptor 2 points at /dev/null only during the import
+  (MADLAB_TF_LOGS=1 shows those lines). Does not start the TensorFlow
+  runtime, so a distribution strategy can still be created afterwards.
+  """
+  if "keras" in sys.modules:
+    return sys.modules["keras"]
+  os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+  require_supported_keras()
+  with _silenced_fd2():
+    import keras as keras_module
+  return keras_module
+
+
+def tensorflow(before_init=None):
+  """Returns the `tensorflow` module, imported and initialised quietly.
+
+  File descriptor 2 points at /dev/null only during the import and the
+  device initialisation (MADLAB_TF_LOGS=1 shows those lines).
+  `before_init(tf)`, if given, runs after the import and before the runtime
+  starts (a MultiWorkerMirroredStrategy must configure collective ops before
+  anything initialises the runtime); its result is returned beside the
+  module: `(tf, result)`.
+  """
+  keras()
+  result = None
+  with _silenced_fd2():
+    import tensorflow as tf
+    if before_init is not None:
+      result = before_init(tf)
+    tf.config.list_physical_devices()
+    tf.constant(0)  # initialises the runtime and its devices
+  return tf if before_init is None else (tf, result)
+
+
+# --- tf.distribute -----------------------------------------------------------------
+#
+# Keras 3 (3.13-3.15) under a multi-replica strategy, both covered by the
+# two-process test in tests/test_train_distribute.py:
+#  * fit() builds its loss/metric state by pulling one real batch from the
+#    training iterator (never trained on, so the data stream shifts) and
+#    averaging it across replicas (fails for uint8 codes).
+#  * Under MultiWorkerMirroredStrategy, fit() reduces the scalar step logs
+#    with strategy.reduce("MEAN", v, axis=0), which fails for scalars.
+
+def build_for_strategy(model, strategy, seq_len: int) -> None:
+  """Builds loss/metric/optimizer state from shapes before `fit`."""
+  import numpy as np
+  sample = (np.zeros((2, seq_len), np.uint8), np.zeros((2, 1), np.float32))
+  with strategy.scope():
+    model._symbolic_build(data_batch=sample)  # pylint: disable=protected-access
+  model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None
+
+
+def patch_keras_log_reduction() -> None:
+  """Makes Keras reduce scalar per-replica logs across workers correctly."""
+  import tensorflow as tf
+  from keras.src.backend.tensorflow import trainer
+  if getattr(trainer.reduce_per_replica, "_madlab_patched", False):
+    return
+  original = trainer.reduce_per_replica
+
+  def reduce_per_replica(values, strategy, reduction):
+    if (reduction in ("auto", "mean") and
+        trainer._collective_all_reduce_multi_worker(strategy)):
+      def reduce(v):
+        rank0 = all(t.shape.rank == 0
+                    for t in strategy.experimental_local_results(v))
+        return strategy.reduce("MEAN", v, axis=None if rank0 else 0)
+      return tf.nest.map_structure(reduce, values)
+    return original(values, strategy, reduction)
+
+  reduce_per_replica._madlab_patched = True
+  trainer.reduce_per_replica = reduce_per_replica
+
+
+# --- XLA ------------------------------------------------------------------------------
+
+def jit_blockers(model) -> list[str]:
+  """Names of the (nested) layers whose `supports_jit` is False."""
+  return [f"{layer.name} ({type(layer).__name__})"
+          for layer in model._flatten_layers(include_self=False,
+                                             recursive=True)
+          if not getattr(layer, "supports_jit", True)]
+
+
+def op_determinism_enabled() -> bool:
+  """Whether tf.config.experimental.enable_op_determinism() is on."""
+  if "tensorflow" not in sys.modules:
+    return False
+  # No public getter exists; Keras reads the same private function.
+  from tensorflow.python.framework import config  # pylint: disable=g-direct-tensorflow-import
+  return bool(config.is_op_determinism_enabled())
+
+
+def assert_jit_compatible(model) -> None:
+  """Raises ValueError if `compile(jit_compile=True)` would drop XLA."""
+  problems = []
+  blockers = jit_blockers(model)
+  if blockers:
+    problems.append("layers with supports_jit=False: " + ", ".join(blockers))
+  if op_determinism_enabled():
+    problems.append("tf.config.experimental.enable_op_determinism() is on")
+  if problems:
+    raise ValueError("XLA (jit_compile=True) would be switched off: "
+                     + "; ".join(problems))

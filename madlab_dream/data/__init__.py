@@ -1,0 +1,19 @@
+"""Preprocessing, the on-disk cache and the tf.data pipeline.
+
+  select.py    MadLab's row filter and the fixed train/validation split
+  cache.py     file -> filtered, standardised, split arrays on disk (reused)
+  pipeline.py  cached codes -> shuffled, resumable tf.data batches
+
+`python -m madlab_dream.data --input=FILE --output_dir=DIR` runs `preprocess`.
+"""
+
+from madlab_dream.data.cache import Cache
+from madlab_dream.data.cache import fingerprint
+from madlab_dream.data.cache import load_cache
+from madlab_dream.data.cache import preprocess
+from madlab_dream.data.pipeline import batches_per_pass
+from madlab_dream.data.pipeline import train_dataset
+from madlab_dream.data.select import select_rows
+
+__all__ = ["Cache", "batches_per_pass", "fingerprint", "load_cache",
+           "preprocess", "select_rows", "train_dataset"]

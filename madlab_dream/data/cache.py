@@ -1,0 +1,186 @@
+"""MadLab's preprocessing into an on-disk cache, reused while nothing changed.
+
+File -> `io.dream.read` -> `select.select_rows` (seeded coin flip on
+whole-number rows, fixed disjoint split) -> standardise with the kept rows'
+mean and sd -> cache directory:
+
+  train_codes.npy   uint8   [n_train, L]   encoded sequences (A,C,G,T,N=0..4)
+  train_targets.npy float32 [n_train]      standardised expression
+  train_rows.npy    uint32  [n_train]      0-based row of each in the file
+  val_codes.npy / val_targets.npy / val_rows.npy   the same for validation
+  meta.json         scaler, options (the DataConfig), counts, the input's
+                    SHA-256, version; written last: it marks a complete cache
+
+The cache is reused when the input's SHA-256 and the options match.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import hashlib
+import json
+import os
+import time
+from typing import Any, Callable
+
+import numpy as np
+
+from madlab_dream.config import DataConfig
+from madlab_dream.data.select import select_rows
+from madlab_dream.errors import InputError
+from madlab_dream.io import dream
+from madlab_dream.io import files
+
+CACHE_VERSION = 1
+_ARRAYS = ("train_codes", "train_targets", "train_rows", "val_codes",
+           "val_targets", "val_rows")
+
+
+def fingerprint(path: str) -> str:
+  """SHA-256 of the file's bytes (as stored, compressed or not)."""
+  path = files.check_readable(path)
+  with open(path, "rb") as f:
+    return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+@dataclasses.dataclass
+class Cache:
+  """A preprocessed dataset; arrays are memory-mapped from `directory`."""
+  directory: str
+  meta: dict[str, Any]
+  train_codes: np.ndarray
+  train_targets: np.ndarray
+  train_rows: np.ndarray
+  val_codes: np.ndarray
+  val_targets: np.ndarray
+  val_rows: np.ndarray
+
+  @property
+  def mean(self) -> float:
+    return float(self.meta["scaler"]["mean"])
+
+  @property
+  def sd(self) -> float:
+    return float(self.meta["scaler"]["sd"])
+
+  @property
+  def seq_len(self) -> int:
+    return int(self.meta["options"]["seq_len"])
+
+  def to_expression(self, standardised: np.ndarray) -> np.ndarray:
+    """Standardised predictions -> the original expression scale."""
+    return np.asarray(standardised, np.float64) * self.sd + self.mean
+
+
+def load_cache(directory: str) -> Cache | None:
+  """Loads a complete cache (memory-mapped), or None if there is none."""
+  meta_path = os.path.join(directory, "meta.json")
+  if not os.path.exists(meta_path):
+    return None
+  try:
+    with open(meta_path) as f:
+      meta = json.load(f)
+    arrays = {name: np.load(os.path.join(directory, f"{name}.npy"),
+                            mmap_mode="r") for name in _ARRAYS}
+  except (OSError, ValueError):
+    return None
+  if meta.get("version") != CACHE_VERSION:
+    return None
+  if (len(arrays["train_codes"]) != meta["counts"]["train"] or
+      len(arrays["val_codes"]) != meta["counts"]["validation"]):
+    return None
+  return Cache(directory, meta, **arrays)
+
+
+def preprocess(input_path: str, cache_dir: str,
+               config: DataConfig | None = None,
+               log: Callable[[str], None] = print) -> Cache:
+  """Builds the cache for `input_path` in `cache_dir`, or reuses it.
+
+  Args:
+    input_path: a DREAM training file (plain or gzip).
+    cache_dir: the cache directory (created if needed).
+    config: the preprocessing settings (default: MadLab's).
+    log: receives one line per step and the counts.
+  """
+  config = config or DataConfig()
+  opts = config.to_dict()
+  t0 = time.perf_counter()
+  files.check_readable(input_path)
+  # The SHA-256 runs in a thread (hashlib releases the GIL) while the file
+  # is parsed, unless a cache with the same options may be reused.
+  with concurrent.futures.ThreadPoolExecutor(1) as pool:
+    digest_future = pool.submit(fingerprint, input_path)
+    cached = load_cache(cache_dir)
+    if cached is not None and cached.meta["options"] == opts:
+      if cached.meta["input"]["sha256"] == digest_future.result():
+        log(f"reusing cache {cache_dir} (input and options unchanged)")
+        log(summary(cached.meta))
+        return cached
+    files.check_writable_dir(cache_dir)
+    log(f"reading {input_path}")
+    rows = dream.read(input_path, opts["seq_len"], require_expression=True)
+    digest = digest_future.result()
+  t_read = time.perf_counter() - t0
+  keep, val, counts = select_rows(rows.expression, opts["singleton_keep"],
+                                  opts["val_fraction"], opts["seed"])
+  L = opts["seq_len"]
+  counts["trimmed"] = int((rows.lengths > L).sum())
+  counts["padded"] = int((rows.lengths < L).sum())
+  if counts["train"] == 0:
+    raise InputError("no training rows left after filtering and the split",
+                     input_path)
+  kept_rows = np.flatnonzero(keep).astype(np.uint32)
+  expression = rows.expression[keep]
+  mean = float(expression.mean())
+  sd = float(expression.std())
+  if not sd > 0:
+    raise InputError("expression is constant over the kept rows; cannot "
+                     "standardise", input_path)
+  targets = ((expression - mean) / sd).astype(np.float32)
+  codes = rows.codes
+  del rows
+  arrays = {
+      "train_rows": kept_rows[~val], "val_rows": kept_rows[val],
+      "train_targets": targets[~val], "val_targets": targets[val],
+  }
+  meta = {
+      "version": CACHE_VERSION,
+      "input": {"path": os.path.abspath(input_path), "sha256": digest,
+                "bytes": os.path.getsize(input_path)},
+      "options": opts,
+      "scaler": {"mean": mean, "sd": sd},
+      "counts": counts,
+      "seconds": {"read": round(t_read, 3)},
+  }
+  # meta.json is the commit marker: removed first, written last.
+  meta_path = os.path.join(cache_dir, "meta.json")
+  if os.path.exists(meta_path):
+    os.remove(meta_path)
+  for name in ("train", "val"):
+    rows_of = arrays[f"{name}_rows"]
+    _save(cache_dir, f"{name}_codes", codes[rows_of])
+  for name, array in arrays.items():
+    _save(cache_dir, name, array)
+  meta["seconds"]["total"] = round(time.perf_counter() - t0, 3)
+  files.write_text(meta_path, json.dumps(meta, indent=1))
+  cache = load_cache(cache_dir)
+  log(summary(meta))
+  return cache
+
+
+def _save(directory: str, name: str, array: np.ndarray) -> None:
+  with files.atomic_path(os.path.join(directory, f"{name}.npy")) as tmp:
+    np.save(tmp, np.ascontiguousarray(array))
+
+
+def summary(meta: dict[str, Any]) -> str:
+  c, o, s = meta["counts"], meta["options"], meta["scaler"]
+  return (f"rows read {c['read']:,}; whole-number {c['whole_number']:,}; "
+          f"dropped {c['dropped']:,} (singleton_keep={o['singleton_keep']}); "
+          f"kept {c['kept']:,}; train {c['train']:,}; validation "
+          f"{c['validation']:,}; trimmed to {o['seq_len']} nt {c['trimmed']:,}; "
+          f"padded {c['padded']:,}; mean {s['mean']:.4f} sd {s['sd']:.4f}")
+
+

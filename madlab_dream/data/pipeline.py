@@ -1,0 +1,76 @@
+"""The tf.data pipeline: cached uint8 codes -> shuffled training batches.
+
+Batches carry uint8 codes; one-hot encoding happens inside the model, so
+the host never holds float one-hot arrays. Each pass is a fresh seeded
+permutation, so a resumed run sees exactly the batches an uninterrupted run
+would, and the global batch is the same whatever the number of replicas.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from madlab_dream.errors import InputError
+
+
+def batches_per_pass(n: int, batch_size: int) -> int:
+  return n // batch_size
+
+
+def train_dataset(codes: np.ndarray, targets: np.ndarray, batch_size: int,
+                  seed: int, start_step: int = 0, input_context=None):
+  """Infinite stream of shuffled training batches (codes uint8, targets).
+
+  Each pass over the data is a fresh permutation drawn from (seed, pass), cut
+  into floor(n / batch_size) full batches (the n mod batch_size rows left over
+  differ from pass to pass). The stream starts at global step `start_step`,
+  so a resumed run sees exactly the batches an uninterrupted run would.
+
+  With a `tf.distribute.InputContext`, each input pipeline yields its own
+  slice of every global batch, split into per-replica batches, so the global
+  batch is the same whatever the number of workers and replicas.
+
+  Yields (codes uint8 [b, L], targets float32 [b, 1]).
+  """
+  import tensorflow as tf
+
+  n = len(codes)
+  nb = batches_per_pass(n, batch_size)
+  if nb == 0:
+    raise InputError(f"batch size {batch_size} is larger than the training "
+                     f"set ({n} rows)")
+  codes_t = tf.constant(np.asarray(codes))
+  targets_t = tf.constant(np.asarray(targets, np.float32))
+  pipelines, pipeline_id, replicas = 1, 0, 1
+  if input_context is not None:
+    pipelines = input_context.num_input_pipelines
+    pipeline_id = input_context.input_pipeline_id
+    replicas = input_context.num_replicas_in_sync // pipelines
+  per_replica = batch_size // (pipelines * replicas)
+  if per_replica * pipelines * replicas != batch_size:
+    raise InputError(f"batch size {batch_size} is not divisible by the "
+                     f"{pipelines * replicas} replicas")
+
+  def one_pass(p):
+    perm = tf.random.experimental.stateless_shuffle(
+        tf.range(n, dtype=tf.int64), seed=tf.stack([tf.constant(seed, tf.int64), p]))
+    return tf.data.Dataset.from_tensor_slices(
+        tf.reshape(perm[:nb * batch_size], [nb, batch_size]))
+
+  def local(index):  # this pipeline's replica batches of one global batch
+    mine = tf.reshape(index, [pipelines, replicas, per_replica])[pipeline_id]
+    return tf.data.Dataset.from_tensor_slices(mine)
+
+  def gather(index):
+    return tf.gather(codes_t, index), tf.gather(targets_t, index)[:, None]
+
+  start_pass, offset = divmod(int(start_step), nb)
+  ds = tf.data.Dataset.counter(start_pass).flat_map(one_pass).skip(offset)
+  if pipelines * replicas > 1:
+    ds = ds.flat_map(local)
+  ds = ds.map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+  options = tf.data.Options()
+  options.experimental_distribute.auto_shard_policy = (
+      tf.data.experimental.AutoShardPolicy.OFF)
+  options.deterministic = True
+  return ds.with_options(options).prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,315 @@
+"""Every command-line flag of the package, and the configs built from them.
+
+Flags are grouped by command; each command's `define_flags` calls the
+groups it needs (a flag shared by two groups is defined once). Defaults are
+read from `madlab_dream.config`, where each is written once, and values are
+validated there too: this module only describes and converts. Only this
+module and the commands' `main` functions read `FLAGS`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from absl import flags
+
+from madlab_dream import config as cfg
+
+FLAGS = flags.FLAGS
+
+_D = cfg.DataConfig.default
+_M = cfg.ModelConfig.default
+_T = cfg.TrainConfig.default
+
+
+def _once(define, name: str, *args, **kwargs) -> None:
+  if name not in FLAGS:
+    define(name, *args, **kwargs)
+
+
+# --- Groups -------------------------------------------------------------------
+
+def define_data_flags() -> None:
+  """Preprocessing: DataConfig."""
+  _once(flags.DEFINE_integer, "seq_len", _D("seq_len"),
+        "Sequence length L. Longer sequences keep their last L nt (5' "
+        "trimmed); shorter ones are padded with N on the left.")
+  _once(flags.DEFINE_float, "singleton_keep", _D("singleton_keep"),
+        "Probability of keeping a row whose expression is a whole number "
+        "(observed once). MadLab: 0.5. 1 keeps every row; 0 drops them all.")
+  _once(flags.DEFINE_float, "val_fraction", _D("val_fraction"),
+        "Fraction of kept rows in the fixed, disjoint validation set "
+        "(MadLab: 2 %).")
+  _once(flags.DEFINE_integer, "seed", _D("seed"),
+        "Seed for row filtering, the split, shuffling and weight "
+        "initialisation.")
+
+
+def define_model_flags() -> None:
+  """The architecture: ModelConfig (seq_len and seed come with the data)."""
+  define_data_flags()
+  _once(flags.DEFINE_list, "conv_kernels", [str(k) for k in
+                                            _M("conv_kernels")],
+        "Kernel sizes of the parallel MultiScaleConv branches.")
+  _once(flags.DEFINE_integer, "conv_filters", _M("conv_filters"),
+        "Filters of each branch's first (wide) Conv1D.")
+  _once(flags.DEFINE_integer, "conv_reduced", _M("conv_reduced"),
+        "Filters of each branch's kernel-1 Conv1D: the model width seen by "
+        "the transformer.")
+  _once(flags.DEFINE_string, "activation", _M("activation"),
+        "Activation of the conv branches and the feed-forward network.")
+  _once(flags.DEFINE_float, "l2", _M("l2"),
+        "L2 weight on the conv kernels and the output Dense kernel.")
+  _once(flags.DEFINE_integer, "num_blocks", _M("num_blocks"),
+        "Transformer blocks.")
+  _once(flags.DEFINE_integer, "num_heads", _M("num_heads"), "Attention heads.")
+  _once(flags.DEFINE_integer, "key_size", _M("key_size"),
+        "Attention key size per head.")
+  _once(flags.DEFINE_integer, "value_size", _M("value_size"),
+        "Attention value size per head (num_heads x value_size must equal "
+        "--conv_reduced).")
+  _once(flags.DEFINE_integer, "num_relative_features",
+        _M("num_relative_features"),
+        "Relative-position features. Default (Enformer's): (value_size // "
+        "(2 x #functions)) x 2 x #functions.")
+  _once(flags.DEFINE_list, "relative_functions",
+        list(_M("relative_functions")),
+        "Enformer positional basis functions.")
+  _once(flags.DEFINE_float, "attention_dropout", _M("attention_dropout"),
+        "Dropout on attention weights.")
+  _once(flags.DEFINE_float, "positional_dropout", _M("positional_dropout"),
+        "Dropout on positional features.")
+  _once(flags.DEFINE_integer, "ffn_multiplier", _M("ffn_multiplier"),
+        "Feed-forward hidden width = multiplier x model width.")
+  _once(flags.DEFINE_integer, "lstm_units", _M("lstm_units"),
+        "Units per direction of the bidirectional LSTM.")
+  _once(flags.DEFINE_string, "lstm_activation", _M("lstm_activation"),
+        "LSTM cell activation (MadLab: swish, not tanh).")
+
+
+def define_eval_batch_flag() -> None:
+  _once(flags.DEFINE_integer, "eval_batch_size", _T("eval_batch_size"),
+        "Sequences per model call for validation and prediction.")
+
+
+def define_train_flags() -> None:
+  """A training run: DataConfig, ModelConfig and TrainConfig."""
+  define_model_flags()
+  define_eval_batch_flag()
+  _once(flags.DEFINE_string, "train_data", _T("train_data"),
+        "DREAM-format training file (`sequence<TAB>expression`, no header, "
+        ".gz accepted), e.g. data/train_sequences.txt.")
+  _once(flags.DEFINE_string, "model_dir", _T("model_dir"),
+        "Output directory of the run.")
+  _once(flags.DEFINE_string, "cache_dir", _T("cache_dir"),
+        "Where the preprocessed cache is written/reused (default "
+        "<model_dir>/cache).")
+  _once(flags.DEFINE_integer, "epochs", _T("epochs"), "Epochs.")
+  _once(flags.DEFINE_integer, "steps_per_epoch", _T("steps_per_epoch"),
+        "Batches per epoch. Default: one pass over the training rows "
+        "(floor(n_train / batch_size)). MadLab's run used 36,743 (about 8 "
+        "passes).")
+  _once(flags.DEFINE_integer, "batch_size", _T("batch_size"),
+        "Global training batch size (whatever the number of replicas).")
+  _once(flags.DEFINE_float, "learning_rate", _T("learning_rate"),
+        "Learning rate.")
+  _once(flags.DEFINE_enum, "optimizer", _T("optimizer"), list(cfg.OPTIMIZERS),
+        "Optimizer (MadLab: RMSprop with Keras defaults).")
+  _once(flags.DEFINE_enum, "loss", _T("loss"), list(cfg.LOSSES),
+        "Training loss.")
+  _once(flags.DEFINE_enum, "jit_compile", _T("jit_compile"),
+        list(cfg.JIT_MODES),
+        "XLA compilation of the train step. auto: on when a GPU or TPU is "
+        "present.")
+  _once(flags.DEFINE_enum, "mixed_precision", _T("mixed_precision"),
+        list(cfg.PRECISIONS),
+        "Keras mixed-precision policy; the output stays float32.")
+  _once(flags.DEFINE_enum, "strategy", _T("strategy"), list(cfg.STRATEGIES),
+        "tf.distribute strategy: default (one device), mirrored (all local "
+        "GPUs), multi_worker (TF_CONFIG), tpu.")
+  _once(flags.DEFINE_string, "tpu", _T("tpu"),
+        "TPU address for --strategy=tpu.")
+  _once(flags.DEFINE_integer, "train_eval_rows", _T("train_eval_rows"),
+        "Rows of a fixed, seeded sample of the training set on which the "
+        "report's training metrics are computed (0: the whole training set).")
+  _once(flags.DEFINE_boolean, "select_on_validation",
+        _T("select_on_validation"),
+        "Keep and export the epoch with the best validation Pearson r "
+        "(needs --val_fraction > 0).")
+  _once(flags.DEFINE_integer, "baseline_kmer", _T("baseline_kmer"),
+        "Also fit a ridge regression on k-mer counts (k = 1..K, K <= 6) of "
+        "the same training rows and report it beside the model (0: off).")
+  _once(flags.DEFINE_boolean, "progress", _T("progress"),
+        "Keras progress bars (when stdout is a terminal).")
+  _once(flags.DEFINE_boolean, "resume", _T("resume"),
+        "Resume from the last completed epoch when --model_dir holds an "
+        "interrupted run with the same settings.")
+
+
+def define_model_path_flag() -> None:
+  _once(flags.DEFINE_string, "model", None,
+        "A training run directory (with saved_model/) or a SavedModel "
+        "directory.")
+
+
+def define_output_flag(help_text: str) -> None:
+  _once(flags.DEFINE_string, "output", None, help_text)
+
+
+def define_output_dir_flag(default: str | None = None) -> None:
+  _once(flags.DEFINE_string, "output_dir", default, "Output directory.")
+
+
+# --- Configs from flags ----------------------------------------------------------
+
+def _values(cls) -> dict[str, Any]:
+  return {name: FLAGS[name].value for name in cls.field_names()
+          if name in FLAGS}
+
+
+def data_config() -> cfg.DataConfig:
+  return cfg.DataConfig(**_values(cfg.DataConfig))
+
+
+def model_config() -> cfg.ModelConfig:
+  return cfg.ModelConfig(**_values(cfg.ModelConfig))
+
+
+def train_config() -> cfg.TrainConfig:
+  return cfg.TrainConfig(**_values(cfg.TrainConfig))
+
+
+def run_config() -> cfg.RunConfig:
+  """The training run's configs, validated (ConfigError on a bad value)."""
+  return cfg.RunConfig(data_config(), model_config(), train_config())
+
+
+# --- Configs back to flags --------------------------------------------------------
+
+def as_flags(values: dict[str, Any]) -> list[str]:
+  """`--name=value` arguments for settings (None omitted, bools as --[no]x)."""
+  out = []
+  for name, value in values.items():
+    if value is None:
+      continue
+    if isinstance(value, bool):
+      out.append(f"--{name}" if value else f"--no{name}")
+    elif isinstance(value, (list, tuple)):
+      out.append(f"--{name}={','.join(str(v) for v in value)}")
+    else:
+      out.append(f"--{name}={value}")
+  return out
+
+
+def flagfile_text(run: cfg.RunConfig) -> str:
+  """A flagfile that re-runs the experiment `run` describes."""
+  values: dict[str, Any] = {}
+  for part in (run.data, run.model, run.train):
+    values.update(part.to_dict())
+  lines = ["# Re-runs this experiment: python -m madlab_dream.train "
+           "--flagfile=THIS_FILE"]
+  lines += as_flags(dict(sorted(values.items())))
+  return "\n".join(lines) + "\n"
+
+
+# --- The other commands -------------------------------------------------------------
+
+def define_preprocess_flags() -> None:
+  """python -m madlab_dream.data"""
+  define_data_flags()
+  define_output_dir_flag()
+  _once(flags.DEFINE_string, "input", None,
+        "DREAM-format file to preprocess (.gz accepted).")
+
+
+def define_predict_flags() -> None:
+  """python -m madlab_dream.predict"""
+  define_model_path_flag()
+  define_eval_batch_flag()
+  _once(flags.DEFINE_string, "input", None,
+        "Sequences: DREAM TSV (the test file), FASTA or one per line; .gz "
+        "accepted.")
+  define_output_flag("Output file: .json gives {\"<position>\": prediction} "
+                     "(a challenge submission); anything else TSV "
+                     "sequence<TAB>prediction.")
+  _once(flags.DEFINE_enum, "format", "auto", ["auto", "tsv", "json"],
+        "Output format (auto: by the output's extension).")
+  _once(flags.DEFINE_boolean, "reverse_complement", False,
+        "Average with the reverse-complement strand (MadLab did not).")
+
+
+def define_variants_flags() -> None:
+  """python -m madlab_dream.variants"""
+  define_model_path_flag()
+  define_eval_batch_flag()
+  _once(flags.DEFINE_string, "pairs", None,
+        "File of [name<TAB>]ref<TAB>alt pairs.")
+  _once(flags.DEFINE_string, "sequence", None,
+        "One sequence for saturation mutagenesis.")
+  define_output_flag("Output TSV.")
+  _once(flags.DEFINE_string, "heatmap", None,
+        "Mutagenesis heatmap PNG (default: the output's name with .png).")
+
+
+def define_evaluate_flags() -> None:
+  """python -m madlab_dream.evaluate"""
+  from madlab_dream.scoring import names
+  _once(flags.DEFINE_string, "predictions", None,
+        "Predictions: TSV `sequence<TAB>prediction` in position order, or "
+        "JSON {\"<position>\": prediction}; .gz accepted.")
+  _once(flags.DEFINE_string, "ground_truth", None,
+        f"The challenge's {names.TRUTH_FILE}.")
+  _once(flags.DEFINE_string, "subsets_dir", None,
+        f"The challenge's {names.SUBSET_DIR} folder (high_exp_seqs.csv, "
+        "all_SNVs_seqs.csv, ...).")
+  _once(flags.DEFINE_string, "public_dir", None,
+        f"The challenge's {names.PUBLIC_DIR} folder (optional).")
+  _once(flags.DEFINE_enum, "public", None, list(names.PUBLIC_MODES),
+        "Public-leaderboard positions: exclude (final leaderboard), only "
+        "(public leaderboard) or ignore. Default: exclude with --public_dir, "
+        "else ignore.")
+  define_output_flag("Result JSON (optional); a Markdown report is written "
+                     "beside it with the .md suffix.")
+
+
+def define_simulate_flags() -> None:
+  """python -m madlab_dream.simulate"""
+  define_output_dir_flag()
+  _once(flags.DEFINE_integer, "train_rows", 6_739_258,
+        "Simulated training rows (the real file's count).")
+  _once(flags.DEFINE_integer, "test_rows", 71_103,
+        "Simulated test rows (the real file's count).")
+  _once(flags.DEFINE_integer, "seed", cfg.SEED, "Simulator seed.")
+
+
+def define_demo_flags() -> None:
+  """python -m madlab_dream.demo"""
+  define_output_dir_flag("demo_output")
+  _once(flags.DEFINE_integer, "train_rows", 150_000,
+        "Simulated training rows.")
+  _once(flags.DEFINE_integer, "test_rows", 20_000, "Simulated test rows.")
+  _once(flags.DEFINE_integer, "sim_seed", 2022, "Simulator seed.")
+  _once(flags.DEFINE_string, "flagfile_path", "experiments/demo.flags",
+        "The training experiment.")
+  _once(flags.DEFINE_multi_string, "train_arg", [],
+        "An extra training flag, e.g. --train_arg=--epochs=1 (repeatable).")
+  _once(flags.DEFINE_boolean, "check_targets", False,
+        "Exit with status 1 when a target of the demo is missed (the checks "
+        "are always printed and written to demo_report.json).")
+
+
+def define_bench_flags() -> None:
+  """python -m madlab_dream.bench"""
+  define_output_flag("Markdown report; the raw figures go beside it (.json).")
+  FLAGS.set_default("output", "BENCHMARKS.md")
+  _once(flags.DEFINE_integer, "rows", None,
+        "Rows of the generated DREAM file (default: the challenge's "
+        "6,739,258; fewer with --quick).")
+  _once(flags.DEFINE_boolean, "quick", False,
+        "Tiny sizes and a tiny model (smoke test; figures not "
+        "representative).")
+  _once(flags.DEFINE_string, "bench_dir", "bench_output",
+        "Generated data, caches and logs (reused between runs).")
+  _once(flags.DEFINE_string, "bench_worker_spec", None,
+        "Internal: run the model benchmark worker described by this JSON "
+        "file.")

@@ -1,0 +1,84 @@
+"""TensorFlow SavedModel export with two signatures.
+
+`serving_default` takes raw DNA strings `[batch]` (tf.string): upper-casing,
+the length policy (keep the last L nt, pad with N on the left), encoding and
+the inverse target scaling all happen inside the graph, so predictions come
+out on the original expression scale. `predict_codes` takes uint8 codes
+`[batch, L]`. Both return {"prediction": float32 [batch] (expression scale),
+"standardised": float32 [batch] (the model's output)}.
+
+The SavedModel loads with `tf.saved_model.load` alone; this package is not
+needed to use it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+
+from madlab_dream.io import files
+from madlab_dream.io import sequences
+
+SEQUENCES_SIGNATURE = "serving_default"
+CODES_SIGNATURE = "predict_codes"
+METADATA_FILE = "madlab_dream.json"
+
+
+def encode_strings(strings, seq_len: int):
+  """In-graph twin of `sequences.encode`: tf.string [b] -> uint8 [b, L].
+
+  Raises InvalidArgumentError for an empty string or a character outside
+  ACGTN (any case).
+  """
+  import tensorflow as tf
+  upper = tf.strings.upper(strings)
+  valid = tf.strings.regex_full_match(upper, "[ACGTN]+")
+  check = tf.debugging.Assert(
+      tf.reduce_all(valid),
+      [f"sequences must be non-empty and contain {sequences.ALLOWED}"])
+  with tf.control_dependencies([check]):
+    padded = tf.strings.join([tf.fill(tf.shape(upper), "N" * seq_len), upper])
+  start = tf.strings.length(padded) - seq_len
+  window = tf.strings.substr(padded, start, tf.fill(tf.shape(start), seq_len))
+  raw = tf.io.decode_raw(window, tf.uint8)
+  table = tf.constant(np.where(sequences.LOOKUP == sequences.INVALID, 0,
+                               sequences.LOOKUP).astype(np.uint8))
+  codes = tf.gather(table, tf.cast(raw, tf.int32))
+  return tf.reshape(codes, [-1, seq_len])
+
+
+def export_saved_model(model, path: str, mean: float, sd: float,
+                       seq_len: int, metadata: dict | None = None) -> str:
+  """Writes the SavedModel for `model` to directory `path` atomically."""
+  import keras
+  import tensorflow as tf
+
+  archive = keras.export.ExportArchive()
+  archive.track(model)
+  mean32, sd32 = tf.constant(mean, tf.float32), tf.constant(sd, tf.float32)
+
+  def outputs(codes):
+    z = tf.cast(model(codes, training=False), tf.float32)[:, 0]
+    return {"prediction": z * sd32 + mean32, "standardised": z}
+
+  archive.add_endpoint(
+      SEQUENCES_SIGNATURE,
+      lambda seqs: outputs(encode_strings(seqs, seq_len)),
+      input_signature=[tf.TensorSpec([None], tf.string, name="sequences")])
+  archive.add_endpoint(
+      CODES_SIGNATURE, outputs,
+      input_signature=[tf.TensorSpec([None, seq_len], tf.uint8, name="codes")])
+  info = {"seq_len": seq_len, "mean": mean, "sd": sd,
+          "signatures": {SEQUENCES_SIGNATURE: "tf.string [batch]",
+                         CODES_SIGNATURE: f"uint8 [batch, {seq_len}]"},
+          "outputs": {"prediction": "expression scale",
+                      "standardised": "model output"}}
+  info.update(metadata or {})
+  with files.atomic_dir(path) as tmp:
+    archive.write_out(tmp, verbose=False)
+    os.makedirs(os.path.join(tmp, "assets"), exist_ok=True)
+    with open(os.path.join(tmp, "assets", METADATA_FILE), "w") as f:
+      json.dump(info, f, indent=1)
+  return path

@@ -1,0 +1,101 @@
+"""A trained model loaded from its SavedModel, for prediction.
+
+`Predictor(path)` takes a training run directory (with saved_model/) or a
+SavedModel directory and predicts on the expression scale. Only TensorFlow
+is needed to load it; this package adds encoding of text and batching.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+
+from madlab_dream import compat
+from madlab_dream.config import CONFIG_FILE
+from madlab_dream.config import RunConfig
+from madlab_dream.errors import InputError
+from madlab_dream.inference import export
+from madlab_dream.io import sequences
+
+
+def saved_model_dir(path: str) -> str:
+  """The SavedModel directory of a run directory or a SavedModel path."""
+  saved = path
+  if os.path.isdir(os.path.join(path, "saved_model")):
+    saved = os.path.join(path, "saved_model")
+  if not os.path.exists(os.path.join(saved, "saved_model.pb")):
+    raise InputError("not a model directory or SavedModel (no "
+                     "saved_model.pb)", path)
+  return saved
+
+
+class Predictor:
+  """A loaded SavedModel: codes uint8 [N, L] -> expression float32 [N].
+
+  Attributes:
+    path: the SavedModel directory.
+    seq_len: L, from the codes signature.
+    config: the run's RunConfig (config.json beside the SavedModel, or the
+      copy in its assets), or None for a SavedModel without one.
+  """
+
+  def __init__(self, path: str, batch_size: int = 4096):
+    tf = compat.tensorflow()
+    self.path = saved_model_dir(path)
+    self.batch_size = int(batch_size)
+    self._loaded = tf.saved_model.load(self.path)
+    self._fn = self._loaded.signatures[export.CODES_SIGNATURE]
+    spec = self._fn.structured_input_signature[1]["codes"]
+    self.seq_len = int(spec.shape[1])
+    self.config = _read_config(self.path)
+
+  def describe(self) -> str:
+    """One line: which model this is."""
+    if self.config is None:
+      return f"{self.path} (L = {self.seq_len})"
+    m = self.config.model
+    return (f"{self.path}: {m.num_blocks} transformer block(s), "
+            f"{len(m.conv_kernels)} conv branches, L = {self.seq_len}")
+
+  def predict_codes(self, codes: np.ndarray,
+                    output: str = "prediction") -> np.ndarray:
+    """Predictions for codes [N, L] ("prediction": expression scale;
+    "standardised": the model's own output)."""
+    import tensorflow as tf
+    out = np.empty(len(codes), np.float32)
+    for start in range(0, len(codes), self.batch_size):
+      batch = tf.constant(np.ascontiguousarray(
+          codes[start:start + self.batch_size]))
+      out[start:start + len(batch)] = self._fn(codes=batch)[output].numpy()
+    return out
+
+  def predict_text(self, seqs: list[str], reverse_complement: bool = False,
+                   source: str = "<sequences>",
+                   first_line: int = 1) -> np.ndarray:
+    """Expression for DNA strings; optionally averaged with the other strand."""
+    codes = sequences.encode(seqs, self.seq_len, source, first_line)
+    pred = self.predict_codes(codes)
+    if reverse_complement:
+      rc = sequences.encode([sequences.reverse_complement_text(s)
+                             for s in seqs], self.seq_len, source, first_line)
+      pred = (pred + self.predict_codes(rc)) / 2
+    return pred
+
+
+def _read_config(saved: str) -> RunConfig | None:
+  """The run's config: <run>/config.json, else the SavedModel's metadata."""
+  candidates = [os.path.join(os.path.dirname(os.path.abspath(saved)),
+                             CONFIG_FILE)]
+  for path in candidates:
+    if os.path.exists(path):
+      with open(path) as f:
+        return RunConfig.from_json(f.read())
+  meta = os.path.join(saved, "assets", export.METADATA_FILE)
+  if os.path.exists(meta):
+    with open(meta) as f:
+      info = json.load(f)
+    if "config" in info:
+      return RunConfig.from_dict(info["config"])
+  return None

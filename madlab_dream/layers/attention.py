@@ -1,0 +1,193 @@
+"""Enformer's relative-position multi-head attention as a Keras layer.
+
+  relative_shift               Transformer-XL shift of relative logits
+  RelativeMultiHeadAttention   [batch, L, C] -> [batch, L, heads x value_size]
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import keras
+import tensorflow as tf
+
+from madlab_dream.layers.positional import DEFAULT_FUNCTIONS
+from madlab_dream.layers.positional import positional_features
+from madlab_dream.layers.positional import resolve_relative_features
+
+_PACKAGE = "madlab_dream"
+
+
+def _dim(x: tf.Tensor, axis: int):
+  """Static size of an axis when known, else the dynamic one."""
+  static = x.shape[axis]
+  return static if static is not None else tf.shape(x)[axis]
+
+
+def relative_shift(x: tf.Tensor) -> tf.Tensor:
+  """Transformer-XL shift of relative logits.
+
+  Args:
+    x: [batch, heads, L, 2L-1]; column c holds distance c - (L-1).
+
+  Returns:
+    [batch, heads, L, L] whose entry (i, j) is x[..., i, j - i + L - 1], the
+    logit for distance j - i.
+  """
+  batch, heads, t1, t2 = (_dim(x, a) for a in range(4))
+  x = tf.concat([tf.zeros_like(x[..., :1]), x], axis=-1)  # [B, H, L, 2L]
+  x = tf.reshape(x, [batch, heads, t2 + 1, t1])           # [B, H, 2L, L]
+  x = x[:, :, 1:, :]                                      # [B, H, 2L-1, L]
+  x = tf.reshape(x, [batch, heads, t1, t2])               # [B, H, L, 2L-1]
+  return x[..., :(t2 + 1) // 2]
+
+
+def _sonnet_variance_scaling() -> keras.initializers.Initializer:
+  """Sonnet's VarianceScaling(2.0): fan-in truncated normal, scale 2."""
+  return keras.initializers.VarianceScaling(scale=2.0, mode="fan_in",
+                                            distribution="truncated_normal")
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class RelativeMultiHeadAttention(keras.layers.Layer):
+  """Enformer's `MultiheadAttention` with relative positions (scaling on).
+
+  q, k, v: bias-free projections to heads*key_size, heads*key_size,
+  heads*value_size; q is multiplied by key_size**-0.5. Positional features
+  of the distances range(-(L-1), L) ([1, 2L-1, F]) go through a bias-free
+  projection to relative keys r_k. With r_w_bias, r_r_bias [1, H, 1, K]:
+
+    logits = (q + r_w_bias) k^T + relative_shift((q + r_r_bias) r_k^T)
+
+  softmax over keys, weights . v, heads concatenated, then an output
+  projection (with bias; kernel zero-initialised when `zero_initialize`).
+  Projections use Sonnet's VarianceScaling(2.0) initialisation.
+
+  Input [batch, L, channels] -> output [batch, L, num_heads * value_size]
+  (Enformer's embedding size; a residual block needs channels equal to it).
+
+  Args:
+    num_heads, key_size, value_size: H, K (per head), V (per head).
+    num_relative_position_features: F; None gives Enformer's default
+      (value_size // 2n) * 2n for n functions (asymmetric).
+    relative_position_functions: basis function names (see
+      `positional_features`); default MadLab's three.
+    attention_dropout_rate: dropout on the attention weights (training).
+    positional_dropout_rate: dropout on the positional features (training).
+    relative_position_symmetric: Enformer's `relative_position_symmetric`.
+    zero_initialize: zero-initialise the output projection's kernel.
+  """
+
+  def __init__(self, num_heads: int, key_size: int, value_size: int,
+               num_relative_position_features: int | None = None,
+               relative_position_functions: Sequence[str] = DEFAULT_FUNCTIONS,
+               attention_dropout_rate: float = 0.0,
+               positional_dropout_rate: float = 0.0,
+               relative_position_symmetric: bool = False,
+               zero_initialize: bool = True, **kwargs):
+    super().__init__(**kwargs)
+    self.num_heads = int(num_heads)
+    self.key_size = int(key_size)
+    self.value_size = int(value_size)
+    self.relative_position_functions = list(relative_position_functions)
+    self.num_relative_position_features = num_relative_position_features
+    self.relative_position_symmetric = bool(relative_position_symmetric)
+    features = resolve_relative_features(
+        self.value_size, num_relative_position_features,
+        self.relative_position_functions, self.relative_position_symmetric)
+    self.num_features = features
+    self.attention_dropout_rate = float(attention_dropout_rate)
+    self.positional_dropout_rate = float(positional_dropout_rate)
+    self.zero_initialize = bool(zero_initialize)
+    self.attention_dropout = keras.layers.Dropout(
+        self.attention_dropout_rate, dtype=self.dtype_policy,
+        name="attention_dropout")
+    self.positional_dropout = keras.layers.Dropout(
+        self.positional_dropout_rate, dtype=self.dtype_policy,
+        name="positional_dropout")
+
+  def build(self, input_shape):
+    channels = input_shape[-1]
+    hk = self.num_heads * self.key_size
+    hv = self.num_heads * self.value_size
+    init = _sonnet_variance_scaling
+    self.q_kernel = self.add_weight(name="q_kernel", shape=(channels, hk),
+                                    initializer=init())
+    self.k_kernel = self.add_weight(name="k_kernel", shape=(channels, hk),
+                                    initializer=init())
+    self.v_kernel = self.add_weight(name="v_kernel", shape=(channels, hv),
+                                    initializer=init())
+    self.r_k_kernel = self.add_weight(name="r_k_kernel",
+                                      shape=(self.num_features, hk),
+                                      initializer=init())
+    bias_shape = (1, self.num_heads, 1, self.key_size)
+    self.r_w_bias = self.add_weight(name="r_w_bias", shape=bias_shape,
+                                    initializer=init())
+    self.r_r_bias = self.add_weight(name="r_r_bias", shape=bias_shape,
+                                    initializer=init())
+    self.output_kernel = self.add_weight(
+        name="output_kernel", shape=(hv, hv),
+        initializer="zeros" if self.zero_initialize else init())
+    self.output_bias = self.add_weight(name="output_bias", shape=(hv,),
+                                       initializer="zeros")
+
+  def _split_heads(self, x, size):
+    """[B, T, H * size] -> [B, H, T, size]."""
+    x = tf.reshape(x, [_dim(x, 0), _dim(x, 1), self.num_heads, size])
+    return tf.transpose(x, [0, 2, 1, 3])
+
+  def _project(self, x, kernel):
+    return tf.einsum("btc,cd->btd", x, tf.cast(kernel, x.dtype))
+
+  def call(self, inputs, training=None):
+    dtype = self.compute_dtype
+    x = tf.cast(inputs, dtype)
+    length = _dim(x, 1)
+    q = self._split_heads(self._project(x, self.q_kernel), self.key_size)
+    k = self._split_heads(self._project(x, self.k_kernel), self.key_size)
+    v = self._split_heads(self._project(x, self.v_kernel), self.value_size)
+    q = q * tf.cast(self.key_size ** -0.5, dtype)
+
+    distances = tf.range(-length + 1, length, dtype=tf.float32)[tf.newaxis]
+    features = positional_features(
+        distances, self.num_features, length,
+        self.relative_position_functions, self.relative_position_symmetric)
+    features = tf.cast(features, dtype)                      # [1, 2L-1, F]
+    features = self.positional_dropout(features, training=training)
+    r_k = self._split_heads(self._project(features, self.r_k_kernel),
+                            self.key_size)                   # [1, H, 2L-1, K]
+
+    r_w_bias = tf.cast(self.r_w_bias, dtype)
+    r_r_bias = tf.cast(self.r_r_bias, dtype)
+    content = tf.matmul(q + r_w_bias, k, transpose_b=True)  # [B, H, L, L]
+    # [B, H, L, 2L-1]. Not tf.matmul with a broadcast batch axis: with
+    # TensorFlow 2.21's oneDNN CPU kernels that returns wrong values (and
+    # corrupts memory in eager mode).
+    relative = tf.einsum("bhik,hjk->bhij", q + r_r_bias, r_k[0])
+    logits = content + relative_shift(relative)              # [B, H, L, L]
+    weights = tf.cast(tf.nn.softmax(tf.cast(logits, tf.float32)), dtype)
+    weights = self.attention_dropout(weights, training=training)
+
+    out = tf.transpose(tf.matmul(weights, v), [0, 2, 1, 3])  # [B, L, H, V]
+    out = tf.reshape(out, [_dim(out, 0), length,
+                           self.num_heads * self.value_size])
+    return (self._project(out, self.output_kernel)
+            + tf.cast(self.output_bias, dtype))
+
+  def compute_output_shape(self, input_shape):
+    return tuple(input_shape[:-1]) + (self.num_heads * self.value_size,)
+
+  def get_config(self):
+    config = super().get_config()
+    config.update(
+        num_heads=self.num_heads, key_size=self.key_size,
+        value_size=self.value_size,
+        num_relative_position_features=self.num_relative_position_features,
+        relative_position_functions=list(self.relative_position_functions),
+        attention_dropout_rate=self.attention_dropout_rate,
+        positional_dropout_rate=self.positional_dropout_rate,
+        relative_position_symmetric=self.relative_position_symmetric,
+        zero_initialize=self.zero_initialize)
+    return config
+
+

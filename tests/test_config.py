@@ -1,0 +1,114 @@
+"""Typed configs (madlab_dream.config): defaults, validation, round trips."""
+
+import dataclasses
+import json
+
+import pytest
+
+from madlab_dream import config as cfg
+from madlab_dream.config import ConfigError
+
+
+def test_defaults_are_madlabs_preset():
+  m = cfg.ModelConfig()
+  assert (m.seq_len, m.conv_kernels, m.conv_filters, m.conv_reduced) == (
+      110, (15, 20, 25, 30), 192, 96)
+  assert (m.num_blocks, m.num_heads, m.key_size, m.value_size) == (2, 1, 96,
+                                                                   96)
+  assert (m.lstm_units, m.lstm_activation, m.activation, m.l2) == (
+      4, "swish", "swish", 1e-3)
+  t = cfg.TrainConfig()
+  assert (t.batch_size, t.learning_rate, t.optimizer, t.loss) == (
+      1024, 1e-4, "rmsprop", "mse")
+  d = cfg.DataConfig()
+  assert (d.singleton_keep, d.val_fraction) == (0.5, 0.02)
+
+
+def test_configs_are_frozen():
+  with pytest.raises(dataclasses.FrozenInstanceError):
+    cfg.ModelConfig().num_blocks = 3
+
+
+@pytest.mark.parametrize("cls, values, setting, problem", [
+    (cfg.DataConfig, {"val_fraction": 1.0}, "val_fraction", "below 1"),
+    (cfg.DataConfig, {"val_fraction": -0.1}, "val_fraction", "at least 0"),
+    (cfg.DataConfig, {"singleton_keep": 1.5}, "singleton_keep", "at most 1"),
+    (cfg.DataConfig, {"seq_len": 0}, "seq_len", "at least 1"),
+    (cfg.ModelConfig, {"conv_kernels": "abc"}, "conv_kernels",
+     "'abc' is not a whole number"),
+    (cfg.ModelConfig, {"conv_kernels": "0"}, "conv_kernels", "at least 1"),
+    (cfg.ModelConfig, {"conv_kernels": []}, "conv_kernels", "at least one"),
+    (cfg.ModelConfig, {"activation": "bogus"}, "activation",
+     "not a Keras activation"),
+    (cfg.ModelConfig, {"lstm_activation": "bogus"}, "lstm_activation",
+     "not a Keras activation"),
+    (cfg.ModelConfig, {"num_heads": 2}, "num_heads", "must equal"),
+    (cfg.ModelConfig, {"value_size": 2}, "num_heads", "must equal"),
+    (cfg.ModelConfig, {"relative_functions": "bogus"}, "relative_functions",
+     "not available"),
+    (cfg.ModelConfig, {"num_relative_features": 7}, "num_relative_features",
+     "divisible by 6"),
+    (cfg.ModelConfig, {"attention_dropout": 1.0}, "attention_dropout",
+     "below 1"),
+    (cfg.ModelConfig, {"l2": float("nan")}, "l2", "finite"),
+    (cfg.TrainConfig, {"batch_size": 0}, "batch_size", "at least 1"),
+    (cfg.TrainConfig, {"optimizer": "lbfgs"}, "optimizer", "one of"),
+    (cfg.TrainConfig, {"baseline_kmer": 7}, "baseline_kmer", "at most 6"),
+    (cfg.TrainConfig, {"strategy": "tpu", "mixed_precision": "mixed_float16"},
+     "mixed_precision", "TPU"),
+])
+def test_bad_values_name_the_setting(cls, values, setting, problem):
+  with pytest.raises(ConfigError) as e:
+    cls(**values)
+  assert e.value.setting == setting
+  message = str(e.value)
+  assert message.startswith(f"--{setting}=") and problem in message, message
+
+
+def test_each_rule_is_enforced_once_whatever_the_entry_point():
+  # The same ConfigError from the factory as from the config.
+  from madlab_dream import model
+  with pytest.raises(ConfigError, match="--num_heads=2"):
+    model.build_model(num_heads=2)
+
+
+def test_lists_from_flags_become_tuples_of_the_right_type():
+  m = cfg.ModelConfig(conv_kernels=["3", "5"], relative_functions=[
+      "positional_features_gamma", "positional_features_exponential"],
+                      key_size=8, value_size=8, conv_reduced=8)
+  assert m.conv_kernels == (3, 5)
+  assert m.relative_functions == ("positional_features_gamma",
+                                  "positional_features_exponential")
+
+
+def test_run_config_checks_across_parts():
+  with pytest.raises(ConfigError, match="--noselect_on_validation"):
+    cfg.RunConfig(cfg.DataConfig(val_fraction=0), cfg.ModelConfig(),
+                  cfg.TrainConfig())
+  cfg.RunConfig(cfg.DataConfig(val_fraction=0), cfg.ModelConfig(),
+                cfg.TrainConfig(select_on_validation=False))
+  with pytest.raises(ConfigError, match="seq_len"):
+    cfg.RunConfig(cfg.DataConfig(seq_len=80), cfg.ModelConfig())
+
+
+def test_json_round_trip_and_unknown_settings():
+  run = cfg.RunConfig(cfg.DataConfig(seed=3),
+                      cfg.ModelConfig(**cfg.TINY_MODEL, seed=3),
+                      cfg.TrainConfig(train_data="x.txt", epochs=2))
+  again = cfg.RunConfig.from_json(run.to_json())
+  assert again == run
+  assert json.loads(run.to_json())["model"]["conv_kernels"] == [3, 5]
+  with pytest.raises(TypeError, match="no_such"):
+    cfg.ModelConfig.from_dict({"no_such": 1})
+
+
+def test_result_dict_ignores_only_what_does_not_change_results():
+  a = cfg.RunConfig(train=cfg.TrainConfig(model_dir="a", progress=True))
+  b = cfg.RunConfig(train=cfg.TrainConfig(model_dir="a", progress=False,
+                                          eval_batch_size=17,
+                                          jit_compile="true"))
+  assert a.result_dict() == b.result_dict()
+  c = cfg.RunConfig(train=cfg.TrainConfig(model_dir="a", learning_rate=1e-3))
+  assert a.result_dict() != c.result_dict()
+  assert "learning_rate" in cfg.TrainConfig.result_fields()
+  assert "progress" not in cfg.TrainConfig.result_fields()

@@ -1,0 +1,98 @@
+"""Flags (madlab_dream.flags): one definition each, defaults from the
+configs, configs from flags and back, and no FLAGS in library code."""
+
+import ast
+import pathlib
+
+import pytest
+from absl import flags as absl_flags
+
+from madlab_dream import config as cfg
+from madlab_dream import flags
+
+PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "madlab_dream"
+
+
+@pytest.fixture
+def parsed():
+  """Train flags defined on a fresh FlagValues, parsed by the test."""
+  saved = flags.FLAGS
+  fresh = absl_flags.FlagValues()
+  flags.FLAGS = fresh
+  real_defines = {}
+  for name in ("DEFINE_integer", "DEFINE_float", "DEFINE_string",
+               "DEFINE_list", "DEFINE_enum", "DEFINE_boolean",
+               "DEFINE_multi_string"):
+    real = getattr(absl_flags, name)
+    real_defines[name] = real
+    setattr(flags.flags, name,
+            lambda *a, _real=real, **k: _real(*a, flag_values=fresh, **k))
+  try:
+    flags.define_train_flags()
+    yield fresh
+  finally:
+    for name, real in real_defines.items():
+      setattr(flags.flags, name, real)
+    flags.FLAGS = saved
+
+
+def test_flag_defaults_are_the_config_defaults(parsed):
+  parsed(["prog"])
+  assert flags.run_config() == cfg.RunConfig()
+
+
+def test_flags_become_configs_and_the_flagfile_reruns_them(parsed, tmp_path):
+  parsed(["prog", "--seed=3", "--conv_kernels=3,5", "--conv_filters=8",
+          "--conv_reduced=8", "--key_size=8", "--value_size=8",
+          "--num_blocks=1", "--noselect_on_validation", "--val_fraction=0",
+          "--learning_rate=3e-4", "--train_data=x.txt"])
+  run = flags.run_config()
+  assert run.model.conv_kernels == (3, 5) and run.data.seed == 3
+  assert run.model.seed == 3 and run.train.select_on_validation is False
+  text = flags.flagfile_text(run)
+  assert "--conv_kernels=3,5" in text and "--noselect_on_validation" in text
+  path = tmp_path / "flags.txt"
+  path.write_text(text)
+  parsed.unparse_flags()
+  parsed(["prog", f"--flagfile={path}"])
+  assert flags.run_config() == run
+
+
+def test_bad_flag_values_are_config_errors(parsed):
+  parsed(["prog", "--val_fraction=1.5"])
+  with pytest.raises(cfg.ConfigError, match="--val_fraction=1.5"):
+    flags.run_config()
+
+
+def _flags_reads_outside_main(path: pathlib.Path) -> list[int]:
+  tree = ast.parse(path.read_text())
+  hits = []
+
+  def walk(node, allowed):
+    for child in ast.iter_child_nodes(node):
+      ok = allowed or (isinstance(child, ast.FunctionDef) and
+                       child.name == "main")
+      if isinstance(child, ast.Attribute) and child.attr == "FLAGS" and not ok:
+        hits.append(child.lineno)
+      if isinstance(child, ast.Name) and child.id == "FLAGS" and not ok:
+        hits.append(child.lineno)
+      walk(child, ok)
+  walk(tree, False)
+  return hits
+
+
+def test_only_the_flag_module_and_commands_main_read_flags():
+  offenders = {}
+  for path in sorted(PACKAGE.rglob("*.py")):
+    if path.parent == PACKAGE and path.name in ("flags.py", "cli.py"):
+      continue  # the definitions, and the runner that parses argv
+    hits = _flags_reads_outside_main(path)
+    if hits:
+      offenders[str(path.relative_to(PACKAGE))] = hits
+  assert not offenders, offenders
+
+
+def test_flags_are_defined_only_in_the_flag_module():
+  defining = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
+              if "DEFINE_" in p.read_text() and p.name != "flags.py"]
+  assert not defining, defining

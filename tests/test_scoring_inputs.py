@@ -1,0 +1,86 @@
+"""Reading and checking the scoring inputs (scoring.inputs)."""
+
+import gzip
+import json
+
+import numpy as np
+import pytest
+
+from madlab_dream import scoring
+from madlab_dream.errors import InputError
+from scoring_cases import PRED, load_all
+
+
+def test_tsv_and_json_predictions_agree(inputs):
+  gt, sub, pub, tsv, js = inputs
+  a = load_all(gt, sub, pub, tsv)
+  b = load_all(gt, sub, pub, js)
+  np.testing.assert_array_equal(a[0], b[0])
+  np.testing.assert_array_equal(a[0], PRED)
+  ra = scoring.score(*a, mode="exclude")
+  rb = scoring.score(*b, mode="exclude")
+  assert json.dumps(scoring.jsonable(ra)) == json.dumps(scoring.jsonable(rb))
+
+
+def test_gzip_inputs(inputs, tmp_path):
+  gt, sub, pub, tsv, _ = inputs
+  gz = tmp_path / "pred.tsv.gz"
+  gz.write_bytes(gzip.compress(tsv.read_bytes()))
+  np.testing.assert_array_equal(scoring.load_predictions(gz, 16), PRED)
+
+
+def test_bad_ground_truth_value_names_line(tmp_path):
+  path = tmp_path / "gt.txt"
+  path.write_text("ACGT\t0.5\nACGT\tabc\n")
+  with pytest.raises(InputError) as e:
+    scoring.load_ground_truth(path)
+  assert e.value.path == str(path) and e.value.line == 2
+
+
+def test_prediction_count_must_match(inputs):
+  _, _, _, tsv, _ = inputs
+  with pytest.raises(InputError, match="16 predictions.*17 rows") as e:
+    scoring.load_predictions(tsv, 17)
+  assert e.value.path == str(tsv)
+
+
+@pytest.mark.parametrize("content, message", [
+    ({str(i): 0.1 for i in range(15)}, "missing"),
+    ({str(i): 0.1 for i in range(17)}, "beyond"),
+    ({**{str(i): 0.1 for i in range(16)}, "x": 1}, "not a position"),
+    ({**{str(i): 0.1 for i in range(15)}, "15": "a"}, "not a number"),
+])
+def test_bad_json_predictions(tmp_path, content, message):
+  path = tmp_path / "p.json"
+  path.write_text(json.dumps(content))
+  with pytest.raises(InputError, match=message) as e:
+    scoring.load_predictions(path, 16)
+  assert e.value.path == str(path)
+
+
+def test_json_duplicate_position(tmp_path):
+  path = tmp_path / "p.json"
+  path.write_text('{"0": 1.0, "1": 2.0, "0": 3.0}')
+  with pytest.raises(InputError, match="twice"):
+    scoring.load_predictions(path, 2)
+
+
+def test_subset_out_of_range_or_without_columns(tmp_path):
+  d = tmp_path / "sub"
+  d.mkdir()
+  (d / "high_exp_seqs.csv").write_text("pos\n1\n2\n40\n")
+  with pytest.raises(InputError, match="out of range") as e:
+    scoring.load_subsets(d, 16)
+  assert e.value.path.endswith("high_exp_seqs.csv") and e.value.line == 4
+  (d / "high_exp_seqs.csv").write_text("position\n1\n2\n")
+  with pytest.raises(InputError, match="alt_pos") as e:
+    scoring.load_subsets(d, 16)
+  assert e.value.path.endswith("high_exp_seqs.csv")
+
+
+def test_public_missing_file(inputs):
+  gt, sub, pub, tsv, _ = inputs
+  (pub / "SNVs_exp_indices.json").unlink()
+  with pytest.raises(InputError, match="missing") as e:
+    scoring.load_public(pub, 16)
+  assert e.value.path.endswith("SNVs_exp_indices.json")

@@ -1,0 +1,156 @@
+"""Training end to end through the command line, on the real rows."""
+
+import csv
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from helpers import TINY_MODEL, env, run_module, assert_one_line_error
+
+pytestmark = pytest.mark.slow
+
+
+def train(model_dir, data_file, *extra, timeout=300):
+  return run_module("madlab_dream.train", f"--train_data={data_file}",
+                    f"--model_dir={model_dir}", "--batch_size=64",
+                    "--steps_per_epoch=8", "--epochs=2",
+                    "--train_eval_rows=500", "--seed=3", *TINY_MODEL, *extra,
+                    timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def run_dir(demo_train, tmp_path_factory):
+  d = tmp_path_factory.mktemp("run")
+  proc = train(d, demo_train, "--val_fraction=0.05")
+  assert proc.returncode == 0, proc.stderr[-3000:]
+  return d, proc
+
+
+def test_outputs_exist(run_dir):
+  d, proc = run_dir
+  for name in ("saved_model/saved_model.pb", "model.keras", "report.json",
+               "report.md", "history.csv", "validation_scatter.png",
+               "flags.txt", "config.json"):
+    assert (d / name).exists(), name
+  assert list((d / "tensorboard").rglob("events.out.tfevents*"))
+  lines = [l for l in proc.stdout.splitlines() if l.startswith("epoch ")]
+  assert len(lines) == 2 and "val_pearson" in lines[0]  # one line per epoch
+  report = json.loads((d / "report.json").read_text())
+  for part in ("train", "validation"):
+    assert set(report[part]) >= {"mse", "r2_determination", "pearson",
+                                 "pearson_squared"}
+  assert report["epochs_run"] == 2 and report["best_epoch"] in (1, 2)
+  assert report["throughput_seq_per_s"] > 0
+  assert report["data"]["counts"]["read"] == 6370
+  assert report["config"]["data"]["seed"] == 3
+  assert report["config"]["model"]["conv_kernels"] == [3, 5]
+  history = list(csv.DictReader(open(d / "history.csv")))
+  assert [int(r["epoch"]) for r in history] == [1, 2]
+  assert "| validation |" in (d / "report.md").read_text()
+
+
+def test_report_numbers_equal_recomputed_predictions(run_dir, demo_train):
+  d, _ = run_dir
+  import keras
+  from madlab_dream import data, layers, model  # noqa: F401 (registration)
+  report = json.loads((d / "report.json").read_text())
+  cache = data.load_cache(str(d / "cache"))
+  net = keras.models.load_model(d / "model.keras")
+  pred = net.predict(np.asarray(cache.val_codes), verbose=0)[:, 0]
+  y = np.asarray(cache.val_targets, np.float64)
+  r = np.corrcoef(y, pred)[0, 1]
+  mse = np.mean((y - pred) ** 2)
+  r2 = 1 - np.sum((y - pred) ** 2) / np.sum((y - y.mean()) ** 2)
+  v = report["validation"]
+  assert v["n"] == len(y)
+  np.testing.assert_allclose([v["pearson"], v["pearson_squared"], v["mse"],
+                              v["r2_determination"]], [r, r * r, mse, r2],
+                             rtol=1e-4, atol=1e-6)
+  best = max(report["history"], key=lambda h: h["val_pearson"])
+  assert report["best_epoch"] == best["epoch"]
+  np.testing.assert_allclose(v["pearson"], best["val_pearson"], rtol=1e-4)
+
+
+def test_saved_model_loads_with_tensorflow_alone(run_dir, demo_train):
+  d, _ = run_dir
+  import keras
+  from madlab_dream import data, layers, model  # noqa: F401
+  cache = data.load_cache(str(d / "cache"))
+  lines = open(demo_train).read().splitlines()[:40]
+  seqs = [l.split("\t")[0] for l in lines]
+  net = keras.models.load_model(d / "model.keras")
+  from madlab_dream.io import sequences
+  in_memory = cache.to_expression(
+      net.predict(sequences.encode(seqs, 110), verbose=0)[:, 0])
+  script = textwrap.dedent(f"""
+      import json, sys
+      import numpy as np
+      import tensorflow as tf
+      m = tf.saved_model.load({str(d / 'saved_model')!r})
+      seqs = json.loads(sys.stdin.read())
+      by_text = m.signatures["serving_default"](sequences=tf.constant(seqs))
+      table = np.full(256, 4, np.uint8)
+      for i, c in enumerate("ACGT"): table[ord(c)] = i
+      codes = np.stack([table[np.frombuffer(("N" * 110 + s)[-110:].encode(),
+                                            np.uint8)] for s in seqs])
+      by_codes = m.signatures["predict_codes"](codes=tf.constant(codes))
+      assert "madlab_dream" not in sys.modules
+      print(json.dumps([by_text["prediction"].numpy().tolist(),
+                        by_codes["prediction"].numpy().tolist()]))
+      """)
+  e = env()
+  e.pop("PYTHONPATH")
+  proc = subprocess.run([sys.executable, "-c", script], input=json.dumps(seqs),
+                        capture_output=True, text=True, env=e, cwd="/",
+                        timeout=120)
+  assert proc.returncode == 0, proc.stderr[-2000:]
+  by_text, by_codes = json.loads(proc.stdout.strip().splitlines()[-1])
+  np.testing.assert_allclose(by_text, by_codes, rtol=1e-6)
+  np.testing.assert_allclose(by_text, in_memory, rtol=1e-4, atol=1e-4)
+
+
+def test_rerun_flagfile_is_complete(run_dir):
+  d, _ = run_dir
+  text = (d / "flags.txt").read_text()
+  for flag in ("--seed=3", "--batch_size=64", "--conv_kernels=3,5",
+               "--learning_rate=0.0001", "--steps_per_epoch=8"):
+    assert flag in text
+
+
+def test_best_epoch_is_restored_when_a_later_epoch_is_worse(demo_train,
+                                                            tmp_path):
+  # A learning rate far too large makes later epochs worse than an early one.
+  proc = train(tmp_path, demo_train, "--val_fraction=0.05", "--epochs=4",
+               "--optimizer=rmsprop", "--learning_rate=0.01")
+  report = json.loads((tmp_path / "report.json").read_text())
+  values = [h.get("val_pearson", float("nan")) for h in report["history"]]
+  best = report["best_epoch"]
+  assert best != report["epochs_run"], values  # the construction worked
+  assert np.nanmax(values) == pytest.approx(values[best - 1])
+  assert report["validation"]["pearson"] == pytest.approx(values[best - 1],
+                                                          rel=1e-4)
+
+
+@pytest.mark.parametrize("args, needles", [
+    (["--train_data=/no/such/train_sequences.txt", "--model_dir=/tmp/x"],
+     ["/no/such/train_sequences.txt", "Zenodo record 10633252",
+      "data/train_sequences.txt"]),
+    (["--model_dir=/tmp/x"], ["--train_data is required", "Zenodo"]),
+    (["--train_data={demo}", "--model_dir={tmp}/m", "--val_fraction=0"],
+     ["--val_fraction=0", "--noselect_on_validation"]),
+    (["--train_data={demo}", "--model_dir=/proc/forbidden"],
+     ["/proc/forbidden", "not writable"]),
+    (["--train_data={demo}", "--model_dir={tmp}/m", "--batch_size=abc"],
+     ["batch_size"]),
+    (["--train_data={demo}", "--model_dir={tmp}/m", "--strategy=multi_worker"],
+     ["TF_CONFIG"]),
+])
+def test_bad_flags_are_one_line_errors(demo_train, tmp_path, args, needles):
+  args = [a.format(demo=demo_train, tmp=tmp_path) for a in args]
+  proc = run_module("madlab_dream.train", *args)
+  assert_one_line_error(proc, *needles)
+  assert not (tmp_path / "m" / "report.json").exists()
