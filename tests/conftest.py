@@ -9,15 +9,12 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-DEMO_TRAIN = SHARED / "data" / "dream_demo_train.txt"
+DEMO_TRAIN = REPO / "tests" / "data" / "dream_demo_train.txt"
 
 
 @pytest.fixture(scope="session")
 def demo_train() -> pathlib.Path:
-  """The 6,370 real DREAM training rows shipped beside the repository."""
-  if not DEMO_TRAIN.exists():
-    pytest.skip(f"{DEMO_TRAIN} not present")
+  """The 6,370 real DREAM training rows (tests/data/README.md)."""
   return DEMO_TRAIN
 
 
