@@ -119,6 +119,27 @@ def _str_list(name: str, value: Any) -> tuple[str, ...]:
   return out
 
 
+_UNITS = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
+
+
+def duration_seconds(name: str, value: Any) -> float | None:
+  """Seconds from 600, "600", "600s", "10m", "1.5h"; None stays None."""
+  if value is None or value == "":
+    return None
+  text = str(value).strip().lower()
+  unit = next((u for u in sorted(_UNITS, key=len, reverse=True)
+               if text.endswith(u)), "s")
+  number = text[:-len(unit)] if text.endswith(unit) else text
+  try:
+    seconds = float(number) * _UNITS[unit]
+  except ValueError:
+    raise ConfigError(name, value, "is not a duration (e.g. 600, 600s, 10m, "
+                      "1.5h)") from None
+  _check(math.isfinite(seconds) and seconds > 0, name, value,
+         "must be a positive duration")
+  return seconds
+
+
 def _activation(name: str, value: Any) -> str:
   from madlab_dream import compat  # Only a model needs Keras: import lazily.
   keras = compat.keras()
@@ -169,6 +190,9 @@ def _jsonable(value: Any) -> Any:
   return list(value) if isinstance(value, tuple) else value
 
 
+SPLITS = ("random", "tail")
+
+
 @dataclasses.dataclass(frozen=True)
 class DataConfig(_Config):
   """How a DREAM training file becomes the cached train/validation arrays.
@@ -179,20 +203,47 @@ class DataConfig(_Config):
     number (a read observed once). MadLab: 0.5; 1 keeps every row.
   val_fraction: fraction of kept rows in the fixed, disjoint validation set
     (MadLab: 2 %).
-  seed: seeds the row filter's coin flips and the split.
+  split: "random" (a seeded sample of the kept rows; the default) or
+    "tail" (the last rows of the file after the filter, as MadLab's
+    take/skip in effect made it).
+  val_rows: an exact number of validation rows, instead of val_fraction.
+  min_val_rows: a floor under the validation set taken by val_fraction
+    (capped at half the kept rows), so that a small file does not select
+    its best epoch on a few dozen rows; 0 turns it off. It never changes
+    the full challenge file (2 % of it is 95,982 rows).
+  shuffle_buffer: 0 (the default): each pass over the training rows is a
+    full seeded permutation; N > 0: a seeded local shuffle that keeps each
+    pass near file order (a row moves about N positions), like MadLab's
+    1,024-element tf.data shuffle buffer.
+  seed: seeds the row filter's coin flips, the split and the shuffling.
   """
   seq_len: int = SEQ_LEN
   singleton_keep: float = 0.5
+  split: str = "random"
   val_fraction: float = 0.02
+  val_rows: int | None = None
+  min_val_rows: int = 1000
+  shuffle_buffer: int = 0
   seed: int = SEED
 
   def __post_init__(self):
     self._set("seq_len", _int("seq_len", self.seq_len, low=1))
     self._set("singleton_keep", _float("singleton_keep", self.singleton_keep,
                                        0.0, 1.0))
+    self._set("split", _choice("split", self.split, SPLITS))
     self._set("val_fraction", _float("val_fraction", self.val_fraction, 0.0,
                                      1.0, high_open=True))
+    self._set("val_rows", _int("val_rows", self.val_rows, low=0,
+                               optional=True))
+    self._set("min_val_rows", _int("min_val_rows", self.min_val_rows, low=0))
+    self._set("shuffle_buffer", _int("shuffle_buffer", self.shuffle_buffer,
+                                     low=0))
     self._set("seed", _int("seed", self.seed))
+
+  @property
+  def has_validation(self) -> bool:
+    return bool(self.val_rows) if self.val_rows is not None else (
+        self.val_fraction > 0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -279,8 +330,9 @@ TINY_MODEL = {"conv_kernels": (3, 5), "conv_filters": 8, "conv_reduced": 8,
               "key_size": 8, "value_size": 8, "num_blocks": 1,
               "lstm_units": 2}
 
-OPTIMIZERS = ("rmsprop", "adam", "adamw", "sgd")
+OPTIMIZERS = ("rmsprop", "rmsprop_keras2", "adam", "adamw", "sgd")
 LOSSES = ("mse", "huber", "mae")
+SCHEDULES = ("constant", "cosine", "onecycle")
 JIT_MODES = ("auto", "true", "false")
 PRECISIONS = ("none", "mixed_float16", "mixed_bfloat16")
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
@@ -291,19 +343,28 @@ class TrainConfig(_Config):
   """One training run.
 
   Fields whose `metadata["result"]` is False do not change the trained
-  weights or the reported metrics (where outputs go, progress display, the
+  weights or the reported metrics (where files are, progress display, the
   XLA and distribution mechanics); resume accepts a change of those only.
+  The training data are compared by content (their SHA-256), not by path.
   """
-  train_data: str | None = None
-  model_dir: str | None = None
+  train_data: str | None = dataclasses.field(default=None,
+                                             metadata={"result": False})
+  model_dir: str | None = dataclasses.field(default=None,
+                                            metadata={"result": False})
   cache_dir: str | None = dataclasses.field(default=None,
                                             metadata={"result": False})
   epochs: int = 10
   steps_per_epoch: int | None = None
+  max_steps: int | None = None
+  time_budget: float | None = dataclasses.field(default=None,
+                                                metadata={"result": False})
   batch_size: int = 1024
   learning_rate: float = 1e-4
+  lr_schedule: str = "constant"
+  warmup_fraction: float | None = None
   optimizer: str = "rmsprop"
   loss: str = "mse"
+  early_stopping_patience: int = 0
   jit_compile: str = dataclasses.field(default="auto",
                                        metadata={"result": False})
   mixed_precision: str = "none"
@@ -323,8 +384,15 @@ class TrainConfig(_Config):
     s("epochs", _int("epochs", self.epochs, low=1))
     s("steps_per_epoch", _int("steps_per_epoch", self.steps_per_epoch, low=1,
                               optional=True))
+    s("max_steps", _int("max_steps", self.max_steps, low=1, optional=True))
+    s("time_budget", duration_seconds("time_budget", self.time_budget))
     s("batch_size", _int("batch_size", self.batch_size, low=1))
     s("learning_rate", _float("learning_rate", self.learning_rate, low=0.0))
+    s("lr_schedule", _choice("lr_schedule", self.lr_schedule, SCHEDULES))
+    s("warmup_fraction", _float("warmup_fraction", self.warmup_fraction, 0.0,
+                                1.0, high_open=True, optional=True))
+    s("early_stopping_patience", _int("early_stopping_patience",
+                                      self.early_stopping_patience, low=0))
     s("optimizer", _choice("optimizer", self.optimizer, OPTIMIZERS))
     s("loss", _choice("loss", self.loss, LOSSES))
     s("jit_compile", _choice("jit_compile", self.jit_compile, JIT_MODES))
@@ -359,11 +427,14 @@ class RunConfig:
     _check(self.data.seq_len == self.model.seq_len, "seq_len",
            self.model.seq_len, f"the data's L ({self.data.seq_len}) and the "
            f"model's ({self.model.seq_len}) differ")
-    _check(not (self.train.select_on_validation and
-                self.data.val_fraction == 0), "val_fraction",
-           self.data.val_fraction, "leaves no validation set, but model "
-           "selection on validation is on; pass --noselect_on_validation or "
-           "a positive --val_fraction")
+    _check(self.data.has_validation or not self.train.select_on_validation,
+           "val_fraction", self.data.val_fraction, "leaves no validation set, "
+           "but model selection on validation is on; pass "
+           "--noselect_on_validation or a positive --val_fraction")
+    _check(self.data.has_validation or not
+           self.train.early_stopping_patience, "early_stopping_patience",
+           self.train.early_stopping_patience, "needs a validation set "
+           "(--val_fraction > 0)")
 
   def to_dict(self) -> dict[str, Any]:
     return {"data": self.data.to_dict(), "model": self.model.to_dict(),

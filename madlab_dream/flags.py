@@ -22,9 +22,27 @@ _M = cfg.ModelConfig.default
 _T = cfg.TrainConfig.default
 
 
+_target = [FLAGS]  # where define_* put their flags (see `defined_on`)
+
+
 def _once(define, name: str, *args, **kwargs) -> None:
-  if name not in FLAGS:
-    define(name, *args, **kwargs)
+  fv = _target[-1]
+  if name not in fv:
+    define(name, *args, flag_values=fv, **kwargs)
+
+
+class defined_on:  # pylint: disable=invalid-name
+  """`with defined_on(fv): define_train_flags()` defines on `fv`, not FLAGS."""
+
+  def __init__(self, flag_values: flags.FlagValues):
+    self.flag_values = flag_values
+
+  def __enter__(self):
+    _target.append(self.flag_values)
+    return self.flag_values
+
+  def __exit__(self, *exc):
+    _target.pop()
 
 
 # --- Groups -------------------------------------------------------------------
@@ -40,6 +58,19 @@ def define_data_flags() -> None:
   _once(flags.DEFINE_float, "val_fraction", _D("val_fraction"),
         "Fraction of kept rows in the fixed, disjoint validation set "
         "(MadLab: 2 %).")
+  _once(flags.DEFINE_enum, "split", _D("split"), list(cfg.SPLITS),
+        "Validation rows: random (a seeded sample of the kept rows) or tail "
+        "(the last kept rows of the file, as MadLab's take/skip made it).")
+  _once(flags.DEFINE_integer, "shuffle_buffer", _D("shuffle_buffer"),
+        "0: each pass is a full seeded permutation of the training rows; "
+        "N: a seeded local shuffle near file order (rows move about N "
+        "positions), like MadLab's 1,024-element shuffle buffer.")
+  _once(flags.DEFINE_integer, "val_rows", _D("val_rows"),
+        "An exact number of validation rows (instead of --val_fraction).")
+  _once(flags.DEFINE_integer, "min_val_rows", _D("min_val_rows"),
+        "Floor under the validation set taken by --val_fraction (at most "
+        "half the kept rows), so a small file does not select its best "
+        "epoch on a few dozen rows; 0: no floor.")
   _once(flags.DEFINE_integer, "seed", _D("seed"),
         "Seed for row filtering, the split, shuffling and weight "
         "initialisation.")
@@ -109,12 +140,32 @@ def define_train_flags() -> None:
         "Batches per epoch. Default: one pass over the training rows "
         "(floor(n_train / batch_size)). MadLab's run used 36,743 (about 8 "
         "passes).")
+  _once(flags.DEFINE_integer, "max_steps", _T("max_steps"),
+        "Stop after this many optimizer steps in all (the last epoch may be "
+        "partial); the best epoch is still evaluated, kept and exported.")
+  _once(flags.DEFINE_string, "time_budget", _T("time_budget"),
+        "Stop training when its wall-clock time reaches this (600, 600s, "
+        "10m, 1.5h; summed over resumed sessions); the epoch in progress is "
+        "evaluated and the best epoch exported.")
   _once(flags.DEFINE_integer, "batch_size", _T("batch_size"),
         "Global training batch size (whatever the number of replicas).")
   _once(flags.DEFINE_float, "learning_rate", _T("learning_rate"),
-        "Learning rate.")
+        "Learning rate (the peak of a warm-up or one-cycle schedule).")
+  _once(flags.DEFINE_enum, "lr_schedule", _T("lr_schedule"),
+        list(cfg.SCHEDULES),
+        "constant (MadLab), cosine (linear warm-up, cosine decay to 0) or "
+        "onecycle (the winning team's: cosine rise from lr/25, fall to "
+        "lr/2.5e5) over the planned steps.")
+  _once(flags.DEFINE_float, "warmup_fraction", _T("warmup_fraction"),
+        "Warm-up as a fraction of the planned steps (default: constant 0, "
+        "cosine 0.05, onecycle 0.3).")
+  _once(flags.DEFINE_integer, "early_stopping_patience",
+        _T("early_stopping_patience"),
+        "Stop after this many epochs without a better validation Pearson r "
+        "(MadLab used 20; 0: off).")
   _once(flags.DEFINE_enum, "optimizer", _T("optimizer"), list(cfg.OPTIMIZERS),
-        "Optimizer (MadLab: RMSprop with Keras defaults).")
+        "Optimizer (MadLab: RMSprop with Keras defaults; rmsprop_keras2 has "
+        "the epsilon placement of the Keras 2 they ran, sqrt(v) + eps).")
   _once(flags.DEFINE_enum, "loss", _T("loss"), list(cfg.LOSSES),
         "Training loss.")
   _once(flags.DEFINE_enum, "jit_compile", _T("jit_compile"),
@@ -162,26 +213,43 @@ def define_output_dir_flag(default: str | None = None) -> None:
 
 # --- Configs from flags ----------------------------------------------------------
 
-def _values(cls) -> dict[str, Any]:
-  return {name: FLAGS[name].value for name in cls.field_names()
-          if name in FLAGS}
+def _values(cls, fv) -> dict[str, Any]:
+  fv = FLAGS if fv is None else fv
+  return {name: fv[name].value for name in cls.field_names() if name in fv}
 
 
-def data_config() -> cfg.DataConfig:
-  return cfg.DataConfig(**_values(cfg.DataConfig))
+def data_config(fv=None) -> cfg.DataConfig:
+  return cfg.DataConfig(**_values(cfg.DataConfig, fv))
 
 
-def model_config() -> cfg.ModelConfig:
-  return cfg.ModelConfig(**_values(cfg.ModelConfig))
+def model_config(fv=None) -> cfg.ModelConfig:
+  return cfg.ModelConfig(**_values(cfg.ModelConfig, fv))
 
 
-def train_config() -> cfg.TrainConfig:
-  return cfg.TrainConfig(**_values(cfg.TrainConfig))
+def train_config(fv=None) -> cfg.TrainConfig:
+  return cfg.TrainConfig(**_values(cfg.TrainConfig, fv))
 
 
-def run_config() -> cfg.RunConfig:
+def run_config(fv=None) -> cfg.RunConfig:
   """The training run's configs, validated (ConfigError on a bad value)."""
-  return cfg.RunConfig(data_config(), model_config(), train_config())
+  return cfg.RunConfig(data_config(fv), model_config(fv), train_config(fv))
+
+
+def run_config_from_args(args: list[str]) -> cfg.RunConfig:
+  """The RunConfig that `python -m madlab_dream.train ARGS` would build.
+
+  Parses on a private FlagValues (the caller's FLAGS are untouched), e.g.
+  `run_config_from_args(["--flagfile=experiments/demo.flags", "--epochs=2"])`.
+  """
+  fv = flags.FlagValues()
+  with defined_on(fv):
+    define_train_flags()
+  try:
+    fv(["madlab_dream.train", *args])
+  except flags.Error as e:
+    from madlab_dream.errors import InputError
+    raise InputError(str(e)) from None
+  return run_config(fv)
 
 
 # --- Configs back to flags --------------------------------------------------------
@@ -293,15 +361,18 @@ def define_demo_flags() -> None:
         "The training experiment.")
   _once(flags.DEFINE_multi_string, "train_arg", [],
         "An extra training flag, e.g. --train_arg=--epochs=1 (repeatable).")
+  _once(flags.DEFINE_string, "budget", "12m",
+        "Wall-clock budget of the whole demo (600, 600s, 12m, 1h): the "
+        "training run is sized to fit it on this machine.")
   _once(flags.DEFINE_boolean, "check_targets", False,
-        "Exit with status 1 when a target of the demo is missed (the checks "
+        "Exit with status 1 when a check of the demo fails (the checks "
         "are always printed and written to demo_report.json).")
 
 
 def define_bench_flags() -> None:
   """python -m madlab_dream.bench"""
   define_output_flag("Markdown report; the raw figures go beside it (.json).")
-  FLAGS.set_default("output", "BENCHMARKS.md")
+  _target[-1].set_default("output", "BENCHMARKS.md")
   _once(flags.DEFINE_integer, "rows", None,
         "Rows of the generated DREAM file (default: the challenge's "
         "6,739,258; fewer with --quick).")

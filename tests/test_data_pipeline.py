@@ -1,6 +1,7 @@
 """The tf.data pipeline (data.pipeline): order, reshuffling, resume, replicas."""
 
 import numpy as np
+import pytest
 
 from madlab_dream import data
 
@@ -54,3 +55,29 @@ def test_distributed_slices_recompose_the_global_batch():
     recomposed = np.concatenate([parts[0][2 * step], parts[0][2 * step + 1],
                                  parts[1][2 * step], parts[1][2 * step + 1]])
     np.testing.assert_array_equal(recomposed, whole[step])
+
+
+@pytest.mark.parametrize("buffer", [1, 7, 64])
+def test_shuffle_buffer_keeps_each_pass_near_file_order(buffer):
+  n = 500
+  for p in range(3):
+    order = data.pass_order(n, seed=4, p=p, shuffle_buffer=buffer).numpy()
+    assert sorted(order) == list(range(n))  # every row once per pass
+    position = np.empty(n, int)
+    position[order] = np.arange(n)
+    assert np.abs(position - np.arange(n)).max() <= buffer
+  if buffer == 1:
+    np.testing.assert_array_equal(order, np.arange(n))  # file order
+  else:
+    a = data.pass_order(n, 4, 0, buffer).numpy()
+    np.testing.assert_array_equal(a, data.pass_order(n, 4, 0, buffer).numpy())
+    assert not np.array_equal(a, data.pass_order(n, 4, 1, buffer).numpy())
+
+
+def test_training_batches_follow_the_shuffle_buffer():
+  codes = np.zeros((40, 2), np.uint8)
+  targets = np.arange(40, dtype=np.float32)
+  batches = _take(data.train_dataset(codes, targets, 10, 3,
+                                     shuffle_buffer=1), 4)
+  np.testing.assert_array_equal(np.concatenate([y[:, 0] for _, y in batches]),
+                                np.arange(40))

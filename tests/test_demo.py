@@ -1,41 +1,76 @@
-"""`make demo` in miniature: simulate, train (+ baseline), predict, score."""
+"""`make demo` in miniature (simulate, plan, train, predict, score) and the
+budget planner (demo.plan)."""
 
 import json
 
 import pytest
 
 from helpers import TINY_MODEL, assert_one_line_error, run_module
+from madlab_dream.demo import plan as plan_lib
+from madlab_dream.errors import InputError
 
-pytestmark = pytest.mark.slow
+
+def test_plan_fills_the_training_time_at_the_measured_speed():
+  speed = {"train_seq_per_s": 600.0, "infer_seq_per_s": 3000.0}
+  p = plan_lib.make_plan(720, spent_s=20, reserve_s=100, speed=speed,
+                         batch_size=128)
+  assert p.train_s == 600
+  assert p.steps == int(600 * plan_lib.SAFETY * 600 / 128)
+  assert p.epochs == plan_lib.EVALUATIONS
+  assert p.steps_per_epoch * (p.epochs - 1) < p.steps <= (
+      p.steps_per_epoch * p.epochs)
+  assert p.train_args() == [f"--max_steps={p.steps}",
+                            f"--steps_per_epoch={p.steps_per_epoch}",
+                            f"--epochs={p.epochs}", "--time_budget=600s"]
+  slower = plan_lib.make_plan(720, 20, 100, {**speed,
+                                             "train_seq_per_s": 300.0}, 128)
+  assert slower.steps == pytest.approx(p.steps / 2, abs=1)
 
 
+def test_plan_refuses_a_budget_with_no_time_to_train():
+  with pytest.raises(InputError, match="--budget=100s leaves"):
+    plan_lib.make_plan(100, 40, 50, {"train_seq_per_s": 1.0}, 128)
+
+
+def test_reserve_grows_with_the_work_after_training():
+  speed = {"infer_seq_per_s": 1000.0}
+  small = plan_lib.reserve_seconds(speed, 1000, 1000, 1000, 0)
+  big = plan_lib.reserve_seconds(speed, 1000, 1000, 1000, 100_000)
+  assert small == pytest.approx(plan_lib.RESERVE_FIXED_S + 13.0)
+  assert big - small == pytest.approx(100_000 * plan_lib.BASELINE_S_PER_ROW)
+
+
+@pytest.mark.slow
 def test_demo_runs_end_to_end_and_reuses_its_data(tmp_path):
   out = tmp_path / "demo"
-  train_args = [*TINY_MODEL, "--epochs=1", "--batch_size=64",
-                "--train_eval_rows=500", "--baseline_kmer=3"]
+  train_args = [*TINY_MODEL, "--batch_size=64", "--train_eval_rows=500",
+                "--baseline_kmer=3", "--max_steps=40"]
   args = [f"--output_dir={out}", "--train_rows=3000", "--test_rows=1000",
-          *[f"--train_arg={a}" for a in train_args]]
+          "--budget=3m", *[f"--train_arg={a}" for a in train_args]]
   proc = run_module("madlab_dream.demo", *args, timeout=400)
   assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-  for step in ("1. simulate", "2. train", "3. predict", "4. score"):
+  for step in ("1. simulate", "2. measure", "3. train", "4. predict",
+               "5. score"):
     assert step in proc.stdout
+  assert "plan: budget 180 s" in proc.stdout and "steps of 64" in proc.stdout
   summary = json.loads((out / "demo_report.json").read_text())
   val = summary["validation_pearson"]
   assert 0.5 < val["noise_ceiling"] < 1.0
   assert -1 <= val["model"] <= 1 and 0 < val["baseline"] < 1
   assert val["fraction_of_ceiling"] == val["model"] / val["noise_ceiling"]
-  assert set(summary["checks"]) == {"model beats the k-mer baseline",
-                                    "model reaches 85 % of the noise ceiling"}
-  assert summary["training"]["epochs"] == 1
+  assert len(summary["checks"]) == 3
+  assert summary["training"]["steps_run"] == 40  # --train_arg wins
+  assert summary["plan"]["speed"]["train_seq_per_s"] > 0
   submission = json.loads((out / "test_predictions.json").read_text())
   assert len(submission) == 1000 and "0" in submission and "999" in submission
   scores = json.loads((out / "test_scores.json").read_text())
   assert "pearson_score" in scores and "spearman_score" in scores
   assert (out / "run" / "saved_model" / "saved_model.pb").exists()
+  assert (out / "learning_curve.png").read_bytes()[:4] == b"\x89PNG"
   report_md = (out / "demo_report.md").read_text()
   assert "noise ceiling" in report_md and "ridge on k-mer counts" in report_md
 
-  # --check_targets turns a missed target into exit status 1; the simulated
+  # --check_targets turns a failed check into exit status 1; the simulated
   # data are reused, not written again.
   again = run_module("madlab_dream.demo", *args, "--check_targets",
                      timeout=400)
@@ -44,9 +79,13 @@ def test_demo_runs_end_to_end_and_reuses_its_data(tmp_path):
   assert again.returncode == (0 if all(checks.values()) else 1)
 
 
-def test_demo_unwritable_output_is_one_line_error(tmp_path):
+@pytest.mark.slow
+def test_demo_bad_output_or_budget_is_one_line_error(tmp_path):
   blocker = tmp_path / "file"
   blocker.write_text("x")
   proc = run_module("madlab_dream.demo", f"--output_dir={blocker / 'sub'}",
                     timeout=60)
   assert_one_line_error(proc, str(blocker))
+  proc = run_module("madlab_dream.demo", f"--output_dir={tmp_path / 'd'}",
+                    "--budget=soon", timeout=60)
+  assert_one_line_error(proc, "--budget=soon")

@@ -16,29 +16,15 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "madlab_dream"
 @pytest.fixture
 def parsed():
   """Train flags defined on a fresh FlagValues, parsed by the test."""
-  saved = flags.FLAGS
   fresh = absl_flags.FlagValues()
-  flags.FLAGS = fresh
-  real_defines = {}
-  for name in ("DEFINE_integer", "DEFINE_float", "DEFINE_string",
-               "DEFINE_list", "DEFINE_enum", "DEFINE_boolean",
-               "DEFINE_multi_string"):
-    real = getattr(absl_flags, name)
-    real_defines[name] = real
-    setattr(flags.flags, name,
-            lambda *a, _real=real, **k: _real(*a, flag_values=fresh, **k))
-  try:
+  with flags.defined_on(fresh):
     flags.define_train_flags()
-    yield fresh
-  finally:
-    for name, real in real_defines.items():
-      setattr(flags.flags, name, real)
-    flags.FLAGS = saved
+  return fresh
 
 
 def test_flag_defaults_are_the_config_defaults(parsed):
   parsed(["prog"])
-  assert flags.run_config() == cfg.RunConfig()
+  assert flags.run_config(parsed) == cfg.RunConfig()
 
 
 def test_flags_become_configs_and_the_flagfile_reruns_them(parsed, tmp_path):
@@ -46,7 +32,7 @@ def test_flags_become_configs_and_the_flagfile_reruns_them(parsed, tmp_path):
           "--conv_reduced=8", "--key_size=8", "--value_size=8",
           "--num_blocks=1", "--noselect_on_validation", "--val_fraction=0",
           "--learning_rate=3e-4", "--train_data=x.txt"])
-  run = flags.run_config()
+  run = flags.run_config(parsed)
   assert run.model.conv_kernels == (3, 5) and run.data.seed == 3
   assert run.model.seed == 3 and run.train.select_on_validation is False
   text = flags.flagfile_text(run)
@@ -55,13 +41,16 @@ def test_flags_become_configs_and_the_flagfile_reruns_them(parsed, tmp_path):
   path.write_text(text)
   parsed.unparse_flags()
   parsed(["prog", f"--flagfile={path}"])
-  assert flags.run_config() == run
+  assert flags.run_config(parsed) == run
+  assert flags.run_config_from_args([f"--flagfile={path}"]) == run
 
 
 def test_bad_flag_values_are_config_errors(parsed):
   parsed(["prog", "--val_fraction=1.5"])
   with pytest.raises(cfg.ConfigError, match="--val_fraction=1.5"):
-    flags.run_config()
+    flags.run_config(parsed)
+  with pytest.raises(cfg.ConfigError, match="--time_budget=soon"):
+    flags.run_config_from_args(["--time_budget=soon"])
 
 
 def _flags_reads_outside_main(path: pathlib.Path) -> list[int]:

@@ -5,11 +5,12 @@ import json
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
 
-from helpers import TINY_MODEL, env, run_module, assert_one_line_error
+from helpers import TINY_MODEL, REPO, env, run_module, assert_one_line_error
 
 pytestmark = pytest.mark.slow
 
@@ -154,3 +155,57 @@ def test_bad_flags_are_one_line_errors(demo_train, tmp_path, args, needles):
   proc = run_module("madlab_dream.train", *args)
   assert_one_line_error(proc, *needles)
   assert not (tmp_path / "m" / "report.json").exists()
+
+
+def test_max_steps_stops_mid_epoch_and_exports(demo_train, tmp_path):
+  proc = train(tmp_path, demo_train, "--max_steps=13", "--epochs=5",
+               "--steps_per_epoch=5")
+  assert proc.returncode == 0, proc.stderr[-3000:]
+  report = json.loads((tmp_path / "report.json").read_text())
+  assert [h["steps"] for h in report["history"]] == [5, 5, 3]
+  assert report["steps_run"] == report["steps_planned"] == 13
+  assert report["stopped"] == "max_steps: 13 steps"
+  assert (tmp_path / "saved_model" / "saved_model.pb").exists()
+  assert (tmp_path / "learning_curve.png").read_bytes()[:4] == b"\x89PNG"
+  # The small-data warning names the flags that fix it.
+  assert "only 13 optimizer steps" in proc.stderr
+
+
+def test_time_budget_stops_cleanly_and_a_rerun_keeps_it(demo_train,
+                                                        tmp_path):
+  args = ("--time_budget=3s", "--epochs=200", "--steps_per_epoch=5")
+  proc = train(tmp_path, demo_train, *args)
+  assert proc.returncode == 0, proc.stderr[-3000:]
+  report = json.loads((tmp_path / "report.json").read_text())
+  assert report["stopped"].startswith("time budget of 3 s reached after")
+  assert 1 <= report["epochs_run"] < 200
+  assert report["best_epoch"] >= 1
+  assert (tmp_path / "saved_model" / "saved_model.pb").exists()
+  again = train(tmp_path, demo_train, *args)
+  assert again.returncode == 0, again.stderr[-3000:]
+  assert "resuming after epoch" in again.stdout
+  assert json.loads((tmp_path / "report.json").read_text())[
+      "epochs_run"] == report["epochs_run"]  # the budget is spent
+
+
+def test_a_second_run_on_the_same_directory_is_refused(demo_train, tmp_path):
+  first = subprocess.Popen(
+      [sys.executable, "-m", "madlab_dream.train", f"--train_data={demo_train}",
+       f"--model_dir={tmp_path}", "--batch_size=64", "--steps_per_epoch=5",
+       "--epochs=1000", *TINY_MODEL], stdout=subprocess.PIPE,
+      stderr=subprocess.PIPE, text=True, env=env(), cwd=REPO)
+  try:
+    deadline = time.time() + 120
+    while not (tmp_path / "checkpoints" / "state.json").exists():
+      assert first.poll() is None, first.stderr.read()[-2000:]
+      assert time.time() < deadline
+      time.sleep(0.1)
+    second = train(tmp_path, demo_train)
+    assert_one_line_error(second, f"another training run (PID {first.pid})",
+                          str(tmp_path))
+  finally:
+    first.kill()  # as after a crash: the lock goes with the process
+    first.communicate()
+  third = train(tmp_path, demo_train, "--noresume", "--epochs=1",
+                "--steps_per_epoch=2")
+  assert third.returncode == 0, third.stderr[-3000:]

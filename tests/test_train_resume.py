@@ -1,6 +1,7 @@
 """Training runs that are interrupted, resumed, repeated or diverge."""
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -27,10 +28,12 @@ def test_train_reports_bad_data_line_before_any_output(tmp_path):
 # --- Interruption, divergence, repeatability (tiny model, real rows) -------
 
 def train_args(data, model_dir, *extra):
+  # A one-cycle schedule: a resumed run reproduces the reference only if
+  # the schedule continues where it was (its step is in the checkpoint).
   return [f"--train_data={data}", f"--model_dir={model_dir}",
           "--batch_size=64", "--steps_per_epoch=10", "--epochs=3",
-          "--val_fraction=0.05", "--train_eval_rows=300", "--seed=11",
-          *TINY_MODEL, *extra]
+          "--train_eval_rows=300", "--seed=11", "--lr_schedule=onecycle",
+          "--learning_rate=3e-3", "--min_val_rows=300", *TINY_MODEL, *extra]
 
 
 def metrics_of(model_dir):
@@ -105,7 +108,60 @@ def test_interrupted_run_resumes_to_the_same_result(demo_train, reference_run,
   again = run_module("madlab_dream.train", *args)
   assert again.returncode == 0, again.stderr[-3000:]
   assert f"resuming after epoch {done['epochs_done']}" in again.stdout
+  assert "Warning" not in again.stderr, again.stderr  # a quiet resume
   assert metrics_of(tmp_path) == metrics_of(reference_run)
+
+
+def test_report_metrics_are_those_of_the_best_history_row(reference_run):
+  report = json.loads((reference_run / "report.json").read_text())
+  row = report["history"][report["best_epoch"] - 1]
+  v = report["validation"]
+  assert (v["pearson"], v["pearson_squared"], v["mse"],
+          v["r2_determination"]) == (row["val_pearson"], row["val_r2"],
+                                     row["val_mse"],
+                                     row["val_r2_determination"])
+
+
+def test_rerunning_a_completed_run_is_bit_identical(demo_train, reference_run,
+                                                    tmp_path):
+  run = tmp_path / "run"
+  shutil.copytree(reference_run, run)
+  (run / ".lock").unlink(missing_ok=True)
+  again = run_module("madlab_dream.train", *train_args(demo_train, run))
+  assert again.returncode == 0, again.stderr[-3000:]
+  assert "resuming after epoch 3" in again.stdout
+  assert metrics_of(run) == metrics_of(reference_run)
+
+
+def test_changed_training_data_is_not_resumed(demo_train, reference_run,
+                                              tmp_path):
+  data_file = tmp_path / "train.txt"
+  shutil.copy(demo_train, data_file)
+  run = tmp_path / "run"
+  proc = run_module("madlab_dream.train", *train_args(data_file, run,
+                                                      "--epochs=1"))
+  assert proc.returncode == 0, proc.stderr[-3000:]
+  lines = data_file.read_text().splitlines()
+  lines[10] = lines[10].split("\t")[0] + "\t7.25"  # same path, new contents
+  data_file.write_text("\n".join(lines) + "\n")
+  proc = run_module("madlab_dream.train", *train_args(data_file, run,
+                                                      "--epochs=1"))
+  assert_one_line_error(proc, "contents changed", "--noresume")
+
+
+@pytest.mark.parametrize("damage", ["state", "epoch_weights", "best_weights"])
+def test_damaged_checkpoints_are_one_line_errors(demo_train, reference_run,
+                                                 tmp_path, damage):
+  run = tmp_path / "run"
+  shutil.copytree(reference_run, run)
+  checkpoints = run / "checkpoints"
+  target = {"state": checkpoints / "state.json",
+            "epoch_weights": checkpoints / "epoch-0003.weights.h5",
+            "best_weights": checkpoints / "best.weights.h5"}[damage]
+  target.write_bytes(target.read_bytes()[:200])
+  proc = run_module("madlab_dream.train", *train_args(demo_train, run))
+  assert_one_line_error(proc, str(target), "damaged checkpoint",
+                        "--noresume")
 
 
 def test_resume_with_other_flags_is_refused(demo_train, reference_run):
@@ -114,12 +170,24 @@ def test_resume_with_other_flags_is_refused(demo_train, reference_run):
   assert_one_line_error(proc, "different settings", "epochs")
 
 
+def test_non_finite_weights_are_never_exported(demo_train, tmp_path):
+  # The first step's loss is finite; the update makes the weights inf/NaN.
+  proc = run_module("madlab_dream.train", *train_args(
+      demo_train, tmp_path, "--noselect_on_validation",
+      "--steps_per_epoch=1", "--epochs=1", "--learning_rate=1e30",
+      "--lr_schedule=constant"))
+  assert proc.returncode == 3, (proc.stdout[-2000:], proc.stderr[-2000:])
+  assert "non-finite" in proc.stderr and "no epoch to export" in proc.stderr
+  assert not (tmp_path / "saved_model").exists()
+  assert not (tmp_path / "report.json").exists()
+
+
 def test_divergence_keeps_and_exports_the_best_epoch(demo_train, tmp_path):
   # Plain SGD with a huge step on 3-step epochs: epoch 1 is finite, then the
   # loss overflows during epoch 2 (deterministic on CPU for this seed).
   proc = run_module("madlab_dream.train", *train_args(
       demo_train, tmp_path, "--optimizer=sgd", "--learning_rate=1.0",
-      "--epochs=6", "--steps_per_epoch=3"))
+      "--lr_schedule=constant", "--epochs=6", "--steps_per_epoch=3"))
   assert proc.returncode == 3, (proc.stdout[-2000:], proc.stderr[-2000:])
   assert "diverged" in proc.stderr
   report = json.loads((tmp_path / "report.json").read_text())
@@ -127,3 +195,5 @@ def test_divergence_keeps_and_exports_the_best_epoch(demo_train, tmp_path):
   assert report["epochs_run"] < 6 and report["best_epoch"] >= 1
   assert np.isfinite(report["validation"]["pearson"])
   assert (tmp_path / "saved_model" / "saved_model.pb").exists()
+  assert (f"exported the best epoch ({report['best_epoch']} of "
+          f"{report['epochs_run']} completed)") in proc.stderr

@@ -12,8 +12,9 @@ from madlab_dream.data.cache import fingerprint
 from madlab_dream.data.cache import load_cache
 from madlab_dream.data.cache import preprocess
 from madlab_dream.data.pipeline import batches_per_pass
+from madlab_dream.data.pipeline import pass_order
 from madlab_dream.data.pipeline import train_dataset
 from madlab_dream.data.select import select_rows
 
 __all__ = ["Cache", "batches_per_pass", "fingerprint", "load_cache",
-           "preprocess", "select_rows", "train_dataset"]
+           "pass_order", "preprocess", "select_rows", "train_dataset"]

@@ -123,8 +123,7 @@ def preprocess(input_path: str, cache_dir: str,
     rows = dream.read(input_path, opts["seq_len"], require_expression=True)
     digest = digest_future.result()
   t_read = time.perf_counter() - t0
-  keep, val, counts = select_rows(rows.expression, opts["singleton_keep"],
-                                  opts["val_fraction"], opts["seed"])
+  keep, val, counts = select_rows(rows.expression, config)
   L = opts["seq_len"]
   counts["trimmed"] = int((rows.lengths > L).sum())
   counts["padded"] = int((rows.lengths < L).sum())
@@ -177,10 +176,13 @@ def _save(directory: str, name: str, array: np.ndarray) -> None:
 
 def summary(meta: dict[str, Any]) -> str:
   c, o, s = meta["counts"], meta["options"], meta["scaler"]
+  rule = c.get("validation_rule", "")
+  rule = f" ({rule})" if rule.startswith("--val_fraction gave") else ""
   return (f"rows read {c['read']:,}; whole-number {c['whole_number']:,}; "
           f"dropped {c['dropped']:,} (singleton_keep={o['singleton_keep']}); "
           f"kept {c['kept']:,}; train {c['train']:,}; validation "
-          f"{c['validation']:,}; trimmed to {o['seq_len']} nt {c['trimmed']:,}; "
-          f"padded {c['padded']:,}; mean {s['mean']:.4f} sd {s['sd']:.4f}")
+          f"{c['validation']:,}{rule}; trimmed to {o['seq_len']} nt "
+          f"{c['trimmed']:,}; padded {c['padded']:,}; mean {s['mean']:.4f} "
+          f"sd {s['sd']:.4f}")
 
 

@@ -17,13 +17,33 @@ def batches_per_pass(n: int, batch_size: int) -> int:
   return n // batch_size
 
 
+def pass_order(n: int, seed: int, p, shuffle_buffer: int = 0):
+  """int64 [n]: the order of the rows in pass `p` (a tf scalar or int).
+
+  shuffle_buffer 0: a full permutation drawn from (seed, p). N > 0: the rows
+  sorted by file position + N x U(0, 1) drawn from (seed, p): a seeded local
+  shuffle in which row i lands at a position within N of i (N = 1 keeps
+  file order), the near-file-order a tf.data shuffle buffer of N gives.
+  """
+  import tensorflow as tf
+  key = tf.stack([tf.constant(seed, tf.int64), tf.cast(p, tf.int64)])
+  rows = tf.range(n, dtype=tf.int64)
+  if not shuffle_buffer:
+    return tf.random.experimental.stateless_shuffle(rows, seed=key)
+  jitter = tf.random.stateless_uniform([n], seed=key, dtype=tf.float64)
+  keys = tf.cast(rows, tf.float64) + float(shuffle_buffer) * jitter
+  return tf.cast(tf.argsort(keys, stable=True), tf.int64)
+
+
 def train_dataset(codes: np.ndarray, targets: np.ndarray, batch_size: int,
-                  seed: int, start_step: int = 0, input_context=None):
+                  seed: int, start_step: int = 0, input_context=None,
+                  shuffle_buffer: int = 0):
   """Infinite stream of shuffled training batches (codes uint8, targets).
 
-  Each pass over the data is a fresh permutation drawn from (seed, pass), cut
-  into floor(n / batch_size) full batches (the n mod batch_size rows left over
-  differ from pass to pass). The stream starts at global step `start_step`,
+  Each pass over the data is a fresh order drawn from (seed, pass)
+  (`pass_order`: a full permutation, or near file order with
+  `shuffle_buffer`), cut into floor(n / batch_size) full batches (the
+  n mod batch_size rows left over differ from pass to pass). The stream starts at global step `start_step`,
   so a resumed run sees exactly the batches an uninterrupted run would.
 
   With a `tf.distribute.InputContext`, each input pipeline yields its own
@@ -52,8 +72,7 @@ def train_dataset(codes: np.ndarray, targets: np.ndarray, batch_size: int,
                      f"{pipelines * replicas} replicas")
 
   def one_pass(p):
-    perm = tf.random.experimental.stateless_shuffle(
-        tf.range(n, dtype=tf.int64), seed=tf.stack([tf.constant(seed, tf.int64), p]))
+    perm = pass_order(n, seed, p, shuffle_buffer)
     return tf.data.Dataset.from_tensor_slices(
         tf.reshape(perm[:nb * batch_size], [nb, batch_size]))
 

@@ -2,31 +2,62 @@
 
 Each row whose expression is a whole number (a read observed once) is kept
 with probability `singleton_keep` (a seeded coin flip per row); every other
-row is kept. A seeded round(val_fraction x kept) of the kept rows form the
-validation set. Every count is returned, so nothing is dropped silently.
+row is kept. The validation set is a seeded sample of the kept rows
+(`split="random"`) or the last kept rows of the file (`split="tail"`); its
+size is `val_rows`, else round(val_fraction x kept) raised to `min_val_rows`
+(at most half the kept rows). Every count is returned, so nothing is
+dropped silently.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from madlab_dream.config import DataConfig
+from madlab_dream.errors import InputError
 
-def select_rows(expression: np.ndarray, singleton_keep: float,
-                val_fraction: float, seed: int):
-  """MadLab's row filter and a disjoint split, both seeded.
 
-  Returns (keep mask [N], val mask over kept rows [n_kept], counts dict).
-  Each whole-number row is kept with probability `singleton_keep`; all other
-  rows are kept. round(val_fraction * n_kept) kept rows go to validation.
+def validation_size(n_kept: int, config: DataConfig) -> tuple[int, str]:
+  """(validation rows, how the number was chosen) for `n_kept` kept rows."""
+  if config.val_rows is not None:
+    if config.val_rows >= n_kept:
+      raise InputError(f"--val_rows={config.val_rows} leaves no training "
+                       f"rows ({n_kept:,} rows kept)")
+    return config.val_rows, "--val_rows"
+  n = int(round(config.val_fraction * n_kept))
+  if config.val_fraction == 0 or n >= config.min_val_rows:
+    return n, "--val_fraction"
+  floor = min(config.min_val_rows, n_kept // 2)
+  if floor <= n:
+    return n, "--val_fraction"
+  return floor, (f"--val_fraction gave {n:,}; raised to {floor:,} by "
+                 f"--min_val_rows={config.min_val_rows:,}")
+
+
+def select_rows(expression: np.ndarray, config: DataConfig):
+  """The row filter and the split, both seeded by `config.seed`.
+
+  Args:
+    expression: float [N], the file's expression column.
+    config: singleton_keep, the validation size settings, seed.
+
+  Returns:
+    (keep mask [N], validation mask over the kept rows [n_kept], counts:
+    read, whole_number, dropped, kept, train, validation, validation_rule).
   """
   whole = np.floor(expression) == expression
-  coin = np.random.default_rng([seed, 0]).random(len(expression))
-  keep = ~whole | (coin < singleton_keep)
+  coin = np.random.default_rng([config.seed, 0]).random(len(expression))
+  keep = ~whole | (coin < config.singleton_keep)
   n_kept = int(keep.sum())
-  n_val = int(round(val_fraction * n_kept))
+  n_val, rule = validation_size(n_kept, config)
   val = np.zeros(n_kept, bool)
-  val[np.random.default_rng([seed, 1]).permutation(n_kept)[:n_val]] = True
+  if config.split == "tail":
+    val[n_kept - n_val:] = True
+  else:
+    val[np.random.default_rng([config.seed, 1]).permutation(n_kept)[
+        :n_val]] = True
   counts = {"read": int(len(expression)), "whole_number": int(whole.sum()),
             "dropped": int(len(expression) - n_kept), "kept": n_kept,
-            "train": n_kept - n_val, "validation": n_val}
+            "train": n_kept - n_val, "validation": n_val,
+            "validation_rule": rule}
   return keep, val, counts

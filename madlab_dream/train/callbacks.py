@@ -1,11 +1,17 @@
 """Keras callbacks of a training run, sharing one explicit `RunControl`.
 
   ValidationMetrics  exact validation Pearson r, r^2, MSE at each epoch end
-  EpochEnd           divergence guard, model selection, checkpoint, one line
+  EpochEnd           the stop rules, model selection, checkpoint, one line
   FloatTensorBoard   TensorBoard that records overflowing epoch logs as inf
 
 Order matters: ValidationMetrics adds `val_*` to the epoch logs that
 EpochEnd and TensorBoard read, so it comes first.
+
+Stop rules (EpochEnd): a non-finite loss, non-finite weights or
+non-finite validation predictions end the run as diverged (nothing of that
+epoch is kept); the planned steps (`--max_steps`, the last epoch may be
+partial), the time budget and early stopping end it cleanly after the epoch
+in progress is evaluated and checkpointed.
 """
 
 from __future__ import annotations
@@ -20,27 +26,34 @@ import numpy as np
 
 from madlab_dream import metrics
 from madlab_dream.train.evaluation import Evaluator
+from madlab_dream.train.plan import Plan
+from madlab_dream.train.plan import early_stop
 from madlab_dream.train.state import RunState
 
 
 @dataclasses.dataclass
 class RunControl:
-  """Why a run stops early, shared by the callbacks and the training loop.
+  """Why a run stops, shared by the callbacks and the training loop.
 
-  diverged: what went wrong (a non-finite loss), if anything.
+  diverged: what went wrong (a non-finite loss, weights or predictions).
   signal: the SIGINT/SIGTERM number that asked to stop, if any.
+  stopped: a clean, planned stop (max steps, time budget, early stopping).
   """
   diverged: str | None = None
   signal: int | None = None
+  stopped: str | None = None
   model: keras.Model | None = None
 
   @property
-  def stopping(self) -> bool:
+  def interrupted(self) -> bool:
+    """True when this epoch's results must not be kept."""
     return self.diverged is not None or self.signal is not None
 
-  def stop(self, reason: str | None = None, signum: int | None = None):
+  def stop(self, reason: str | None = None, signum: int | None = None,
+           planned: str | None = None):
     self.diverged = self.diverged or reason
     self.signal = self.signal or signum
+    self.stopped = self.stopped or planned
     if self.model is not None:
       self.model.stop_training = True
 
@@ -55,44 +68,75 @@ class ValidationMetrics(keras.callbacks.Callback):
     self.control = control
 
   def on_epoch_end(self, epoch, logs=None):
-    if logs is None or self.control.stopping:
+    if logs is None or self.control.interrupted:
       return
-    m = metrics.regression_metrics(self.targets,
-                                   self.evaluator.predict(self.codes))
+    pred = self.evaluator.predict(self.codes)
+    if not np.all(np.isfinite(pred)):
+      self.control.stop(f"validation predictions became non-finite in "
+                        f"epoch {epoch + 1}")
+      return
+    m = metrics.regression_metrics(self.targets, pred)
     logs.update({"val_pearson": m["pearson"], "val_r2": m["pearson_squared"],
                  "val_mse": m["mse"],
                  "val_r2_determination": m["r2_determination"]})
 
 
-class EpochEnd(keras.callbacks.Callback):
-  """Divergence guard, model selection, checkpoint and a summary line."""
+def weights_finite(model) -> bool:
+  return all(np.all(np.isfinite(np.asarray(w))) for w in model.weights)
 
-  def __init__(self, state: RunState, control: RunControl, batch_size: int,
-               steps: int, select: bool,
-               on_history: Callable[[list], None]):
+
+class EpochEnd(keras.callbacks.Callback):
+  """The stop rules, model selection, checkpoint and a summary line."""
+
+  def __init__(self, state: RunState, control: RunControl, plan: Plan,
+               batch_size: int, on_history: Callable[[list], None]):
     super().__init__()
-    self.state, self.control = state, control
-    self.batch_size, self.steps, self.select = batch_size, steps, select
+    self.state, self.control, self.plan = state, control, plan
+    self.batch_size = batch_size
     self.on_history = on_history
+    self.fit_t0 = self.fit_seconds0 = 0.0
     self.t0 = self.t_last = 0.0
+    self.steps = 0
+
+  def on_train_begin(self, logs=None):
+    self.fit_t0 = time.perf_counter()
+    self.fit_seconds0 = self.state.fit_seconds
 
   def on_epoch_begin(self, epoch, logs=None):
     self.t0 = self.t_last = time.perf_counter()
+    self.steps = 0
 
   def on_train_batch_end(self, batch, logs=None):
     self.t_last = time.perf_counter()
+    self.steps += 1
     loss = (logs or {}).get("loss")
     if loss is not None and not math.isfinite(float(loss)):
       self.control.stop(f"loss became {float(loss)} at epoch "
                         f"{len(self.state.history) + 1}, batch {batch + 1}")
+      return
+    plan, done = self.plan, self.state.steps_done + self.steps
+    if done >= plan.total_steps:
+      if plan.total_steps < plan.epochs * plan.steps_per_epoch:
+        self.control.stop(planned=f"max_steps: {done:,} steps")
+      self.model.stop_training = True  # the planned steps are done
+    elif plan.time_budget and self._fit_seconds() >= plan.time_budget:
+      self.control.stop(planned=f"time budget of {plan.time_budget:,.0f} s "
+                        f"reached after {done:,} steps")
+
+  def _fit_seconds(self) -> float:
+    return self.fit_seconds0 + time.perf_counter() - self.fit_t0
 
   def on_epoch_end(self, epoch, logs=None):
-    if self.control.stopping:
+    if self.control.interrupted:
+      return
+    if not weights_finite(self.model):
+      self.control.stop(f"weights became non-finite in epoch {epoch + 1}")
       return
     logs = logs or {}
     state = self.state
     seconds = self.t_last - self.t0
-    row = {"epoch": epoch + 1, "loss": float(logs.get("loss", math.nan))}
+    row = {"epoch": epoch + 1, "steps": self.steps,
+           "loss": float(logs.get("loss", math.nan))}
     for key in ("val_pearson", "val_r2", "val_mse", "val_r2_determination"):
       if key in logs:
         row[key] = float(logs[key])
@@ -101,25 +145,36 @@ class EpochEnd(keras.callbacks.Callback):
                              max(seconds, 1e-9), 1)
     state.history.append(row)
     state.epochs_done = epoch + 1
+    state.steps_done += self.steps
     state.train_seconds += seconds
+    state.fit_seconds = self._fit_seconds()
+    row["elapsed_seconds"] = round(state.fit_seconds, 3)
     state.examples += self.steps * self.batch_size
-    value = row.get("val_pearson", math.nan) if self.select else epoch + 1
+    value = row.get("val_pearson", math.nan) if self.plan.select else epoch + 1
     if math.isfinite(value) and value > state.best_value:
       state.best_value, state.best_epoch = value, epoch + 1
       state.save_best(self.model)
+    if self.plan.select and early_stop(
+        [h.get("val_pearson", math.nan) for h in state.history],
+        self.plan.patience):
+      self.control.stop(planned=(
+          f"early stopping: no better validation Pearson r for "
+          f"{self.plan.patience} epochs"))
+    state.stopped = self.control.stopped
     state.save(self.model)
     self.on_history(state.history)
-    print(" | ".join(self._summary(row, epoch, seconds)), flush=True)
+    print(" | ".join(self._summary(row, seconds)), flush=True)
 
-  def _summary(self, row, epoch, seconds):
+  def _summary(self, row, seconds):
     state = self.state
-    parts = [f"epoch {epoch + 1}/{self.params.get('epochs')}",
+    parts = [f"epoch {row['epoch']}/{self.plan.epochs}",
+             f"step {state.steps_done:,}/{self.plan.total_steps:,}",
              f"loss {row['loss']:.4f}"]
     if "val_pearson" in row:
       parts += [f"val_pearson {row['val_pearson']:.4f}",
                 f"val_r2 {row['val_r2']:.4f}", f"val_mse {row['val_mse']:.4f}"]
     parts += [f"best {state.best_value:.4f} @ epoch {state.best_epoch}"
-              if self.select else f"epochs done {state.epochs_done}",
+              if self.plan.select else f"epochs done {state.epochs_done}",
               f"{seconds:.1f} s", f"{row['seq_per_s']:,.0f} seq/s"]
     return parts
 

@@ -2,8 +2,13 @@
 
 `Evaluator` compiles one prediction function per model and reuses it at
 every epoch end and for the final report, so validation never retraces. It
-runs the model directly (not `Model.predict`), so under a distribution
-strategy every worker computes the same full set of predictions.
+always calls the model on batches of one shape per set size (the last batch
+is padded and the padding dropped), so the same weights give bit-identical
+predictions whatever the set size and whichever process computes them: the
+report's metrics equal the history row of the best epoch, and a rerun or a
+resumed run reports the same numbers. It runs the model directly (not
+`Model.predict`), so under a distribution strategy every worker computes
+the same full set of predictions.
 """
 
 from __future__ import annotations
@@ -18,15 +23,21 @@ class Evaluator:
     import tensorflow as tf
     self.batch_size = int(batch_size)
 
-    @tf.function(jit_compile=jit_compile, reduce_retracing=True)
+    @tf.function(jit_compile=jit_compile)
     def step(codes):
       return tf.cast(model(codes, training=False), tf.float32)[:, 0]
 
     self._step = step
 
   def predict(self, codes: np.ndarray) -> np.ndarray:
-    out = np.empty(len(codes), np.float32)
-    for start in range(0, len(codes), self.batch_size):
-      batch = np.asarray(codes[start:start + self.batch_size])
-      out[start:start + len(batch)] = self._step(batch).numpy()
+    n = len(codes)
+    b = min(self.batch_size, max(n, 1))  # one shape per set size
+    out = np.empty(n, np.float32)
+    for start in range(0, n, b):
+      batch = np.asarray(codes[start:start + b])
+      k = len(batch)
+      if k < b:  # the same shape for every call: pad, then drop the padding
+        batch = np.concatenate([batch, np.zeros((b - k,) + batch.shape[1:],
+                                                batch.dtype)])
+      out[start:start + k] = self._step(batch).numpy()[:k]
     return out

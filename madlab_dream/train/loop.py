@@ -35,6 +35,10 @@ from madlab_dream.train import distribute
 from madlab_dream.train import optim
 from madlab_dream.train import plots
 from madlab_dream.train import report as report_lib
+from madlab_dream.train.lock import RunLock
+from madlab_dream.train.plan import Plan
+from madlab_dream.train.plan import make_plan
+from madlab_dream.train.plan import small_data_warning
 from madlab_dream.train.state import RunState
 
 DATA_HELP = (
@@ -44,7 +48,8 @@ DATA_HELP = (
     "data/train_sequences.txt, or pass --train_data=PATH")
 
 OUTPUTS = ("saved_model/ model.keras report.json report.md history.csv "
-           "tensorboard/ validation_scatter.png flags.txt config.json")
+           "learning_curve.png validation_scatter.png tensorboard/ flags.txt "
+           "config.json")
 
 
 def check_paths(config: RunConfig) -> None:
@@ -70,15 +75,21 @@ def run(config: RunConfig) -> int:
   _, strategy = compat.tensorflow(
       before_init=lambda _: distribute.make_strategy(t.strategy, t.tpu))
   import keras
-  # Keras-dependent modules are imported after the quiet TensorFlow start.
-  from madlab_dream.train import callbacks as cb
-  from madlab_dream.train.evaluation import Evaluator
 
   is_chief, task_index = distribute.worker_role()
   run_dir = t.model_dir
   if not is_chief:  # non-chief workers write only to their own scratch space
     run_dir = os.path.join(t.model_dir, "workers", f"worker-{task_index}")
     files.check_writable_dir(run_dir)
+  with RunLock(run_dir):
+    return _run_locked(config, strategy, keras, is_chief, run_dir, wall0)
+
+
+def _run_locked(config, strategy, keras, is_chief, run_dir, wall0) -> int:
+  # Keras-dependent modules are imported after the quiet TensorFlow start.
+  from madlab_dream.train import callbacks as cb
+  from madlab_dream.train.evaluation import Evaluator
+  t = config.train
   if t.mixed_precision != "none":
     keras.mixed_precision.set_global_policy(t.mixed_precision)
   jit = optim.resolve_jit(t.jit_compile)
@@ -86,33 +97,37 @@ def run(config: RunConfig) -> int:
   cache = data.preprocess(t.train_data, t.cache_dir or
                           os.path.join(run_dir, "cache"), config.data)
   n_train = len(cache.train_codes)
-  steps = t.steps_per_epoch or data.batches_per_pass(n_train, t.batch_size)
-  if steps == 0:
-    raise InputError(f"--batch_size={t.batch_size} is larger than the "
-                     f"{n_train:,} training rows")
-  state = RunState(run_dir, config.result_dict())
+  plan = make_plan(config, n_train)
+  state = RunState(run_dir, {**config.result_dict(),
+                             "input": cache.meta["input"]["sha256"]})
   resumed = t.resume and state.load()
 
   from madlab_dream import model as model_lib
   with strategy.scope():
     model = model_lib.build_model(config.model)
-    model.compile(optimizer=optim.make_optimizer(t),
+    model.compile(optimizer=optim.make_optimizer(t, plan.total_steps),
                   loss=optim.make_loss(t.loss), jit_compile=jit)
     if resumed:
       state.restore(model)
   print(f"model: {model.count_params():,} parameters; {n_train:,} training "
-        f"rows; {steps:,} steps of {t.batch_size:,} per epoch; {t.epochs} "
-        f"epochs; XLA {'on' if jit else 'off'}; strategy {t.strategy} "
+        f"rows; {plan.epochs} epochs of {plan.steps_per_epoch:,} steps of "
+        f"{t.batch_size:,} ({plan.total_steps:,} steps, learning rate "
+        f"{t.learning_rate:g}, {t.lr_schedule} schedule); XLA "
+        f"{'on' if jit else 'off'}; strategy {t.strategy} "
         f"({strategy.num_replicas_in_sync} replicas)", flush=True)
+  warning = small_data_warning(plan, t.batch_size)
+  if warning:
+    print(warning, file=sys.stderr, flush=True)
   if resumed:
-    print(f"resuming after epoch {state.epochs_done} (best epoch "
-          f"{state.best_epoch})", flush=True)
+    print(f"resuming after epoch {state.epochs_done}, step "
+          f"{state.steps_done:,} (best epoch {state.best_epoch})", flush=True)
 
   def dataset_fn(input_context=None):
     return data.train_dataset(cache.train_codes, cache.train_targets,
                               t.batch_size, config.data.seed,
-                              start_step=state.epochs_done * steps,
-                              input_context=input_context)
+                              start_step=state.steps_done,
+                              input_context=input_context,
+                              shuffle_buffer=config.data.shuffle_buffer)
   if t.strategy != "default":
     compat.build_for_strategy(model, strategy, cache.seq_len)
     dataset = strategy.distribute_datasets_from_function(dataset_fn)
@@ -127,8 +142,7 @@ def run(config: RunConfig) -> int:
                                           cache.val_targets, control))
   history_csv = os.path.join(run_dir, "history.csv")
   callbacks += [
-      cb.EpochEnd(state, control, t.batch_size, steps,
-                  t.select_on_validation,
+      cb.EpochEnd(state, control, plan, t.batch_size,
                   lambda history: report_lib.write_history(history_csv,
                                                            history)),
       cb.FloatTensorBoard(os.path.join(run_dir, "tensorboard"),
@@ -143,10 +157,10 @@ def run(config: RunConfig) -> int:
               for s in (signal.SIGINT, signal.SIGTERM)}
   verbose = 1 if t.progress and sys.stdout.isatty() else 0
   try:
-    if state.epochs_done < t.epochs and not control.stopping:
-      model.fit(dataset, epochs=t.epochs, initial_epoch=state.epochs_done,
-                steps_per_epoch=steps, callbacks=callbacks, verbose=verbose,
-                shuffle=False)
+    if _more_to_do(state, plan):
+      model.fit(dataset, epochs=plan.epochs, initial_epoch=state.epochs_done,
+                steps_per_epoch=plan.steps_per_epoch, callbacks=callbacks,
+                verbose=verbose, shuffle=False)
   finally:
     for s, handler in previous.items():
       signal.signal(s, handler)
@@ -158,23 +172,39 @@ def run(config: RunConfig) -> int:
           "command to resume", flush=True)
     return 128 + control.signal
   if state.best_epoch == 0:
-    message = control.diverged or (
-        "no epoch had a finite validation Pearson r (the predictions are not "
-        "finite or constant)" if state.epochs_done else "no epoch completed")
-    print(f"training failed before any epoch completed: {message}",
-          file=sys.stderr)
+    reason = control.diverged or (
+        "no epoch had a finite validation Pearson r (the predictions are "
+        "constant)" if state.epochs_done else "no epoch completed")
+    print(f"training failed: {reason}; no epoch to export", file=sys.stderr)
     return EXIT_DIVERGED
 
-  model.load_weights(state.best_weights)
+  state.load_best(model)
   if not is_chief:
     return 0
-  return finish(config, model, cache, state, evaluator, run_dir, jit, steps,
-                control.diverged, wall0)
+  stopped = (f"diverged: {control.diverged}" if control.diverged else
+             state.stopped or "completed")
+  status = finish(config, model, cache, state, evaluator, run_dir, jit, plan,
+                  stopped, wall0)
+  if control.diverged:
+    print(f"training diverged ({control.diverged}); exported the best epoch "
+          f"({state.best_epoch} of {state.epochs_done} completed)",
+          file=sys.stderr, flush=True)
+    return EXIT_DIVERGED
+  return status
+
+
+def _more_to_do(state: RunState, plan: Plan) -> bool:
+  """False when the run reached its planned end in an earlier session."""
+  if state.steps_done >= plan.total_steps or state.epochs_done >= plan.epochs:
+    return False
+  if state.stopped and not state.stopped.startswith("time budget"):
+    return False  # early stopping or max_steps: final
+  return not (plan.time_budget and state.fit_seconds >= plan.time_budget)
 
 
 def finish(config: RunConfig, model, cache, state: RunState,
-           evaluator, run_dir: str, jit: bool, steps: int,
-           diverged: str | None, wall0: float) -> int:
+           evaluator, run_dir: str, jit: bool, plan: Plan, stopped: str,
+           wall0: float) -> int:
   """Final metrics on the best epoch, reports, plot and exports."""
   from madlab_dream import model as model_lib
   from madlab_dream.inference import export
@@ -197,11 +227,13 @@ def finish(config: RunConfig, model, cache, state: RunState,
       "train": train_m, "validation": val_m,
       "best_epoch": state.best_epoch, "epochs_run": state.epochs_done,
       "epochs_requested": t.epochs,
-      "stopped": f"diverged: {diverged}" if diverged else "completed",
+      "steps_run": state.steps_done, "steps_planned": plan.total_steps,
+      "stopped": stopped,
       "selection": ("best validation Pearson r" if t.select_on_validation
                     else "last epoch"),
-      "steps_per_epoch": steps,
-      "passes_per_epoch": round(steps * t.batch_size / n_train, 3),
+      "steps_per_epoch": plan.steps_per_epoch,
+      "passes_per_epoch": round(plan.steps_per_epoch * t.batch_size /
+                                n_train, 3),
       "throughput_seq_per_s": round(state.examples /
                                     max(state.train_seconds, 1e-9), 1),
       "train_seconds": round(state.train_seconds, 2),
@@ -225,6 +257,9 @@ def finish(config: RunConfig, model, cache, state: RunState,
     from madlab_dream import baseline
     report["baseline"] = baseline.fit_and_score(cache, t.baseline_kmer,
                                                 config.data.seed)
+  plots.learning_curve(
+      os.path.join(run_dir, "learning_curve.png"), state.history,
+      report.get("baseline", {}).get("validation", {}).get("pearson"))
   if val_pred is not None:
     plots.validation_scatter(
         os.path.join(run_dir, "validation_scatter.png"),
@@ -248,9 +283,6 @@ def finish(config: RunConfig, model, cache, state: RunState,
     summary += (f", validation r {val_m['pearson']:.4f} (r^2 "
                 f"{val_m['pearson_squared']:.4f}, MSE {val_m['mse']:.4f})")
   print(summary, flush=True)
+  print(f"stopped: {stopped}", flush=True)
   print(f"outputs in {run_dir}: {OUTPUTS}", flush=True)
-  if diverged:
-    print(f"training diverged ({diverged}); exported the best epoch "
-          f"({state.best_epoch})", file=sys.stderr, flush=True)
-    return EXIT_DIVERGED
   return 0

@@ -1,18 +1,32 @@
-"""Optimiser, loss and XLA choice of a training run."""
+"""Optimiser (with its learning-rate schedule), loss and XLA choice."""
 
 from __future__ import annotations
 
 from madlab_dream.config import TrainConfig
 
 
-def make_optimizer(config: TrainConfig):
-  """The Keras optimiser named by `config.optimizer` at its learning rate."""
+def make_optimizer(config: TrainConfig, total_steps: int | None = None):
+  """The Keras optimiser named by `config.optimizer`.
+
+  With `lr_schedule="constant"` and no warm-up (MadLab's) the learning rate
+  is the plain number; otherwise a `schedules.Schedule` over `total_steps`.
+  """
   import keras
+  from madlab_dream.train import schedules
+  rate = config.learning_rate
+  warmup = schedules.warmup_steps(config.lr_schedule, total_steps or 0,
+                                  config.warmup_fraction)
+  if config.lr_schedule != "constant" or warmup:
+    if not total_steps:
+      raise ValueError("a learning-rate schedule needs the planned steps")
+    rate = schedules.Schedule(config.lr_schedule, config.learning_rate,
+                              total_steps, warmup)
+  from madlab_dream.train.keras2_rmsprop import Keras2RMSprop
   return {"rmsprop": keras.optimizers.RMSprop,
+          "rmsprop_keras2": Keras2RMSprop,
           "adam": keras.optimizers.Adam,
           "adamw": keras.optimizers.AdamW,
-          "sgd": keras.optimizers.SGD}[config.optimizer](
-              learning_rate=config.learning_rate)
+          "sgd": keras.optimizers.SGD}[config.optimizer](learning_rate=rate)
 
 
 def make_loss(name: str):
