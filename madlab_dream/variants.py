@@ -36,7 +36,7 @@ def main():
   from madlab_dream.inference import variants
   from madlab_dream.inference.predictor import Predictor
   from madlab_dream.io import files
-  files.check_writable_file(f.output)
+  files.check_output(f.output, [f.pairs] if f.pairs else [])
   t0 = time.perf_counter()
   if f.pairs:
     refs, alts, names = variants.read_pairs(f.pairs)
@@ -48,7 +48,7 @@ def main():
     return
   seq = f.sequence.strip()
   heatmap = f.heatmap or os.path.splitext(f.output)[0] + ".png"
-  files.check_writable_file(heatmap)
+  files.check_output(heatmap, gzip_ok=False)
   predictor = Predictor(f.model, f.eval_batch_size)
   ism = variants.saturation_mutagenesis(predictor, seq)
   variants.write_tsv(f.output, variants.ism_table(ism),
