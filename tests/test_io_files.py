@@ -37,7 +37,8 @@ def test_truncated_gzip_names_the_file(tmp_path):
   gz = tmp_path / "t.gz"
   blob = gzip.compress(os.urandom(200_000))
   gz.write_bytes(blob[:len(blob) // 2])
-  with pytest.raises(InputError, match=f"{gz}: truncated or corrupt gzip"):
+  with pytest.raises(InputError,
+                     match=rf"{gz}(:\d+)?: truncated or corrupt gzip"):
     b"".join(files.read_chunks(gz))
 
 

@@ -91,7 +91,7 @@ class Input:
     gzip: whether it is gzip-compressed.
     head: its first line (decompressed, with its newline), at most
       HEAD_BYTES; `chunks()` yields it again.
-    lines: complete lines yielded so far.
+    lines: complete lines read so far (named when gzip data end early).
   """
 
   def __init__(self, path: str, raw):
@@ -102,15 +102,17 @@ class Input:
     stream = io.BufferedReader(_Replay(magic, raw))
     self._stream = gzip.GzipFile(fileobj=stream) if self.gzip else stream
     self.head = self._read(self._stream.readline, HEAD_BYTES)
+    self.lines = self.head.count(b"\n")
 
   def chunks(self, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
     """Yields the (decompressed) bytes in blocks of about chunk_bytes."""
     block, self.head = self.head, b""
     while True:
-      block += self._read(self._stream.read, chunk_bytes)
+      data = self._read(self._stream.read, chunk_bytes)
+      self.lines += data.count(b"\n")
+      block += data
       if not block:
         return
-      self.lines += block.count(b"\n")
       yield block
       block = b""
 
