@@ -193,7 +193,8 @@ def start_predict_on_a_stalled_pipe(exported_model, demo_train, tmp_path):
        f"--model={exported_model}", f"--input={fifo}", f"--output={out}"], stdout=subprocess.PIPE,
       stderr=subprocess.PIPE, text=True, env=env(), cwd=REPO)
   deadline = time.time() + 120
-  while not any(p.stat().st_size for p in out.parent.iterdir()):
+  while not any(p.name.startswith(".p.tmp-") and p.stat().st_size
+                for p in out.parent.iterdir()):  # predictions being written
     assert proc.poll() is None and time.time() < deadline, proc.stderr.read()
     time.sleep(0.2)
   return proc, release, out, keep

@@ -229,3 +229,16 @@ def test_truncated_gzip_names_the_last_complete_line(tmp_path):
   assert match, str(e.value)
   line, last = int(match[1]), int(match[2].replace(",", ""))
   assert line == last + 1 and 100_000 < last < 400_000
+
+
+def test_an_interrupted_write_probe_leaves_nothing(tmp_path, monkeypatch):
+  """Ctrl-C or SIGTERM during check_output's write test: no probe file."""
+  real_fsync = os.fsync
+
+  def interrupted(fd):
+    real_fsync(fd)
+    raise KeyboardInterrupt
+  monkeypatch.setattr(os, "fsync", interrupted)
+  with pytest.raises(KeyboardInterrupt):
+    files.check_output(tmp_path / "out.json")
+  assert list(tmp_path.iterdir()) == []

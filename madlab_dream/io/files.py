@@ -157,11 +157,14 @@ def check_writable_dir(path: str | os.PathLike) -> str:
   try:
     os.makedirs(path, exist_ok=True)
     probe = os.path.join(path, f".write-test-{uuid.uuid4().hex}")
-    with open(probe, "wb") as f:
-      f.write(b"\0" * 4096)
-      f.flush()
-      os.fsync(f.fileno())
-    os.remove(probe)
+    try:
+      with open(probe, "wb") as f:
+        f.write(b"\0" * 4096)
+        f.flush()
+        os.fsync(f.fileno())
+    finally:  # also when interrupted (Ctrl-C, SIGTERM)
+      if os.path.lexists(probe):
+        os.remove(probe)
   except OSError as e:
     raise InputError(f"output directory is not writable: {e.strerror or e}",
                      path) from None
