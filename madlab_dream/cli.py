@@ -8,13 +8,17 @@ status, never a traceback:
 
   InputError, a flag error, positional arguments   -> 2
   Ctrl-C (KeyboardInterrupt) outside the training loop -> 130
+  SIGTERM outside the training loop                -> 143
 
-Outputs are written atomically (`madlab_dream.io.files`), so an interrupted
-command leaves no half-written file behind.
+SIGTERM is turned into `errors.Terminated`, a KeyboardInterrupt, so it
+unwinds like Ctrl-C (the training loop installs its own handlers while it
+fits). Outputs are written atomically (`madlab_dream.io.files`), so an
+interrupted command leaves no half-written file behind.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
 from typing import Callable
 
@@ -28,6 +32,10 @@ def fail(prog: str, message: str, status: int = errors.EXIT_INPUT_ERROR):
   sys.stderr.write(f"{prog}: error: {message}\n")
   sys.stderr.flush()
   sys.exit(status)
+
+
+def _terminate(signum, frame):
+  raise errors.Terminated()
 
 
 def run(main: Callable[[], int | None], prog: str,
@@ -50,10 +58,14 @@ def run(main: Callable[[], int | None], prog: str,
       fail(prog, f"unexpected arguments: {' '.join(argv[1:])} (every "
            "setting is a --flag; see --helpfull)")
     logging.set_verbosity(logging.WARNING)  # TF's INFO lines (export)
+    signal.signal(signal.SIGTERM, _terminate)
     try:
       status = main()
     except errors.InputError as e:
       fail(prog, e)
+    except errors.Terminated:
+      fail(prog, "terminated (SIGTERM); no output was left half-written",
+           errors.EXIT_TERMINATED)
     except KeyboardInterrupt:
       fail(prog, "interrupted (Ctrl-C); no output was left half-written",
            errors.EXIT_INTERRUPTED)

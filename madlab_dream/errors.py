@@ -12,7 +12,13 @@ import os
 EXIT_OK = 0
 EXIT_INPUT_ERROR = 2      # bad input, flags or files
 EXIT_DIVERGED = 3         # training diverged; the best epoch is exported
-EXIT_INTERRUPTED = 130    # SIGINT (128 + 2); SIGTERM gives 143
+EXIT_INTERRUPTED = 130    # SIGINT (128 + 2)
+EXIT_TERMINATED = 143     # SIGTERM (128 + 15)
+
+
+class Terminated(KeyboardInterrupt):
+  """SIGTERM, raised like Ctrl-C's KeyboardInterrupt (see `cli.run`), so
+  the same clean-up runs and nothing is left half-written."""
 
 
 class InputError(Exception):

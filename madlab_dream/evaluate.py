@@ -16,7 +16,8 @@
 
 Prints Pearson r and Spearman rho for all positions and each subset, then the
 Pearson and Spearman scores (see `madlab_dream.scoring`). With --output,
-writes the result as JSON and a Markdown report beside it (same stem, `.md`).
+writes the result as JSON and a Markdown report beside it (same stem, `.md`);
+neither may be an input, and `.gz` is refused (write the JSON plainly).
 A missing subset file is reported and the scores then cover the present
 subsets only (`complete: false`).
 """
@@ -36,7 +37,9 @@ def main():
     if not f[name].value:
       raise InputError(f"--{name} is required")
   if f.output:
-    files.check_writable_file(f.output)
+    inputs = [f.predictions, f.ground_truth]
+    for path in (f.output, scoring.markdown_path(f.output)):
+      files.check_output(path, inputs, gzip_ok=False)
     if scoring.markdown_path(f.output) == f.output:
       raise InputError("--output must not end in .md (the Markdown report "
                        "is written beside the JSON, same stem)", f.output)

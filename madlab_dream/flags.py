@@ -317,6 +317,12 @@ def define_variants_flags() -> None:
   define_output_flag("Output TSV.")
   _once(flags.DEFINE_string, "heatmap", None,
         "Mutagenesis heatmap PNG (default: the output's name with .png).")
+  _once(flags.DEFINE_boolean, "allow_unequal_lengths", False,
+        "Accept pairs whose ref and alt differ in length (the model then "
+        "sees them shifted against each other).")
+  _once(flags.DEFINE_boolean, "allow_long_sequence", False,
+        "Mutagenesis of a sequence longer than the model's L: mutate only "
+        "its last L positions (all the model sees) instead of refusing.")
 
 
 def define_evaluate_flags() -> None:

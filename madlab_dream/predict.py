@@ -5,15 +5,17 @@
 
 --model: a run directory (with saved_model/) or a SavedModel directory.
 --input: the challenge's test_sequences.txt (empty second column), any
-  `sequence<TAB>value` file, FASTA, or one sequence per line; `.gz` accepted.
+  `sequence<TAB>value` file, FASTA, or one sequence per line; `.gz` accepted;
+  a pipe works (`--input=/dev/stdin`): the input is read once.
 --output: `.json` -> {"<position>": prediction} like the challenge's
   sample_submission.json; otherwise TSV `sequence<TAB>prediction` (the test
-  file filled in). --format overrides the extension.
+  file filled in). --format overrides the extension; a `.gz` name is written
+  gzip-compressed. It may not be the input.
 --eval_batch_size: sequences per model call (the same flag as training's).
 
 Predictions are on the original expression scale, in input order. Input is
 streamed in blocks; the output is written to a temporary file and renamed
-when complete.
+when complete (a named pipe or a device is written straight).
 """
 
 import time
@@ -35,7 +37,7 @@ def main():
   from madlab_dream.inference.predictor import Predictor
   from madlab_dream.io import files
   files.check_readable(f.input)
-  files.check_writable_file(f.output)
+  files.check_output(f.output, [f.input])
   t0 = time.perf_counter()
   predictor = Predictor(f.model, f.eval_batch_size)
   print(f"model: {predictor.describe()}", flush=True)

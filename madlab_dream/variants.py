@@ -7,7 +7,9 @@ are comments; optionally a first column with a name:
       --output=effects.tsv
 
 writes `[name<TAB>]ref<TAB>alt<TAB>ref_prediction<TAB>alt_prediction<TAB>effect`
-with effect = alt - ref on the expression scale.
+with effect = alt - ref on the expression scale. A pair whose ref and alt
+differ in length is refused unless --allow_unequal_lengths (the model would
+see them shifted against each other).
 
 Saturation mutagenesis of one sequence (every single-nucleotide change):
 
@@ -16,7 +18,12 @@ Saturation mutagenesis of one sequence (every single-nucleotide change):
 
 writes `position<TAB>ref<TAB>alt<TAB>prediction<TAB>effect` (position 1-based,
 3 rows per position, 4 where the reference is N) and a heatmap [4, length]
-of effects.
+of effects. The model sees only the last L nt (110): a longer sequence is
+refused unless --allow_long_sequence, which mutates only those last L
+positions; the output's comment lines say which positions were mutated.
+
+--output may not be the --pairs file; a `.gz` name is written gzip-compressed
+(not the heatmap).
 """
 
 import os
@@ -36,10 +43,10 @@ def main():
   from madlab_dream.inference import variants
   from madlab_dream.inference.predictor import Predictor
   from madlab_dream.io import files
-  files.check_writable_file(f.output)
+  files.check_output(f.output, [f.pairs] if f.pairs else [])
   t0 = time.perf_counter()
   if f.pairs:
-    refs, alts, names = variants.read_pairs(f.pairs)
+    refs, alts, names = variants.read_pairs(f.pairs, f.allow_unequal_lengths)
     predictor = Predictor(f.model, f.eval_batch_size)
     table = variants.pair_table(predictor, refs, alts, names, f.pairs)
     variants.write_tsv(f.output, table)
@@ -48,12 +55,18 @@ def main():
     return
   seq = f.sequence.strip()
   heatmap = f.heatmap or os.path.splitext(f.output)[0] + ".png"
-  files.check_writable_file(heatmap)
+  if os.path.realpath(heatmap) == os.path.realpath(f.output):
+    raise InputError("--heatmap must differ from --output", heatmap)
+  files.check_output(heatmap, gzip_ok=False)
   predictor = Predictor(f.model, f.eval_batch_size)
-  ism = variants.saturation_mutagenesis(predictor, seq)
+  ism = variants.saturation_mutagenesis(predictor, seq,
+                                        f.allow_long_sequence)
   variants.write_tsv(f.output, variants.ism_table(ism),
-                     f"# reference prediction {ism['reference']:.9g}\n")
-  variants.heatmap_png(heatmap, seq.upper(), ism["matrix"], ism["reference"])
+                     f"# reference prediction {ism['reference']:.9g}\n"
+                     f"# {variants.coverage(ism)}\n")
+  variants.heatmap_png(heatmap, seq[ism["first"] - 1:].upper(), ism["matrix"],
+                       ism["reference"], ism["first"])
+  print(variants.coverage(ism))
   print(f"wrote {len(ism['effect']):,} single-nucleotide variants to "
         f"{f.output} and the heatmap to {heatmap} in "
         f"{time.perf_counter() - t0:.1f} s")

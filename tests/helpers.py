@@ -38,3 +38,50 @@ def assert_one_line_error(proc, *needles, status=2):
   for needle in needles:
     assert needle in lines[0], (needle, lines[0])
   return lines[0]
+
+
+def run_through_fifo(fifo, data: bytes, consume, timeout=120, piece=1 << 14):
+  """Calls `consume()` while a thread writes `data` into the FIFO `fifo`.
+
+  Like `cat file | command --input=/dev/stdin`: the pipe outlives each
+  reader (this process holds a read end too), so bytes that a reader takes
+  and drops are lost to the next one. `consume` runs in a thread; a
+  consumer still blocked after `timeout` seconds fails the test. Returns
+  what `consume` returned (or raises what it raised).
+  """
+  import threading
+  if not os.path.exists(fifo):
+    os.mkfifo(fifo)
+  keep = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+
+  def feed():
+    try:
+      with open(fifo, "wb", buffering=0) as f:
+        for start in range(0, len(data), piece):
+          f.write(data[start:start + piece])
+    except BrokenPipeError:
+      pass
+
+  result = {}
+
+  def run():
+    try:
+      result["value"] = consume()
+    except BaseException as e:  # re-raised in the test's thread
+      result["error"] = e
+
+  feeder = threading.Thread(target=feed, daemon=True)
+  consumer = threading.Thread(target=run, daemon=True)
+  feeder.start()
+  consumer.start()
+  consumer.join(timeout)
+  hung = consumer.is_alive()
+  if hung:  # release a reader blocked in open() or read(): EOF
+    os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+  os.close(keep)  # a writer still blocked gets EPIPE
+  feeder.join(10)
+  consumer.join(10)
+  assert not hung, f"reading {fifo} hung for {timeout} s"
+  if "error" in result:
+    raise result["error"]
+  return result.get("value")

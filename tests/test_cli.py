@@ -22,6 +22,10 @@ SCRIPT = textwrap.dedent("""
         raise errors.InputError("bad value", "some/file.txt", 7)
       if what == "interrupt":
         raise KeyboardInterrupt
+      if what == "terminate":
+        import os, signal, time
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(30)
       if what == "status":
         return 3
       print("ran")
@@ -47,6 +51,7 @@ def test_success_and_status():
     (["extra", "words"], 2, ["unexpected arguments: extra words"]),
     (["--no_such_flag"], 2, ["no_such_flag"]),
     (["--what=interrupt"], 130, ["interrupted"]),
+    (["--what=terminate"], 143, ["terminated (SIGTERM)"]),
 ])
 def test_failures_are_one_line(args, status, needles):
   assert_one_line_error(run(*args), *needles, status=status)

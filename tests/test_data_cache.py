@@ -114,3 +114,14 @@ def test_cli_prints_counts_and_fails_cleanly(demo_train, tmp_path):
   assert out.stderr.strip().count("\n") == 0 and "Traceback" not in out.stderr
   assert f"{bad}:2:" in out.stderr
   assert not (tmp_path / "d" / "meta.json").exists()
+
+
+def test_a_pipe_is_refused_before_any_work(demo_train, tmp_path):
+  """Preprocessing reads its input twice (parse, SHA-256): not a pipe."""
+  from helpers import run_through_fifo
+  from madlab_dream.errors import InputError
+  fifo, out = tmp_path / "stdin", tmp_path / "cache"
+  with pytest.raises(InputError, match=f"{fifo}: .*save it to a file first"):
+    run_through_fifo(fifo, demo_train.read_bytes(), lambda: data.preprocess(
+        str(fifo), str(out), log=lambda s: None))
+  assert not out.exists()

@@ -93,3 +93,27 @@ def test_unwritable_or_full_output_is_checked_first(tmp_path, monkeypatch):
   monkeypatch.setattr("builtins.open", full_open)
   with pytest.raises(InputError, match="No space left on device"):
     files.check_writable_dir(tmp_path / "full")
+
+
+def test_sigint_mid_preprocessing_is_one_line_and_leaves_nothing(demo_train,
+                                                                tmp_path):
+  import signal
+  import subprocess
+  import sys
+  from helpers import REPO, env
+  big = tmp_path / "big.txt"
+  rows = demo_train.read_bytes() + b"\n"
+  with open(big, "wb") as f:
+    for _ in range(100):  # 637,000 rows: about 1 s of parsing
+      f.write(rows)
+  out = tmp_path / "cache"
+  proc = subprocess.Popen([sys.executable, "-m", "madlab_dream.data",
+                           f"--input={big}", f"--output_dir={out}"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, env=env(), cwd=REPO)
+  assert proc.stdout.readline().startswith("reading ")
+  proc.send_signal(signal.SIGINT)
+  stdout, stderr = proc.communicate(timeout=120)
+  proc.stdout, proc.stderr = stdout, stderr
+  assert_one_line_error(proc, "interrupted", status=130)
+  assert not out.exists() or sorted(os.listdir(out)) == []

@@ -118,3 +118,20 @@ def test_cli_warns_when_sequences_differ(inputs, tmp_path):
   assert proc.returncode == 0, proc.stderr
   assert "1 sequences differ" in proc.stderr and "line 3" in proc.stderr
   assert json.loads(out.read_text())["counts"]["sequence_mismatches"] == 1
+
+
+def test_cli_refuses_to_overwrite_an_input_or_write_gzip(inputs, tmp_path):
+  """Neither --output nor the Markdown beside it may be an input; .gz is
+  refused (the Markdown's name is derived from the JSON's)."""
+  preds = tmp_path / "scores.md"  # predictions TSV under an unlucky name
+  preds.write_bytes(inputs["tsv"].read_bytes())
+  before = preds.read_bytes()
+  for output in (preds.with_suffix(".json"), inputs["ground_truth"]):
+    proc = run_module(MODULE, *args(inputs, preds, output=output), timeout=60)
+    assert_one_line_error(proc, "is also the input")
+  proc = run_module(MODULE, *args(inputs, preds,
+                                  output=tmp_path / "s.json.gz"), timeout=60)
+  assert_one_line_error(proc, "s.json.gz", "gzip")
+  assert preds.read_bytes() == before
+  assert not list(tmp_path.glob("s.*"))
+  assert not (tmp_path / "scores.json").exists()

@@ -2,11 +2,19 @@
 
 import gzip
 import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import threading
+import time
 
 import numpy as np
 import pytest
 
-from helpers import run_module, assert_one_line_error
+from helpers import REPO, assert_one_line_error, env, run_module
+from helpers import run_through_fifo
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +99,140 @@ def test_bad_input_is_one_line_and_leaves_no_output(exported_model, predictor,
   with pytest.raises(InputError, match=f"{fa}:4: invalid character"):
     predict_file(predictor, str(fa), str(out), progress=False)
   assert not out.exists()
+
+
+# --- Pipes, outputs, signals (issue 15) --------------------------------------
+
+def demo_sequences(demo_train, n=None):
+  return [l.split("\t")[0] for l in demo_train.read_text().splitlines()[:n]]
+
+
+def test_predict_from_a_pipe_keeps_every_row_in_place(predictor, demo_train,
+                                                      tmp_path):
+  from madlab_dream.inference.predict import predict_file
+  data = demo_train.read_bytes()
+  fifo, out = tmp_path / "stdin", tmp_path / "from_pipe.json"
+  n = run_through_fifo(fifo, data, lambda: predict_file(
+      predictor, str(fifo), str(out), progress=False))
+  assert n == 6370
+  got = json.loads(out.read_text())
+  assert list(got) == [str(i) for i in range(6370)]
+  expected = predictor.predict_text(demo_sequences(demo_train))
+  np.testing.assert_allclose(list(got.values()), expected, rtol=1e-6)
+
+
+def test_gzip_output_is_honoured(predictor, demo_train, tmp_path):
+  from madlab_dream.inference.predict import predict_file
+  src = tmp_path / "in.txt"
+  src.write_text("\n".join(demo_sequences(demo_train, 40)))
+  for name in ("p.json", "p.json.gz", "p.tsv", "p.tsv.gz"):
+    predict_file(predictor, str(src), str(tmp_path / name), progress=False)
+  for name in ("p.json", "p.tsv"):
+    plain = (tmp_path / name).read_bytes()
+    assert gzip.decompress((tmp_path / f"{name}.gz").read_bytes()) == plain
+  assert len(json.loads((tmp_path / "p.json").read_text())) == 40
+
+
+@pytest.mark.slow
+def test_output_equal_to_the_input_is_refused(exported_model, demo_train,
+                                              tmp_path):
+  src = tmp_path / "in.txt"
+  src.write_text("\n".join(demo_sequences(demo_train, 40)) + "\n")
+  before = src.read_bytes()
+  link = tmp_path / "link.tsv"
+  link.symlink_to(src)
+  for out in (src, link):
+    proc = run_module("madlab_dream.predict", f"--model={exported_model}",
+                      f"--input={src}", f"--output={out}")
+    assert_one_line_error(proc, str(out), "is also the input")
+  assert src.read_bytes() == before and link.is_symlink()
+
+
+@pytest.mark.slow
+def test_predict_command_reads_a_pipe_and_writes_a_fifo(exported_model,
+                                                        demo_train, tmp_path):
+  """`cat file | predict --input=/dev/stdin --output=FIFO`, in a tmp dir."""
+  fifo_in, fifo_out = tmp_path / "stdin", tmp_path / "stdout"
+  os.mkfifo(fifo_out)
+  got = {}
+  reader = threading.Thread(daemon=True, target=lambda: got.setdefault(
+      "text", fifo_out.read_text()))
+  reader.start()
+  proc = run_through_fifo(fifo_in, demo_train.read_bytes(), lambda: run_module(
+      "madlab_dream.predict", f"--model={exported_model}",
+      f"--input={fifo_in}", f"--output={fifo_out}", "--format=json"))
+  reader.join(60)
+  assert proc.returncode == 0, proc.stderr[-2000:]
+  assert list(json.loads(got["text"])) == [str(i) for i in range(6370)]
+  assert stat.S_ISFIFO(os.lstat(fifo_out).st_mode)
+  assert sorted(p.name for p in tmp_path.iterdir()) == ["stdin", "stdout"]
+
+
+def start_predict_on_a_stalled_pipe(exported_model, demo_train, tmp_path):
+  """predict reading a FIFO that has sent ~7 MB and waits: mid-run, with
+  part of the output written. Returns (process, release, out, keep)."""
+  fifo, out = tmp_path / "stdin", tmp_path / "out" / "p.json"
+  out.parent.mkdir()
+  os.mkfifo(fifo)
+  keep = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+  rows = demo_train.read_bytes() + b"\n"
+  release = threading.Event()
+
+  def feed():
+    try:
+      with open(fifo, "wb") as f:
+        f.write(rows * 10)
+        release.wait(120)
+        f.write(rows * 10)
+    except BrokenPipeError:
+      pass
+
+  threading.Thread(target=feed, daemon=True).start()
+  proc = subprocess.Popen(
+      [sys.executable, "-m", "madlab_dream.predict",
+       f"--model={exported_model}", f"--input={fifo}", f"--output={out}"], stdout=subprocess.PIPE,
+      stderr=subprocess.PIPE, text=True, env=env(), cwd=REPO)
+  deadline = time.time() + 120
+  while not any(p.name.startswith(".p.tmp-") and p.stat().st_size
+                for p in out.parent.iterdir()):  # predictions being written
+    assert proc.poll() is None and time.time() < deadline, proc.stderr.read()
+    time.sleep(0.2)
+  return proc, release, out, keep
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig, status", [(signal.SIGINT, 130),
+                                         (signal.SIGTERM, 143)])
+def test_a_signal_mid_run_is_one_line_and_leaves_nothing(
+    exported_model, demo_train, tmp_path, sig, status):
+  proc, release, out, keep = start_predict_on_a_stalled_pipe(
+      exported_model, demo_train, tmp_path)
+  try:
+    proc.send_signal(sig)
+    release.set()  # the blocked read returns and the signal is handled
+    proc.wait(120)
+  finally:
+    os.close(keep)
+  proc.stderr = proc.stderr.read()
+  assert_one_line_error(proc, "interrupted" if sig == signal.SIGINT
+                        else "terminated", status=status)
+  assert list(out.parent.iterdir()) == []  # no output, no temporary
+
+
+@pytest.mark.slow
+def test_litter_of_a_killed_predict_is_cleaned_by_the_next_run(
+    exported_model, demo_train, tmp_path):
+  proc, release, out, keep = start_predict_on_a_stalled_pipe(
+      exported_model, demo_train, tmp_path)
+  proc.kill()
+  proc.wait(60)
+  os.close(keep)
+  release.set()
+  litter = list(out.parent.iterdir())
+  assert litter and not out.exists()
+  src = tmp_path / "in.txt"
+  src.write_text("\n".join(demo_sequences(demo_train, 40)) + "\n")
+  rerun = run_module("madlab_dream.predict", f"--model={exported_model}",
+                     f"--input={src}", f"--output={out}")
+  assert rerun.returncode == 0, rerun.stderr[-2000:]
+  assert list(out.parent.iterdir()) == [out]

@@ -39,7 +39,8 @@ def test_saturation_mutagenesis_table_and_heatmap(exported_model, tmp_path,
                     f"--sequence={seq}", f"--output={out}")
   assert proc.returncode == 0, proc.stderr[-2000:]
   lines = out.read_text().splitlines()
-  rows = [l.split("\t") for l in lines[2:]]
+  assert any("positions 1-110 of 110" in l for l in lines if l[0] == "#")
+  rows = [l.split("\t") for l in lines if not l.startswith("#")][1:]
   assert len(rows) == 3 * len(seq)
   assert {r[0] for r in rows} == {str(i) for i in range(1, len(seq) + 1)}
   png = tmp_path / "ism.png"
@@ -59,3 +60,58 @@ def test_variants_bad_pairs_file(exported_model, tmp_path):
                     f"--pairs={pairs}", f"--output={tmp_path / 'o.tsv'}")
   assert_one_line_error(proc, f"{pairs}:2:", "wrong number of columns")
   assert not (tmp_path / "o.tsv").exists()
+
+
+# --- Quiet surprises and outputs (issue 15) ----------------------------------
+
+def test_pairs_of_unequal_length_are_refused_unless_allowed(exported_model,
+                                                            tmp_path):
+  ref = "TGCATTTTTTTCACATC" + "A" * 80 + "GGTTACGGCTGTT"
+  pairs = tmp_path / "pairs.tsv"
+  pairs.write_text(f"{ref}\t{ref[:50] + 'T' + ref[51:]}\n{ref}\t{ref[1:]}\n")
+  out = tmp_path / "effects.tsv"
+  proc = run_module("madlab_dream.variants", f"--model={exported_model}",
+                    f"--pairs={pairs}", f"--output={out}")
+  assert_one_line_error(proc, f"{pairs}:2:", "110 vs 109 nt",
+                        "--allow_unequal_lengths")
+  assert not out.exists()
+  proc = run_module("madlab_dream.variants", f"--model={exported_model}",
+                    f"--pairs={pairs}", f"--output={out}",
+                    "--allow_unequal_lengths")
+  assert proc.returncode == 0, proc.stderr[-2000:]
+  assert len(out.read_text().splitlines()) == 3
+
+
+def test_ism_above_the_model_length_is_refused_unless_asked(exported_model,
+                                                            tmp_path,
+                                                            predictor):
+  rng = __import__("numpy").random.default_rng(3)
+  seq = "".join(rng.choice(list("ACGT"), 300))
+  out = tmp_path / "ism.tsv"
+  proc = run_module("madlab_dream.variants", f"--model={exported_model}",
+                    f"--sequence={seq}", f"--output={out}")
+  assert_one_line_error(proc, "300 nt", "last 110", "--allow_long_sequence")
+  assert not out.exists()
+  proc = run_module("madlab_dream.variants", f"--model={exported_model}",
+                    f"--sequence={seq}", f"--output={out}",
+                    "--allow_long_sequence")
+  assert proc.returncode == 0, proc.stderr[-2000:]
+  assert "positions 191-300" in proc.stdout
+  lines = out.read_text().splitlines()
+  assert any("positions 191-300" in l for l in lines if l.startswith("#"))
+  rows = [l.split("\t") for l in lines if not l.startswith("#")][1:]
+  assert len(rows) == 3 * 110
+  assert {int(r[0]) for r in rows} == set(range(191, 301))
+  pos, alt = int(rows[5][0]), rows[5][2]
+  p_ref, p_mut = predictor.predict_text([seq, seq[:pos - 1] + alt + seq[pos:]])
+  assert float(rows[5][4]) == pytest.approx(p_mut - p_ref, abs=1e-4)
+  assert float(rows[5][4]) != 0
+
+
+def test_variants_refuses_to_overwrite_its_pairs(exported_model, tmp_path):
+  pairs = tmp_path / "pairs.tsv"
+  pairs.write_text("ACGT\tACGA\n")
+  proc = run_module("madlab_dream.variants", f"--model={exported_model}",
+                    f"--pairs={pairs}", f"--output={pairs}")
+  assert_one_line_error(proc, str(pairs), "is also the input")
+  assert pairs.read_text() == "ACGT\tACGA\n"

@@ -92,7 +92,7 @@ def run_benchmark(output: str, rows: int | None = None, quick: bool = False,
   if sizes.rows < least:
     raise InputError(f"--rows must be at least {least:,}"
                      f"{' with --quick' if quick else ''}, got {sizes.rows:,}")
-  files.check_writable_file(output)
+  files.check_output(output)
   json_path = os.path.splitext(output)[0] + ".json"
   files.check_writable_dir(bench_dir)
 

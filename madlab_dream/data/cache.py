@@ -99,7 +99,8 @@ def preprocess(input_path: str, cache_dir: str,
   """Builds the cache for `input_path` in `cache_dir`, or reuses it.
 
   Args:
-    input_path: a DREAM training file (plain or gzip).
+    input_path: a DREAM training file (plain or gzip; a regular file, not
+      a pipe: it is read twice, and a pipe is refused before any work).
     cache_dir: the cache directory (created if needed).
     config: the preprocessing settings (default: MadLab's).
     log: receives one line per step and the counts.
@@ -107,7 +108,8 @@ def preprocess(input_path: str, cache_dir: str,
   config = config or DataConfig()
   opts = config.to_dict()
   t0 = time.perf_counter()
-  files.check_readable(input_path)
+  files.check_regular_file(input_path, "preprocessing reads it twice (to "
+                           "parse it and to fingerprint it)")
   # The SHA-256 runs in a thread (hashlib releases the GIL) while the file
   # is parsed, unless a cache with the same options may be reused.
   with concurrent.futures.ThreadPoolExecutor(1) as pool:

@@ -42,14 +42,16 @@ class Predictor:
   """
 
   def __init__(self, path: str, batch_size: int = 4096):
-    tf = compat.tensorflow()
     self.path = saved_model_dir(path)
     self.batch_size = int(batch_size)
-    self._loaded = tf.saved_model.load(self.path)
-    self._fn = self._loaded.signatures[export.CODES_SIGNATURE]
+    self._loaded, self._fn = _load(self.path)
     spec = self._fn.structured_input_signature[1]["codes"]
     self.seq_len = int(spec.shape[1])
-    self.config = _read_config(self.path)
+    try:
+      self.config = _read_config(self.path)
+    except (InputError, OSError, ValueError, KeyError, TypeError) as e:
+      raise InputError(f"cannot read the run's settings: {e}",
+                       self.path) from None
 
   def describe(self) -> str:
     """One line: which model this is."""
@@ -71,17 +73,42 @@ class Predictor:
       out[start:start + len(batch)] = self._fn(codes=batch)[output].numpy()
     return out
 
+  def predict_strands(self, codes: np.ndarray,
+                      other: np.ndarray | None = None) -> np.ndarray:
+    """Expression for codes [N, L], averaged with `other` (the reverse
+    complements' codes, `sequences.other_strand`) when given."""
+    pred = self.predict_codes(codes)
+    if other is not None:
+      pred = (pred + self.predict_codes(other)) / 2
+    return pred
+
   def predict_text(self, seqs: list[str], reverse_complement: bool = False,
                    source: str = "<sequences>",
                    first_line: int = 1) -> np.ndarray:
     """Expression for DNA strings; optionally averaged with the other strand."""
     codes = sequences.encode(seqs, self.seq_len, source, first_line)
-    pred = self.predict_codes(codes)
+    other = None
     if reverse_complement:
-      rc = sequences.encode([sequences.reverse_complement_text(s)
-                             for s in seqs], self.seq_len, source, first_line)
-      pred = (pred + self.predict_codes(rc)) / 2
-    return pred
+      other = sequences.other_strand(seqs, self.seq_len)
+    return self.predict_strands(codes, other)
+
+
+def _load(saved: str):
+  """(the loaded SavedModel, its codes signature); a damaged or foreign
+  SavedModel is an InputError naming it."""
+  tf = compat.tensorflow()
+  from google.protobuf.message import DecodeError
+  try:
+    loaded = tf.saved_model.load(saved)
+  except (OSError, ValueError, KeyError, DecodeError, tf.errors.OpError) as e:
+    reason = (str(e).strip() or type(e).__name__).splitlines()[0]
+    raise InputError(f"cannot load the SavedModel (damaged or incomplete: "
+                     f"{reason})", saved) from None
+  if export.CODES_SIGNATURE not in loaded.signatures:
+    raise InputError(f"cannot load the SavedModel: it has no "
+                     f"{export.CODES_SIGNATURE!r} signature (not exported "
+                     "by madlab_dream)", saved)
+  return loaded, loaded.signatures[export.CODES_SIGNATURE]
 
 
 def _read_config(saved: str) -> RunConfig | None:

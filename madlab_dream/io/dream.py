@@ -23,6 +23,14 @@ from madlab_dream.io import sequences
 
 _NL, _CR, _TAB = 10, 13, 9
 _MAX_VALUE_CHARS = 64
+_BINARY = ("binary or non-ASCII data; expected a DREAM text file "
+           "(`sequence<TAB>expression`)")
+
+
+def _wrong_columns(found: int, columns: int) -> str:
+  what = ("`sequence<TAB>expression`" if columns == 2 else
+          "one sequence per line")
+  return f"wrong number of columns: {found} (expected {columns}, {what})"
 
 
 @dataclasses.dataclass
@@ -77,8 +85,7 @@ def parse_block(block: bytes, source: str, first_line: int, seq_len: int,
 
   odd = np.flatnonzero((arr == 0) | (arr >= 128))
   if odd.size:
-    raise InputError("binary or non-ASCII data; expected a DREAM text file "
-                     "(`sequence<TAB>expression`)", source, line_of(odd[0]))
+    raise InputError(_BINARY, source, line_of(odd[0]))
 
   tabs = np.flatnonzero(arr == _TAB)
   tab_line = np.searchsorted(starts, tabs, side="right") - 1
@@ -88,11 +95,8 @@ def parse_block(block: bytes, source: str, first_line: int, seq_len: int,
     row = int(bad[0])
     if ends[row] == starts[row]:
       raise InputError("empty line", source, first_line + row)
-    found = int(tab_count[row]) + 1
-    what = ("`sequence<TAB>expression`" if columns == 2 else
-            "one sequence per line")
-    raise InputError(f"wrong number of columns: {found} (expected {columns}, "
-                     f"{what})", source, first_line + row)
+    raise InputError(_wrong_columns(int(tab_count[row]) + 1, columns),
+                     source, first_line + row)
 
   if columns == 2:
     seq_ends = np.empty(n, np.int64)
@@ -190,38 +194,122 @@ def _parse_values(arr: np.ndarray, vstart: np.ndarray, vend: np.ndarray,
   return values
 
 
-def iter_rows(path: str | os.PathLike, seq_len: int = 110, columns: int = 2,
-              require_expression: bool = True, keep_text: bool = False,
-              chunk_bytes: int = files.CHUNK_BYTES,
+def iter_rows(path: str | os.PathLike, seq_len: int = 110,
+              columns: int | None = 2, require_expression: bool = True,
+              keep_text: bool = False, chunk_bytes: int = files.CHUNK_BYTES,
               on_bytes=None) -> Iterator[Rows]:
-  """Streams a DREAM file as `Rows` blocks, in file order.
+  """Streams a DREAM file as `Rows` blocks, in file order (see `rows_of`)."""
+  with files.open_input(path) as source:
+    yield from rows_of(source, seq_len, columns, require_expression,
+                       keep_text, chunk_bytes, on_bytes)
 
+
+def rows_of(source: files.Input, seq_len: int = 110, columns: int | None = 2,
+            require_expression: bool = True, keep_text: bool = False,
+            chunk_bytes: int = files.CHUNK_BYTES,
+            on_bytes=None) -> Iterator[Rows]:
+  """Streams an opened input as `Rows` blocks, in file order.
+
+  Blocks of about chunk_bytes are parsed at once; a line longer than that
+  is gathered once and checked in slices (`_parse_long_line`), so no line
+  is held more than about twice (its bytes and, with keep_text, its text).
+  `columns=None` takes 2 if the first line has a tab, else 1.
   `on_bytes(raw_block)` is called with every decompressed block (hashing,
   progress). An empty file raises InputError.
   """
-  path = os.fspath(path)
-  carry = b""
+  path = source.path
+  pending = bytearray()  # the start of a line whose end is still to come
   line = 1
   seen_any = False
-  for block in files.read_chunks(path, chunk_bytes):
+  for block in source.chunks(chunk_bytes):
     if on_bytes is not None:
       on_bytes(block)
     seen_any = seen_any or bool(block)
-    data = carry + block
-    cut = data.rfind(b"\n")
+    cut = block.rfind(b"\n")
     if cut < 0:
-      carry = data
+      pending += block
       continue
-    carry = data[cut + 1:]
-    rows = parse_block(data[:cut + 1], path, line, seq_len, columns,
-                       require_expression, keep_text)
-    line += len(rows)
+    start = 0
+    if len(pending) > chunk_bytes:
+      start = block.find(b"\n") + 1
+      pending += memoryview(block)[:start]
+      columns = columns or _columns_of(pending)
+      rows = _parse_long_line(pending, path, line, seq_len, columns,
+                              require_expression, keep_text)
+      pending = bytearray()  # not held while the caller uses the rows
+      yield rows
+      line += 1
+    data = bytes(pending) + block[start:cut + 1] if pending else \
+        block[start:cut + 1]
+    pending = bytearray(block[cut + 1:])
+    if data:
+      columns = columns or _columns_of(data[:data.find(b"\n")])
+      rows = parse_block(data, path, line, seq_len, columns,
+                         require_expression, keep_text)
+      line += len(rows)
+      yield rows
+  if pending:
+    columns = columns or _columns_of(pending)
+    parse = _parse_long_line if len(pending) > chunk_bytes else parse_block
+    rows = parse(pending, path, line, seq_len, columns, require_expression,
+                 keep_text)
+    del pending
     yield rows
-  if carry:
-    yield parse_block(carry, path, line, seq_len, columns, require_expression,
-                      keep_text)
   elif not seen_any:
     raise InputError("empty file (no rows)", path)
+
+
+def _columns_of(first_line) -> int:
+  return 2 if b"\t" in first_line else 1
+
+
+_SLICE = 4 << 20
+
+
+def _parse_long_line(line: bytearray, source: str, line_no: int,
+                     seq_len: int, columns: int, require_expression: bool,
+                     keep_text: bool) -> Rows:
+  """One line too long for `parse_block`'s block-wide arrays (a copy per
+  step): checked in slices, then parsed from a short stand-in (its last L
+  nt and its value); the text, if kept, is decoded once."""
+  view = memoryview(line)
+  end = len(view)
+  if end and view[end - 1] == _NL:
+    end -= 1
+  if end and view[end - 1] == _CR:
+    end -= 1
+  tabs, first_tab = 0, -1
+  for start in range(0, end, _SLICE):
+    piece = np.frombuffer(view[start:min(end, start + _SLICE)], np.uint8)
+    if ((piece == 0) | (piece >= 128)).any():
+      raise InputError(_BINARY, source, line_no)
+    found = np.flatnonzero(piece == _TAB)
+    if found.size and first_tab < 0:
+      first_tab = start + int(found[0])
+    tabs += found.size
+  if tabs != columns - 1:
+    raise InputError(_wrong_columns(tabs + 1, columns), source, line_no)
+  seq_end = first_tab if columns == 2 else end
+  if seq_end == 0:
+    raise InputError("empty sequence", source, line_no)
+  for start in range(0, seq_end, _SLICE):
+    codes = sequences.LOOKUP[np.frombuffer(
+        view[start:min(seq_end, start + _SLICE)], np.uint8)]
+    bad = np.flatnonzero(codes == sequences.INVALID)
+    if bad.size:
+      position = start + int(bad[0])
+      raise InputError(sequences.invalid_character(chr(view[position]),
+                                                   position + 1),
+                       source, line_no)
+  if end - seq_end > _MAX_VALUE_CHARS + 1:
+    raise InputError("expression value is not a number (field too long)",
+                     source, line_no)
+  rows = parse_block(bytes(view[max(0, seq_end - seq_len):end]), source,
+                     line_no, seq_len, columns, require_expression)
+  rows.lengths[:] = seq_end
+  if keep_text:
+    rows.text = [str(view[:seq_end], "ascii")]
+  return rows
 
 
 def read(path: str | os.PathLike, seq_len: int = 110,

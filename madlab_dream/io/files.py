@@ -1,19 +1,34 @@
-"""Reading input files safely and writing outputs atomically.
+"""Reading inputs once and writing outputs without damage.
 
-Reading: `read_chunks` yields the bytes of a plain or gzip file in blocks and
-turns every OS or gzip failure into an `InputError` naming the file.
-Writing: `atomic_path` / `atomic_dir` write to a temporary sibling and rename
-it into place, so an interrupted run never leaves a half-written output;
-`write_text` and `save_figure` use them.
+Reading: `open_input` opens a plain or gzip file, or a pipe, once: it reads
+the gzip magic and the first line (`head`) from that one stream and gives
+them back, then `chunks()` streams the rest, so nothing is read twice and
+nothing is lost from a pipe. Every OS or gzip failure is an `InputError`
+naming the file (for truncated gzip, also the last complete line).
+
+Writing: `check_output` vets an output path before any work (not a
+directory, not one of the inputs, `.gz` only where the writer can honour
+it). `atomic_path` / `atomic_dir` write a regular file or a directory
+through a temporary sibling renamed into place, so an interrupted run never
+leaves a half-written output; a symlinked output is written through to its
+target (the link stays); a FIFO or a character device (a terminal,
+/dev/null) is written straight, never replaced. Temporaries are named
+`.NAME.tmp-HOST-PID-RANDOM...`: each writer first removes those of dead
+writers on this host (kill -9 litter), never those of a live one.
+`open_output` and `write_text` add text and gzip; `save_figure` PNG.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gzip
+import hashlib
+import io
 import os
+import re
 import shutil
-import tempfile
+import socket
+import stat
 import uuid
 import zlib
 from typing import Iterator
@@ -21,8 +36,12 @@ from typing import Iterator
 from madlab_dream.errors import InputError
 
 CHUNK_BYTES = 16 << 20
+HEAD_BYTES = 1 << 16
 _GZIP_MAGIC = b"\x1f\x8b"
+_HOST = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
 
+
+# --- Reading ---------------------------------------------------------------
 
 def check_readable(path: str | os.PathLike) -> str:
   """Returns `path` as a string; raises InputError if it cannot be read."""
@@ -36,28 +55,101 @@ def check_readable(path: str | os.PathLike) -> str:
   return path
 
 
-def is_gzip(path: str) -> bool:
-  with open(path, "rb") as f:
-    return f.read(2) == _GZIP_MAGIC
+def check_regular_file(path: str | os.PathLike, why: str) -> str:
+  """Refuses a pipe or device where the input must be read more than once."""
+  path = check_readable(path)
+  if not stat.S_ISREG(os.stat(path).st_mode):
+    raise InputError(f"is a pipe or device, not a regular file: {why}; save "
+                     "it to a file first", path)
+  return path
+
+
+class _Replay(io.RawIOBase):
+  """`head`, then the rest of `stream`: bytes read ahead, given back."""
+
+  def __init__(self, head: bytes, stream):
+    self._head = memoryview(head)
+    self._stream = stream
+
+  def readable(self) -> bool:
+    return True
+
+  def readinto(self, buffer) -> int:
+    if self._head.nbytes:
+      n = min(len(buffer), self._head.nbytes)
+      buffer[:n] = self._head[:n]
+      self._head = self._head[n:]
+      return n
+    return self._stream.readinto(buffer)
+
+
+class Input:
+  """An input file opened once (see `open_input`).
+
+  Attributes:
+    path: the file's name, for messages.
+    gzip: whether it is gzip-compressed.
+    head: its first line (decompressed, with its newline), at most
+      HEAD_BYTES; `chunks()` yields it again.
+    lines: complete lines read so far (named when gzip data end early).
+  """
+
+  def __init__(self, path: str, raw):
+    self.path = path
+    self.lines = 0
+    magic = raw.read(len(_GZIP_MAGIC))
+    self.gzip = magic == _GZIP_MAGIC
+    stream = io.BufferedReader(_Replay(magic, raw))
+    self._stream = gzip.GzipFile(fileobj=stream) if self.gzip else stream
+    self.head = self._read(self._stream.readline, HEAD_BYTES)
+    self.lines = self.head.count(b"\n")
+
+  def chunks(self, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """Yields the (decompressed) bytes in blocks of about chunk_bytes."""
+    block, self.head = self.head, b""
+    while True:
+      data = self._read(self._stream.read, chunk_bytes)
+      self.lines += data.count(b"\n")
+      block += data
+      if not block:
+        return
+      yield block
+      block = b""
+
+  def _read(self, read, size: int) -> bytes:
+    try:
+      return read(size)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as e:
+      if self.lines:
+        raise InputError(f"truncated or corrupt gzip data after line "
+                         f"{self.lines:,} ({e})", self.path,
+                         self.lines + 1) from None
+      raise InputError(f"truncated or corrupt gzip data ({e})",
+                       self.path) from None
+    except OSError as e:
+      raise InputError(f"cannot read: {e.strerror or e}", self.path) from None
+
+
+@contextlib.contextmanager
+def open_input(path: str | os.PathLike) -> Iterator[Input]:
+  """Opens `path` (plain, gzip, a pipe) once for reading; see `Input`."""
+  path = check_readable(path)
+  try:
+    raw = open(path, "rb")
+  except OSError as e:
+    raise InputError(f"cannot read: {e.strerror or e}", path) from None
+  with raw:
+    yield Input(path, raw)
 
 
 def read_chunks(path: str | os.PathLike,
                 chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
   """Yields the (decompressed) bytes of `path` in blocks of ~chunk_bytes."""
-  path = check_readable(path)
-  try:
-    opener = gzip.open if is_gzip(path) else open
-    with opener(path, "rb") as f:
-      while True:
-        block = f.read(chunk_bytes)
-        if not block:
-          return
-        yield block
-  except (EOFError, gzip.BadGzipFile, zlib.error) as e:
-    raise InputError(f"truncated or corrupt gzip data ({e})", path) from None
-  except OSError as e:
-    raise InputError(f"cannot read: {e.strerror or e}", path) from None
+  with open_input(path) as source:
+    yield from source.chunks(chunk_bytes)
 
+
+# --- Checking outputs --------------------------------------------------------
 
 def check_writable_dir(path: str | os.PathLike) -> str:
   """Creates `path` if needed and proves a file can be written there."""
@@ -65,73 +157,210 @@ def check_writable_dir(path: str | os.PathLike) -> str:
   try:
     os.makedirs(path, exist_ok=True)
     probe = os.path.join(path, f".write-test-{uuid.uuid4().hex}")
-    with open(probe, "wb") as f:
-      f.write(b"\0" * 4096)
-      f.flush()
-      os.fsync(f.fileno())
-    os.remove(probe)
+    try:
+      with open(probe, "wb") as f:
+        f.write(b"\0" * 4096)
+        f.flush()
+        os.fsync(f.fileno())
+    finally:  # also when interrupted (Ctrl-C, SIGTERM)
+      if os.path.lexists(probe):
+        os.remove(probe)
   except OSError as e:
     raise InputError(f"output directory is not writable: {e.strerror or e}",
                      path) from None
   return path
 
 
-def check_writable_file(path: str | os.PathLike) -> str:
-  """Checks that the directory that will hold output file `path` is writable."""
+def is_gzip_name(path: str | os.PathLike) -> bool:
+  return os.fspath(path).endswith(".gz")
+
+
+def check_output(path: str | os.PathLike, inputs=(),
+                 gzip_ok: bool = True) -> str:
+  """Checks output file `path` before any work; returns it as a string.
+
+  Refuses a directory, a block device or socket, a `.gz` name when
+  `gzip_ok` is False, and a path that is one of `inputs` (the same file
+  after links, which would be overwritten; a character device such as a
+  terminal may be both). A FIFO or character device must be writable;
+  otherwise the directory that will hold the file (the link target's, for
+  a symlink) must be.
+  """
   path = os.fspath(path)
-  if os.path.isdir(path):
+  if is_gzip_name(path) and not gzip_ok:
+    raise InputError("cannot write gzip here; give a name without .gz", path)
+  mode = _mode(path)
+  if mode is not None and stat.S_ISDIR(mode):
     raise InputError("is a directory, expected an output file path", path)
-  check_writable_dir(os.path.dirname(os.path.abspath(path)))
+  for source in inputs:
+    if (mode is not None and source and not stat.S_ISCHR(mode) and
+        os.path.exists(source) and os.path.samefile(path, source)):
+      raise InputError(f"is also the input {os.fspath(source)}: refusing to "
+                       "overwrite it; choose another output", path)
+  if mode is not None and _write_straight(path, mode):
+    if not os.access(path, os.W_OK):
+      raise InputError("permission denied (not writable)", path)
+    return path
+  check_writable_dir(os.path.dirname(os.path.realpath(path)))
   return path
+
+
+def _mode(path: str) -> int | None:
+  """st_mode of what `path` leads to (links followed), None if nothing."""
+  try:
+    return os.stat(path).st_mode
+  except FileNotFoundError:
+    return None
+  except OSError as e:
+    raise InputError(f"cannot use as output: {e.strerror or e}",
+                     path) from None
+
+
+def _write_straight(path: str, mode: int) -> bool:
+  """True for a FIFO or character device; raises for other non-files."""
+  if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+    return True
+  if not stat.S_ISREG(mode):
+    raise InputError("is not a regular file, a FIFO or a character device; "
+                     "cannot write output there", path)
+  return False
+
+
+# --- Writing -----------------------------------------------------------------
+
+def _temp_name(directory: str, base: str) -> str:
+  """`.ROOT.tmp-HOST-PID-RANDOM.SUFFIX` beside `base` in `directory`.
+
+  The whole suffix (".weights.h5", ".keras") is kept: some writers check
+  it; the host and PID let a later writer tell whether this one is alive.
+  """
+  root, dot, suffix = base.partition(".")
+  tag = uuid.uuid4().hex[:8]
+  return os.path.join(directory, f".{root or base}.tmp-{_HOST}-{os.getpid()}"
+                      f"-{tag}{dot}{suffix}")
+
+
+def _alive(pid: int) -> bool:
+  try:
+    os.kill(pid, 0)
+  except ProcessLookupError:
+    return False
+  except PermissionError:  # another user's process
+    return True
+  return True
+
+
+def remove_stale_temporaries(directory: str, base: str) -> list[str]:
+  """Removes the temporaries of `base` left in `directory` by writers on
+  this host that are no longer running; returns their paths."""
+  root, dot, suffix = base.partition(".")
+  pattern = re.compile(rf"\.{re.escape(root or base)}\.tmp-{_HOST}-(\d+)-"
+                       rf"[0-9a-f]{{8}}{re.escape(dot + suffix)}(\.old)?")
+  removed = []
+  try:
+    names = os.listdir(directory)
+  except OSError:
+    return removed
+  for name in names:
+    match = pattern.fullmatch(name)
+    if not match or _alive(int(match[1])):
+      continue
+    stale = os.path.join(directory, name)
+    try:
+      if os.path.isdir(stale) and not os.path.islink(stale):
+        shutil.rmtree(stale)
+      else:
+        os.remove(stale)
+      removed.append(stale)
+    except OSError:
+      pass  # gone already, or not ours to remove
+  return removed
+
+
+def _remove(path: str) -> None:
+  if os.path.isdir(path) and not os.path.islink(path):
+    shutil.rmtree(path, ignore_errors=True)
+  elif os.path.lexists(path):
+    os.remove(path)
 
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[str]:
-  """Yields a temporary path beside `path`; renames it onto `path` on success."""
+  """Yields the path to write `path`'s new content to (see module doc).
+
+  A regular file (or a new path) gets a temporary sibling, renamed onto it
+  on success and removed on failure; a symlink's target is replaced, not
+  the link. A FIFO or character device is yielded as itself.
+  """
   path = os.fspath(path)
-  directory = os.path.dirname(os.path.abspath(path))
+  mode = _mode(path)
+  if mode is not None and _write_straight(path, mode):
+    yield path
+    return
+  target = os.path.realpath(path)
+  directory = os.path.dirname(target)
   os.makedirs(directory, exist_ok=True)
-  base = os.path.basename(path)
-  # Keep the whole suffix (".weights.h5", ".keras"): some writers check it.
-  root, dot, suffix = base.partition(".")
-  tag = uuid.uuid4().hex[:8]
-  tmp = os.path.join(directory, f".{root or base}.tmp-{tag}{dot}{suffix}")
+  remove_stale_temporaries(directory, os.path.basename(target))
+  tmp = _temp_name(directory, os.path.basename(target))
   try:
     yield tmp
-    os.replace(tmp, path)
+    os.replace(tmp, target)
   finally:
-    if os.path.isdir(tmp):
-      shutil.rmtree(tmp, ignore_errors=True)
-    elif os.path.exists(tmp):
-      os.remove(tmp)
+    _remove(tmp)
 
 
 @contextlib.contextmanager
 def atomic_dir(path: str | os.PathLike) -> Iterator[str]:
-  """Yields a temporary directory; on success it replaces directory `path`."""
-  path = os.fspath(path)
-  parent = os.path.dirname(os.path.abspath(path))
+  """Yields a new empty directory; on success it replaces directory `path`
+  (a symlink's target, for a link). Made like any directory: the umask
+  applies."""
+  target = os.path.realpath(path)
+  parent = os.path.dirname(target)
   os.makedirs(parent, exist_ok=True)
-  tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.tmp-", dir=parent)
+  base = os.path.basename(target)
+  remove_stale_temporaries(parent, base)
+  while True:
+    tmp = _temp_name(parent, base)
+    try:
+      os.mkdir(tmp)
+      break
+    except FileExistsError:
+      continue
   try:
     yield tmp
     old = None
-    if os.path.exists(path):
+    if os.path.lexists(target):
       old = f"{tmp}.old"
-      os.replace(path, old)
-    os.replace(tmp, path)
+      os.replace(target, old)
+    os.replace(tmp, target)
     if old:
-      shutil.rmtree(old, ignore_errors=True)
+      _remove(old)
   finally:
-    if os.path.exists(tmp):
-      shutil.rmtree(tmp, ignore_errors=True)
+    _remove(tmp)
+
+
+@contextlib.contextmanager
+def open_output(path: str | os.PathLike,
+                encoding: str = "utf-8") -> Iterator[io.TextIOBase]:
+  """A text stream that writes `path` through `atomic_path`; gzip when the
+  name ends in `.gz`."""
+  path = os.fspath(path)
+  with atomic_path(path) as tmp:
+    with open(tmp, "wb") as raw:
+      if is_gzip_name(path):
+        name = os.path.basename(path)[:-3]
+        with gzip.GzipFile(name, "wb", fileobj=raw) as gz:
+          with io.TextIOWrapper(gz, encoding=encoding) as text:
+            yield text
+      else:
+        with io.TextIOWrapper(raw, encoding=encoding) as text:
+          yield text
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:
-  """Writes a text file atomically."""
-  with atomic_path(path) as tmp:
-    with open(tmp, "w", encoding="utf-8") as f:
-      f.write(text)
+  """Writes a text file atomically (gzip for a `.gz` name)."""
+  with open_output(path) as f:
+    f.write(text)
 
 
 def save_figure(fig, path: str | os.PathLike) -> None:

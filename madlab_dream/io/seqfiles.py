@@ -1,9 +1,12 @@
 """Sequences to predict, from DREAM TSV, FASTA or one-per-line files.
 
-`iter_sequences(path)` streams (sequences, first line) blocks in input
-order, whatever the format (recognised from the first line; `.gz`
-accepted). Every sequence is checked against the alphabet
-(`sequences.ALLOWED`); errors name the file and line.
+`iter_sequences(path, L)` streams `dream.Rows` blocks (text, codes after
+the length policy, lengths) in input order, whatever the format: FASTA if
+the first line starts with `>`, else `sequence<TAB>value` if it holds a
+tab, else one sequence per line; `.gz` accepted. The input is opened and
+read once, so a pipe works. Every sequence is checked against the alphabet
+(`sequences.ALLOWED`); errors name the file and line. A line longer than a
+block is held about twice (its bytes and its text), never more.
 """
 
 from __future__ import annotations
@@ -18,80 +21,109 @@ from madlab_dream.io import files
 from madlab_dream.io import sequences
 
 BLOCK_BYTES = 4 << 20
+_SPACE = frozenset(b" \t\r\n\v\f")
 
 
-def detect_format(path: str) -> str:
-  """'fasta', 'tsv' (sequence<TAB>value) or 'lines' from the first line."""
-  for block in files.read_chunks(path, 1 << 16):
-    first = block.split(b"\n", 1)[0]
-    if first.startswith(b">"):
-      return "fasta"
-    return "tsv" if b"\t" in first else "lines"
-  raise InputError("empty file (no sequences)", path)
-
-
-def iter_sequences(path: str, seq_len: int) -> Iterator[tuple[list[str], int]]:
-  """Yields (sequences, first line or record number) blocks in input order."""
-  kind = detect_format(path)
-  if kind in ("tsv", "lines"):
-    columns = 2 if kind == "tsv" else 1
-    for rows in dream.iter_rows(path, seq_len, columns=columns,
-                                require_expression=False, keep_text=True,
-                                chunk_bytes=BLOCK_BYTES):
-      yield rows.text, rows.first_line
-    return
-  yield from _iter_fasta(path)
-
-
-def _iter_fasta(path: str, block: int = 50_000):
-  seqs: list[str] = []
-  parts: list[str] = []
-  header_line = 0
-  line_no = 0
-  carry = b""
-  first_record = 0
-
-  def flush_record():
-    if header_line == 0:
-      return
-    seq = "".join(parts)
-    if not seq:
-      raise InputError("FASTA record without a sequence", path, header_line)
-    seqs.append(seq)
-
-  for chunk in files.read_chunks(path):
-    data = carry + chunk
-    lines = data.split(b"\n")
-    carry = lines.pop()
-    for raw in lines:
-      line_no += 1
-      line = raw.rstrip(b"\r").decode("ascii", "replace").strip()
-      if line.startswith(">"):
-        flush_record()
-        parts, header_line = [], line_no
-        if len(seqs) >= block:
-          yield seqs, first_record
-          first_record += len(seqs)
-          seqs = []
-      elif line:
-        if header_line == 0:
-          raise InputError("sequence before the first FASTA header", path,
-                           line_no)
-        bad = sequences.LOOKUP[np.frombuffer(line.encode(), np.uint8)]
-        if (bad == sequences.INVALID).any():
-          pos = int(np.flatnonzero(bad == sequences.INVALID)[0])
-          raise InputError(sequences.invalid_character(line[pos], pos + 1)
-                           .replace("of the sequence", "of the FASTA line"),
-                           path, line_no)
-        parts.append(line)
-  if carry.strip():
-    line_no += 1
-    line = carry.rstrip(b"\r").decode("ascii", "replace").strip()
-    if line.startswith(">"):
-      flush_record()
-      parts, header_line = [], line_no
+def iter_sequences(path: str, seq_len: int) -> Iterator[dream.Rows]:
+  """Yields `Rows` blocks (expression NaN) in input order."""
+  with files.open_input(path) as source:
+    if not source.head:
+      raise InputError("empty file (no sequences)", path)
+    if source.head.lstrip().startswith(b">"):
+      yield from _fasta_rows(source, seq_len)
     else:
-      parts.append(line)
-  flush_record()
+      yield from dream.rows_of(source, seq_len, columns=None,
+                               require_expression=False, keep_text=True,
+                               chunk_bytes=BLOCK_BYTES)
+
+
+def _fasta_rows(source: files.Input, seq_len: int,
+                batch: int = 50_000) -> Iterator[dream.Rows]:
+  """FASTA records as Rows (first_line: the first record's header line)."""
+  path = source.path
+  seqs: list[str] = []
+  record = bytearray()
+  header_line = first_header = 0
+  line_no = 0
+
+  def rows() -> dream.Rows:
+    lengths = np.array([len(s) for s in seqs], np.int32)
+    return dream.Rows(sequences.encode([s[-seq_len:] for s in seqs], seq_len),
+                      np.full(len(seqs), np.nan), lengths, first_header,
+                      list(seqs))
+
+  for line in _lines(source):
+    line_no += 1
+    start, end = _strip(line)
+    if start == end:
+      continue
+    if line[start] == ord(">"):
+      if header_line:
+        seqs.append(_finish(record, path, header_line))
+        record = bytearray()
+      if len(seqs) >= batch:
+        yield rows()
+        seqs = []
+      header_line = line_no
+      first_header = first_header if seqs else line_no
+      continue
+    if header_line == 0:
+      raise InputError("sequence before the first FASTA header", path, line_no)
+    _check_line(line, start, end, path, line_no)
+    record += memoryview(line)[start:end]
+  line = None  # a long last line: not held while its text is made
+  if header_line:
+    seqs.append(_finish(record, path, header_line))
   if seqs:
-    yield seqs, first_record
+    yield rows()
+
+
+def _lines(source: files.Input) -> Iterator[bytes | bytearray]:
+  """The input's lines without their newlines; a line longer than a block
+  is gathered once into a bytearray."""
+  pending = bytearray()
+  for block in source.chunks(BLOCK_BYTES):
+    cut = block.rfind(b"\n")
+    if cut < 0:
+      pending += block
+      continue
+    first = block.find(b"\n")
+    pending += memoryview(block)[:first]
+    yield pending
+    pending = bytearray()  # a long line is not held while the rest is read
+    if first < cut:
+      yield from block[first + 1:cut].split(b"\n")
+    pending = bytearray(block[cut + 1:])
+  if pending:
+    yield pending
+
+
+def _strip(line) -> tuple[int, int]:
+  """Bounds of `line` without surrounding whitespace (no copy)."""
+  start, end = 0, len(line)
+  while start < end and line[start] in _SPACE:
+    start += 1
+  while end > start and line[end - 1] in _SPACE:
+    end -= 1
+  return start, end
+
+
+def _check_line(line, start: int, end: int, path: str, line_no: int) -> None:
+  """Raises for a character outside ACGTN in line[start:end] (in slices)."""
+  view = memoryview(line)
+  for offset in range(start, end, BLOCK_BYTES):
+    codes = sequences.LOOKUP[np.frombuffer(
+        view[offset:min(end, offset + BLOCK_BYTES)], np.uint8)]
+    bad = np.flatnonzero(codes == sequences.INVALID)
+    if bad.size:
+      pos = offset + int(bad[0])
+      raise InputError(sequences.invalid_character(chr(line[pos]),
+                                                   pos - start + 1)
+                       .replace("of the sequence", "of the FASTA line"),
+                       path, line_no)
+
+
+def _finish(record: bytearray, path: str, header_line: int) -> str:
+  if not record:
+    raise InputError("FASTA record without a sequence", path, header_line)
+  return record.decode("ascii")

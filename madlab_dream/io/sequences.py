@@ -135,6 +135,14 @@ def reverse_complement_text(seq: str) -> str:
   return seq.translate(_TEXT_COMPLEMENT)[::-1]
 
 
+def other_strand(sequences: Sequence[str], length: int) -> np.ndarray:
+  """Codes [N, length] the model sees for the reverse complement of each
+  (already checked) sequence: the last L nt of rc(s) are rc of the first L
+  nt of s, so only those are read, however long s is."""
+  return encode([reverse_complement_text(s[:length]) for s in sequences],
+                length)
+
+
 def reverse_complement(codes: np.ndarray) -> np.ndarray:
   """Reverse complement of codes [..., L] (N stays N)."""
   return COMPLEMENT[np.asarray(codes)][..., ::-1]

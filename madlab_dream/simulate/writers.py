@@ -182,13 +182,10 @@ def write_test(output_dir: str, test: TestSet) -> None:
   with files.atomic_path(os.path.join(output_dir, TRUTH_FILE)) as tmp:
     with open(tmp, "w", encoding="ascii", newline="\n") as f:
       f.writelines(f"{s}\t{v:.6f}\n" for s, v in zip(seqs, test.truth))
-  umask = os.umask(0)
-  os.umask(umask)
   for folder, names, writer, values in (
       (SUBSET_DIR, {**SINGLE_FILES, **PAIR_FILES}, _write_csv, test.subsets),
       (PUBLIC_DIR, PUBLIC_FILES, _write_public, test.public)):
     with files.atomic_dir(os.path.join(output_dir, folder)) as tmp:
-      os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private
       for name, filename in names.items():
         writer(os.path.join(tmp, filename), values[name])
 

@@ -1,0 +1,55 @@
+"""Loading a SavedModel for prediction (inference.predictor)."""
+
+import shutil
+
+import pytest
+
+from madlab_dream.errors import InputError
+from madlab_dream.inference.predictor import Predictor
+
+from helpers import assert_one_line_error, run_module
+
+
+def damaged(exported_model, tmp_path, how):
+  """A copy of the exported model, damaged `how`."""
+  run = tmp_path / how
+  shutil.copytree(exported_model, run)
+  saved = run / "saved_model"
+  if how == "truncated":
+    pb = saved / "saved_model.pb"
+    pb.write_bytes(pb.read_bytes()[:pb.stat().st_size // 2])
+  elif how == "no_variables":
+    shutil.rmtree(saved / "variables")
+  elif how == "empty_variables":
+    for f in (saved / "variables").iterdir():
+      f.write_bytes(b"")
+  return run, saved
+
+
+@pytest.mark.parametrize("how", ["truncated", "no_variables",
+                                 "empty_variables"])
+def test_a_damaged_saved_model_is_an_input_error(exported_model, tmp_path,
+                                                 how):
+  run, saved = damaged(exported_model, tmp_path, how)
+  with pytest.raises(InputError, match=f"{saved}: cannot load the "
+                     "SavedModel"):
+    Predictor(str(run))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["truncated", "no_variables"])
+def test_commands_give_one_line_for_a_damaged_model(exported_model, tmp_path,
+                                                    how):
+  run, saved = damaged(exported_model, tmp_path, how)
+  seqs = tmp_path / "in.txt"
+  seqs.write_text("ACGT\nACGA\n")
+  out = tmp_path / "out.tsv"
+  proc = run_module("madlab_dream.predict", f"--model={run}",
+                    f"--input={seqs}", f"--output={out}")
+  assert_one_line_error(proc, str(saved), "cannot load the SavedModel")
+  pairs = tmp_path / "pairs.tsv"
+  pairs.write_text("ACGT\tACGA\n")
+  proc = run_module("madlab_dream.variants", f"--model={run}",
+                    f"--pairs={pairs}", f"--output={out}")
+  assert_one_line_error(proc, str(saved), "cannot load the SavedModel")
+  assert not out.exists()
