@@ -1,6 +1,6 @@
 """Enformer's relative-position basis (`positional_features_all` in DeepMind's
-`enformer/attention_module.py`), in TensorFlow ops so it runs in the graph
-and under XLA.
+`enformer/attention_module.py`), written with `keras.ops` so it runs in the
+graph of every Keras backend and under XLA.
 
 `positional_features(distances, F, L, functions)` gives float32 [*S, F];
 `resolve_relative_features` is the one home of the feature-count rule
@@ -13,57 +13,94 @@ import math
 from typing import Callable, Sequence
 
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
 from madlab_dream.config import RELATIVE_FUNCTIONS as DEFAULT_FUNCTIONS
 
-# Each takes `positions` (float32, any shape; `positional_features` passes
-# |distance|), the number of features k and the characteristic length, and
-# returns float32 `positions.shape + [k]`. The float32 operations follow the
-# original's order, so results agree with it to float32 rounding.
+# Each takes `positions` (float32, any shape S; `positional_features` passes
+# |distance|), the number of features k and the characteristic length L, and
+# returns float32 [*S, k]. The float32 operations follow the original's
+# order, so results agree with it to float32 rounding.
 
 
-def _seq_length_or_default(positions: tf.Tensor, seq_length):
+def _length_or_default(positions, seq_length):
+  """L, or max |position| + 1 (a scalar tensor) when L is None."""
   if seq_length is None:
-    return tf.reduce_max(tf.abs(positions)) + 1.0
+    return ops.max(ops.abs(positions)) + 1.0
   return seq_length
 
 
-def positional_features_exponential(positions: tf.Tensor, feature_size: int,
+def _is_number(value) -> bool:
+  return isinstance(value, (int, float, np.integer, np.floating))
+
+
+def _float32(value: float) -> float:
+  """`value` rounded to float32 (a Python float every backend keeps exact)."""
+  return float(np.float32(value))
+
+
+def _column(positions):
+  """[*S] -> [*S, 1], to broadcast against the k features."""
+  return ops.expand_dims(positions, -1)
+
+
+def positional_features_exponential(positions, feature_size: int,
                                     seq_length=None,
-                                    min_half_life: float = 3.0) -> tf.Tensor:
+                                    min_half_life: float = 3.0):
   """exp(-ln2 |d| / h), half-lives h = 2 ** linspace(3, log2(L), k).
 
   As in the original, `min_half_life` is the exponent of the first half-life
   (so half-lives run from 8 to L), not the half-life itself.
   """
-  seq_length = tf.cast(_seq_length_or_default(positions, seq_length),
-                       tf.float32)
-  max_range = tf.math.log(seq_length) / tf.math.log(2.0)
-  half_life = tf.pow(2.0, tf.linspace(tf.constant(min_half_life, tf.float32),
-                                      max_range, feature_size))
-  return tf.exp(-tf.math.log(2.0) / half_life
-                * tf.abs(positions)[..., tf.newaxis])
+  length = ops.cast(_length_or_default(positions, seq_length), "float32")
+  max_range = ops.log(length) / ops.log(2.0)
+  half_life = ops.power(2.0, ops.linspace(min_half_life, max_range,
+                                          feature_size, dtype="float32"))
+  return ops.exp(-ops.log(2.0) / half_life * _column(ops.abs(positions)))
 
 
-def positional_features_central_mask(positions: tf.Tensor, feature_size: int,
-                                     seq_length=None) -> tf.Tensor:
+def positional_features_central_mask(positions, feature_size: int,
+                                     seq_length=None):
   """1 where |d| < 2^i - 1 (i = 1..k), else 0."""
   del seq_length  # Unused, as in the original.
-  widths = tf.pow(2.0, tf.range(1, feature_size + 1, dtype=tf.float32)) - 1.0
-  return tf.cast(widths > tf.abs(positions)[..., tf.newaxis], tf.float32)
+  widths = ops.power(2.0, ops.arange(1, feature_size + 1,
+                                     dtype="float32")) - 1.0
+  return ops.cast(ops.greater(widths, _column(ops.abs(positions))), "float32")
 
 
-def _gamma_pdf(x: tf.Tensor, concentration: tf.Tensor,
-               rate: tf.Tensor) -> tf.Tensor:
-  log_unnormalized = tf.math.xlogy(concentration - 1.0, x) - rate * x
-  log_normalization = (tf.math.lgamma(concentration)
-                       - concentration * tf.math.log(rate))
-  return tf.exp(log_unnormalized - log_normalization)
+def _xlogy(x, y):
+  """x log(y), and 0 where x == 0 (tf.math.xlogy)."""
+  zero = ops.equal(x, 0.0)
+  return ops.where(zero, 0.0, x * ops.log(ops.where(zero, 1.0, y)))
 
 
-def positional_features_gamma(positions: tf.Tensor, feature_size: int,
-                              seq_length=None) -> tf.Tensor:
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+def _lgamma(x):
+  """log Gamma(x) for x > 0 (keras.ops has no lgamma).
+
+  Stirling's series at z = x + 4, then log Gamma(x) = log Gamma(z) -
+  log(x (x+1) (x+2) (x+3)). The series' truncation error is below 4e-9 for
+  z >= 4; the gamma basis uses x = 4 (i+1)^2 >= 4.
+  """
+  z = x + 4.0
+  inv = 1.0 / z
+  inv2 = inv * inv
+  series = inv * (1.0 / 12 - inv2 * (1.0 / 360 - inv2 * (1.0 / 1260
+                                                          - inv2 / 1680)))
+  shift = ops.log(x) + ops.log(x + 1.0) + ops.log(x + 2.0) + ops.log(x + 3.0)
+  return (z - 0.5) * ops.log(z) - z + _HALF_LOG_2PI + series - shift
+
+
+def _gamma_pdf(x, concentration, rate):
+  log_unnormalized = _xlogy(concentration - 1.0, x) - rate * x
+  log_normalization = (_lgamma(concentration)
+                       - concentration * ops.log(rate))
+  return ops.exp(log_unnormalized - log_normalization)
+
+
+def positional_features_gamma(positions, feature_size: int, seq_length=None):
   """Gamma densities at |d|, means linspace(L/k, L, k), sd L/(2k).
 
   Each density gets 1e-8 added and is divided by its maximum over axis 1
@@ -71,62 +108,60 @@ def positional_features_gamma(positions: tf.Tensor, feature_size: int,
   distance axis, so each feature peaks at 1; for a 1-D input it is the
   feature axis).
   """
-  seq_length = _seq_length_or_default(positions, seq_length)
+  seq_length = _length_or_default(positions, seq_length)
   k = feature_size
-  if isinstance(seq_length, (int, float, np.integer, np.floating)):
+  if _is_number(seq_length):
     # A Python length: the constants are formed in double precision and
     # rounded to float32 once, as the original does.
     length = float(seq_length)
     stddev = length / (2 * k) if k else math.inf
-    start_mean = length / k if k else length
-    stddev_t = tf.constant(stddev, tf.float32)
-    variance_t = tf.constant(stddev ** 2, tf.float32)
-    mean = tf.linspace(tf.constant(start_mean, tf.float32),
-                       tf.constant(length, tf.float32), k)
+    stddev_t = _float32(stddev)
+    variance_t = _float32(stddev ** 2)
+    mean = ops.linspace(_float32(length / k if k else length),
+                        _float32(length), k, dtype="float32")
   else:
-    length = tf.cast(seq_length, tf.float32)
+    length = ops.cast(seq_length, "float32")
     stddev_t = length / (2 * k)
     variance_t = stddev_t ** 2
-    mean = tf.linspace(length / k, length, k)
+    mean = ops.linspace(length / k, length, k, dtype="float32")
   concentration = (mean / stddev_t) ** 2
   rate = mean / variance_t
-  probabilities = _gamma_pdf(tf.abs(positions)[..., tf.newaxis],
-                             concentration, rate)
+  probabilities = _gamma_pdf(_column(ops.abs(positions)), concentration, rate)
   probabilities += 1e-8
-  return probabilities / tf.reduce_max(probabilities, axis=1, keepdims=True)
+  return probabilities / ops.max(probabilities, axis=1, keepdims=True)
 
 
-def positional_features_cosine(positions: tf.Tensor, feature_size: int,
-                               seq_length=None) -> tf.Tensor:
+def positional_features_cosine(positions, feature_size: int,
+                               seq_length=None):
   """cos(2 pi d / (1.25 * 2^i)), i = 0..k-1."""
   del seq_length  # Unused, as in the original.
-  periodicity = 1.25 * tf.pow(2.0, tf.range(0, feature_size,
-                                            dtype=tf.float32))
-  return tf.math.cos(2 * np.pi * positions[..., tf.newaxis] / periodicity)
+  periodicity = 1.25 * ops.power(2.0, ops.arange(0, feature_size,
+                                                 dtype="float32"))
+  return ops.cos(2 * np.pi * _column(positions) / periodicity)
 
 
-def positional_features_linear_masks(positions: tf.Tensor, feature_size: int,
-                                     seq_length=None) -> tf.Tensor:
+def positional_features_linear_masks(positions, feature_size: int,
+                                     seq_length=None):
   """1 where |d| == i (i = 0..k-1), else 0."""
   del seq_length  # Unused, as in the original.
-  distances = tf.range(0, feature_size, dtype=tf.float32)
-  return tf.cast(distances == tf.abs(positions[..., tf.newaxis]), tf.float32)
+  distances = ops.arange(0, feature_size, dtype="float32")
+  return ops.cast(ops.equal(distances, ops.abs(_column(positions))),
+                  "float32")
 
 
-def positional_features_sin_cos(positions: tf.Tensor, feature_size: int,
-                                seq_length=None,
-                                max_time: float = 10000.0) -> tf.Tensor:
+def positional_features_sin_cos(positions, feature_size: int,
+                                seq_length=None, max_time: float = 10000.0):
   """[sin(d / T^(i/k)), cos(d / T^(i/k))] for even i < k; k must be even."""
   del seq_length  # Unused, as in the original.
   if feature_size % 2 != 0:
     raise ValueError("feature_size needs to be divisible by 2.")
-  i = tf.range(0, feature_size, 2, dtype=tf.float32)
-  scale = tf.pow(tf.constant(max_time, tf.float32), i / feature_size)
-  angle = positions[..., tf.newaxis] / scale
-  return tf.concat([tf.sin(angle), tf.cos(angle)], -1)
+  i = ops.arange(0, feature_size, 2, dtype="float32")
+  scale = ops.power(_float32(max_time), i / feature_size)
+  angle = _column(positions) / scale
+  return ops.concatenate([ops.sin(angle), ops.cos(angle)], axis=-1)
 
 
-POSITIONAL_FUNCTIONS: dict[str, Callable[..., tf.Tensor]] = {
+POSITIONAL_FUNCTIONS: dict[str, Callable] = {
     "positional_features_exponential": positional_features_exponential,
     "positional_features_central_mask": positional_features_central_mask,
     "positional_features_gamma": positional_features_gamma,
@@ -160,12 +195,12 @@ def _check_feature_count(feature_size: int, functions: Sequence[str],
 
 def positional_features(distances, feature_size: int, seq_length=None,
                         functions: Sequence[str] | None = None,
-                        symmetric: bool = False) -> tf.Tensor:
+                        symmetric: bool = False):
   """Enformer's relative-position features (`positional_features_all`).
 
   Args:
     distances: relative positions, any shape S (the attention uses
-      `range(-(L-1), L)[None]`, S = [1, 2L-1]).
+      `range(-(L-1), L)[None]`, S = [1, 2L-1]); an array or a tensor.
     feature_size: F, the total number of features. Must be divisible by the
       number of functions n (symmetric) or 2n (asymmetric).
     seq_length: the characteristic length L (None: max |distance| + 1).
@@ -176,7 +211,7 @@ def positional_features(distances, feature_size: int, seq_length=None,
       features multiplied by sign(d).
 
   Returns:
-    float32 [*S, F].
+    A float32 backend tensor [*S, F].
 
   Raises:
     ValueError: F not divisible as above, an unknown function name, or an odd
@@ -184,15 +219,14 @@ def positional_features(distances, feature_size: int, seq_length=None,
   """
   functions = list(DEFAULT_FUNCTIONS if functions is None else functions)
   per_function = _check_feature_count(feature_size, functions, symmetric)
-  distances = tf.cast(distances, tf.float32)
-  magnitude = tf.abs(distances)
-  embeddings = tf.concat([POSITIONAL_FUNCTIONS[name](magnitude, per_function,
-                                                     seq_length)
-                          for name in functions], axis=-1)
+  distances = ops.cast(distances, "float32")
+  magnitude = ops.abs(distances)
+  embeddings = ops.concatenate(
+      [POSITIONAL_FUNCTIONS[name](magnitude, per_function, seq_length)
+       for name in functions], axis=-1)                      # [*S, F or F/2]
   if not symmetric:
-    embeddings = tf.concat(
-        [embeddings, tf.sign(distances)[..., tf.newaxis] * embeddings],
-        axis=-1)
+    embeddings = ops.concatenate(
+        [embeddings, _column(ops.sign(distances)) * embeddings], axis=-1)
   return embeddings
 
 
@@ -218,5 +252,3 @@ def resolve_relative_features(value_size: int, num_features: int | None,
         f"{value_size} is below 2 x {len(functions)} functions); set "
         "num_relative_position_features")
   return features
-
-
