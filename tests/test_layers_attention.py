@@ -58,11 +58,14 @@ def test_sizes_are_required():
 
 
 def compiled_variants(layer):
-  """The layer eagerly (repeated), in a tf.function and under XLA (TF)."""
+  """The layer eagerly (repeated), then in a graph and under XLA."""
   runs = [layer] * 3
   if TENSORFLOW:
     import tensorflow as tf
     runs += [tf.function(layer), tf.function(layer, jit_compile=True)]
+  elif keras.backend.backend() == "jax":
+    import jax
+    runs.append(jax.jit(layer))
   return runs
 
 
