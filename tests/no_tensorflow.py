@@ -20,7 +20,7 @@ BLOCKED = "tensorflow"
 
 
 class _NoTensorFlow(importlib.abc.MetaPathFinder):
-  """Finds no `tensorflow.*` submodule (the top level is None in sys.modules)."""
+  """Finds no `tensorflow.*` submodule (the package is None in sys.modules)."""
 
   def find_spec(self, name, path=None, target=None):
     del path, target
@@ -52,7 +52,8 @@ def main(argv) -> None:
     runpy.run_module(target, run_name="__main__", alter_sys=True)
   else:
     sys.argv = ["-c", *rest]
-    exec(compile(target, "<string>", "exec"), {"__name__": "__main__"})  # pylint: disable=exec-used
+    code = compile(target, "<string>", "exec")
+    exec(code, {"__name__": "__main__"})  # pylint: disable=exec-used
 
 
 if __name__ == "__main__":

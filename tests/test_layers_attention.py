@@ -54,7 +54,7 @@ def test_default_feature_count_is_enformers():
 
 def test_sizes_are_required():
   with pytest.raises(TypeError):
-    layers.RelativeMultiHeadAttention()  # pylint: disable=no-value-for-parameter
+    layers.RelativeMultiHeadAttention()
 
 
 def compiled_variants(layer):

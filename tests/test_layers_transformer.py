@@ -63,7 +63,7 @@ def test_sizes_are_required_and_not_madlabs():
   with pytest.raises(TypeError, match="ffn_multiplier"):
     layers.TransformerBlock(num_heads=1, key_size=8, value_size=8)
   with pytest.raises(TypeError):  # keyword-only after value_size
-    layers.TransformerBlock(1, 8, 8, 2)  # pylint: disable=too-many-function-args
+    layers.TransformerBlock(1, 8, 8, 2)
   config = layers.TransformerBlock(1, 8, 8, ffn_multiplier=2).get_config()
   assert config["activation"] == "relu" and config["dropout_rate"] == 0.0
 
