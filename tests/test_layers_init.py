@@ -13,7 +13,8 @@ def test_exports():
   assert set(layers.__all__) == {
       "MultiScaleConv", "NoCudnnLSTM", "OneHot", "POSITIONAL_FUNCTIONS",
       "RelativeMultiHeadAttention", "TransformerBlock",
-      "positional_features", "relative_shift", "resolve_relative_features"}
+      "positional_features", "relative_position_features", "relative_shift",
+      "resolve_relative_features"}
   for name in layers.__all__:
     assert getattr(layers, name) is not None
 

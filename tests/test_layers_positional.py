@@ -82,6 +82,40 @@ def test_one_dimensional_input_keeps_the_axis_1_quirk():
   assert not np.allclose(got, batched, atol=1e-3)
 
 
+@pytest.mark.parametrize("length,num,names,symmetric", [
+    (110, 96, MADLAB_FUNCTIONS, False),  # MadLab's attention
+    (37, 6, MADLAB_FUNCTIONS, False),
+    (50, 12, sorted(NP_FUNCTIONS), True),
+    (7, 24, ["positional_features_cosine", "positional_features_sin_cos"],
+     False),
+])
+def test_attention_features_are_exact_constants(length, num, names,
+                                                symmetric):
+  # Computed in float64 then rounded: the exact values to float32 rounding
+  # (gamma included), the same on every backend.
+  got = layers.relative_position_features(length, num, names, symmetric)
+  assert isinstance(got, np.ndarray) and got.dtype == np.float32
+  assert got.shape == (1, 2 * length - 1, num)
+  want = np_features(distances(length), num, length, names, symmetric)
+  np.testing.assert_allclose(got, want, rtol=0, atol=2e-7)
+  # Within float32's own error of the keras.ops evaluation.
+  in_graph = features(distances(length), num, length, names, symmetric)
+  np.testing.assert_allclose(got, in_graph, rtol=0, atol=3e-3)
+  # One constant per setting.
+  assert layers.relative_position_features(length, num, names,
+                                           symmetric) is got
+  assert not got.flags.writeable
+
+
+def test_attention_features_of_a_tensor_length_are_computed_in_graph():
+  length = ops.convert_to_tensor(np.int32(9))
+  got = layers.relative_position_features(length, 12)
+  assert not isinstance(got, np.ndarray)
+  np.testing.assert_allclose(ops.convert_to_numpy(got),
+                             layers.relative_position_features(9, 12),
+                             rtol=0, atol=1e-5)
+
+
 def test_lgamma_matches_scipy():
   # keras.ops has no lgamma: the gamma basis carries its own.
   import scipy.special

@@ -12,7 +12,7 @@ import keras
 from keras import ops
 
 from madlab_dream.layers.positional import DEFAULT_FUNCTIONS
-from madlab_dream.layers.positional import positional_features
+from madlab_dream.layers.positional import relative_position_features
 from madlab_dream.layers.positional import resolve_relative_features
 
 _PACKAGE = "madlab_dream"
@@ -56,6 +56,8 @@ class RelativeMultiHeadAttention(keras.layers.Layer):
 
   softmax over keys, weights . v, heads concatenated, then an output
   projection (with bias; kernel zero-initialised when `zero_initialize`).
+  The features are `relative_position_features` (float64, then float32,
+  when L is static: the same on every backend).
   Projections use Sonnet's VarianceScaling(2.0) initialisation.
 
   Input [batch, L, channels] -> output [batch, L, num_heads * value_size]
@@ -145,11 +147,9 @@ class RelativeMultiHeadAttention(keras.layers.Layer):
     k = self._split_heads(self._project(x, self.k_kernel), self.key_size)
     v = self._split_heads(self._project(x, self.v_kernel), self.value_size)
 
-    distances = ops.expand_dims(
-        ops.arange(1 - length, length, dtype="float32"), 0)  # [1, 2L-1]
-    features = positional_features(
-        distances, self.num_features, length,
-        self.relative_position_functions, self.relative_position_symmetric)
+    features = relative_position_features(
+        length, self.num_features, self.relative_position_functions,
+        self.relative_position_symmetric)
     features = ops.cast(features, dtype)                     # [1, 2L-1, F]
     features = self.positional_dropout(features, training=training)
     r_k = self._split_heads(self._project(features, self.r_k_kernel),
