@@ -24,7 +24,6 @@ from madlab_dream import cli
 from madlab_dream import flags
 from madlab_dream.errors import InputError
 
-FLAGS = flags.FLAGS
 DEVICE_OUTPUT = "BENCHMARKS_GPU.md"
 
 
@@ -38,6 +37,7 @@ def _select_backend(backend: str) -> None:
 
 
 def main():
+  FLAGS = flags.FLAGS  # pylint: disable=invalid-name
   _select_backend(FLAGS.backend)
   if FLAGS.backend == "jax":
     for name in ("rows", "bench_dir", "bench_worker_spec"):
