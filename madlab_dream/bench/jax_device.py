@@ -62,7 +62,8 @@ def device_info() -> dict:
   devices = jax.devices()
   return {"platform": devices[0].platform, "kind": devices[0].device_kind,
           "count": len(devices), "jax": jax.__version__,
-          "matmul_precision": str(jax.config.jax_default_matmul_precision)}
+          "matmul_precision": str(getattr(
+              jax.config, "jax_default_matmul_precision", None))}
 
 
 def matmul_rate(n: int, reps: int, dtype: str) -> dict:
