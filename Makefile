@@ -12,11 +12,22 @@ else
   STAMP := $(VENV)/.madlab_dream_installed
 endif
 
+# The Python of the active or project environment, else the system's (for
+# targets that must not install, e.g. on a machine with JAX's CUDA build).
+HOST_PY := $(if $(wildcard $(PY)),$(PY),$(PYTHON))
+
+# What a lent GPU machine (Python 3.12, x86-64, JAX with CUDA) lacks for
+# `python -m madlab_dream.bench --backend=jax`: Keras and its two small
+# dependencies that are not there. madlab_dream/bench/gpu_run.sh installs them.
+GPU_WHEELS ?= keras==3.15.1 namex==0.1.0 optree==0.20.0
+WHEEL_PLATFORMS := $(foreach p,manylinux_2_28_x86_64 manylinux_2_27_x86_64 \
+  manylinux_2_17_x86_64 manylinux2014_x86_64 manylinux1_x86_64,--platform $(p))
+
 DEMO_DIR ?= demo_output
 DATA ?= data/train_sequences.txt
 RUN_DIR ?= runs/madlab
 
-.PHONY: install test test-fast demo reproduce bench clean
+.PHONY: install test test-fast demo reproduce bench bench-gpu gpu-wheels clean
 
 install: $(STAMP)
 
@@ -42,6 +53,21 @@ reproduce: install
 
 bench: install
 	$(PY) -m madlab_dream.bench --output=BENCHMARKS.md
+
+# The model on whatever accelerator JAX sees (Keras on JAX, XLA; no
+# TensorFlow needed). Installs nothing: run it where JAX's CUDA build and
+# Keras are installed, or on a lent machine through bench/gpu_run.sh.
+bench-gpu:
+	KERAS_BACKEND=jax $(HOST_PY) -m madlab_dream.bench --backend=jax \
+	  --output=BENCHMARKS_GPU.md
+
+# The wheels gpu_run.sh installs there (Python 3.12, manylinux x86-64).
+gpu-wheels:
+	mkdir -p .whl
+	rm -f $(foreach w,$(GPU_WHEELS),.whl/$(firstword $(subst ==, ,$(w)))-*.whl)
+	$(HOST_PY) -m pip download --no-deps --only-binary=:all: \
+	  --python-version 3.12 --implementation cp $(WHEEL_PLATFORMS) \
+	  -d .whl $(GPU_WHEELS)
 
 clean:
 	rm -rf $(DEMO_DIR) bench_output build dist *.egg-info .pytest_cache

@@ -1,8 +1,12 @@
 """Every TensorFlow / Keras workaround of the package, in one place.
 
 Written for and tested with TensorFlow 2.21 and Keras 3.15 (setup.cfg
-bounds the versions: `KERAS_SUPPORTED`). Each workaround names the problem
-it works around, so it can be removed when the framework fixes it:
+bounds the versions: `KERAS_SUPPORTED`), and Keras on JAX 0.10 (the test
+extra). Importing this module needs neither TensorFlow nor Keras; the
+TensorFlow ones import it only when called, so the model path
+(`config`, `layers`, `model`) runs on JAX or PyTorch where TensorFlow is
+not installed. Each workaround names the problem it works around, so it
+can be removed when the framework fixes it:
 
   * `tensorflow()`: a quiet import. TensorFlow writes start-up lines to
     stderr (oneDNN notice, CUDA stubs, cuInit failures) before absl logging
@@ -14,7 +18,10 @@ it works around, so it can be removed when the framework fixes it:
     determinism is on.
   * TensorFlow 2.21's oneDNN CPU kernel for a batch matmul with a broadcast
     batch axis returns wrong values (and corrupts memory in eager mode): the
-    attention contracts with `einsum` instead (`layers/attention.py`).
+    attention contracts with `keras.ops.einsum` instead
+    (`layers/attention.py`), on every backend.
+  * Keras accepts `BatchNormalization(synchronized=True)` on TensorFlow
+    only: `layers/conv.py` asks for it there alone.
 
 `require_supported_keras()` refuses an untested Keras with one clear line
 instead of failing deep inside these private APIs; set

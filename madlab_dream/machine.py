@@ -61,6 +61,10 @@ def describe(with_tensorflow: bool = True) -> dict:
     for gpu in tf.config.list_physical_devices("GPU"):
       details = tf.config.experimental.get_device_details(gpu)
       out["gpus"].append(details.get("device_name", gpu.name))
+  elif keras.backend.backend() == "jax":
+    import jax
+    out["jax"] = jax.__version__
+    out["gpus"] = [d.device_kind for d in jax.devices() if d.platform == "gpu"]
   return out
 
 

@@ -8,6 +8,12 @@ With the default `ModelConfig` (L = 110, W = 96) the model has 319,657
 parameters: 317,353 trainable, 2,304 non-trainable (BatchNorm moving
 statistics).
 
+Backends: every layer is written with `keras.ops`, so the model builds,
+trains and predicts on TensorFlow, JAX and PyTorch alike (KERAS_BACKEND),
+and a `.keras` file saved on one loads on another; importing this module
+never needs TensorFlow. TensorFlow remains the package's data pipeline,
+training command and SavedModel export.
+
 XLA: Keras silently compiles without XLA when any layer has
 `supports_jit=False`. The factory's LSTM never takes the cuDNN path
 (`layers.NoCudnnLSTM`), whatever its activation, so `jit_compile=True` stays

@@ -1,5 +1,7 @@
 """The model factory: preset size, saving, training, XLA, seeding."""
 
+import pathlib
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -158,3 +160,15 @@ def test_mixed_precision_model_follows_the_float32_model():
   assert out.dtype == np.float32 and np.isfinite(out).all()
   np.testing.assert_allclose(out, want, rtol=0,
                              atol=0.02 * np.abs(want).max() + 1e-3)
+
+
+V020_MODEL = pathlib.Path(__file__).parent / "data" / "tiny_v0.2.0.keras"
+
+
+def test_a_model_saved_by_version_0_2_0_loads_and_predicts_the_same():
+  # Saved by the TensorFlow-ops layers (tests/data/README.md).
+  saved = np.load(V020_MODEL.with_name("tiny_v0.2.0_predictions.npz"))
+  loaded = keras.models.load_model(V020_MODEL)
+  got = loaded.predict(saved["codes"], verbose=0)
+  assert np.ptp(saved["predictions"]) > 0.1  # the input matters
+  np.testing.assert_allclose(got, saved["predictions"], rtol=0, atol=1e-6)

@@ -36,27 +36,34 @@ The modules:
   summary.py        4-5: best throughputs, MFU, schedule time, profile shares
   report.py         the Markdown report (machine, summary, sections 1-6)
   diagnosis.py      4: what the per-block profile says
+  jax_device.py     `--backend=jax`: the model on whatever accelerator JAX
+                    sees (XLA), float32 and mixed_bfloat16, no TensorFlow
+  jax_report.py     its Markdown (BENCHMARKS_GPU.md)
+  gpu_run.sh        the prepared command for a lent GPU machine
 
 `--quick` runs every section on tiny sizes and a tiny model (tests).
 Generated data and caches go under --bench_dir (git-ignored).
+
+The names below are imported on first use, so that `--backend=jax` loads
+only what it needs (no TensorFlow, no data pipeline).
 """
 
-from madlab_dream.bench.datagen import FLANK3
-from madlab_dream.bench.datagen import FLANK5
-from madlab_dream.bench.datagen import WHOLE_FRACTION
-from madlab_dream.bench.datagen import generate_dream_lines
-from madlab_dream.bench.flops import analytic_flops
-from madlab_dream.bench.flops import xla_flops
-from madlab_dream.bench.hlo import hlo_flops
-from madlab_dream.bench.measure import linear_extrapolation
-from madlab_dream.bench.plan import FULL
-from madlab_dream.bench.plan import QUICK
-from madlab_dream.bench.plan import SCHEDULE_EXAMPLES
-from madlab_dream.bench.plan import TARGETS
-from madlab_dream.bench.plan import Sizes
-from madlab_dream.bench.run import run_benchmark
+import importlib
 
-__all__ = ["FLANK3", "FLANK5", "FULL", "QUICK", "SCHEDULE_EXAMPLES",
-           "Sizes", "TARGETS", "WHOLE_FRACTION", "analytic_flops",
-           "generate_dream_lines", "hlo_flops", "linear_extrapolation",
-           "run_benchmark", "xla_flops"]
+_EXPORTS = {
+    "FLANK3": "datagen", "FLANK5": "datagen", "WHOLE_FRACTION": "datagen",
+    "generate_dream_lines": "datagen", "analytic_flops": "flops",
+    "xla_flops": "flops", "hlo_flops": "hlo",
+    "linear_extrapolation": "measure", "FULL": "plan", "QUICK": "plan",
+    "SCHEDULE_EXAMPLES": "plan", "TARGETS": "plan", "Sizes": "plan",
+    "DEVICE_FULL": "plan", "DEVICE_QUICK": "plan", "DeviceSizes": "plan",
+    "run_benchmark": "run", "run_device_benchmark": "jax_device",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+  if name not in _EXPORTS:
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+  module = importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
+  return getattr(module, name)

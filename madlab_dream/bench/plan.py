@@ -4,7 +4,8 @@
 `QUICK` (tiny sizes, the tiny model) for `--quick` and the tests, and
 `GPU_STEPS` lengthens the timed windows on a GPU. Then MadLab's figures
 (training rows, schedule, TPU throughput) and the targets the report
-checks.
+checks. `DeviceSizes` (`DEVICE_FULL`, `DEVICE_QUICK`) sizes the JAX device
+benchmark (`--backend=jax`).
 """
 
 from __future__ import annotations
@@ -78,3 +79,43 @@ QUICK = Sizes(rows=20_000, madlab_rows=(1_000, 2_000), pipeline_batches=40,
 GPU_STEPS = {"train_warmup": 20, "train_windows": 5, "train_steps": 200,
              "infer_windows": 5, "infer_steps": 100, "matmul_n": 8192,
              "matmul_reps": 10}
+
+
+@dataclasses.dataclass(frozen=True)
+class DeviceSizes:
+  """How much work the JAX device benchmark (`--backend=jax`) does.
+
+  Attributes:
+    train_batch, infer_batch: sequences per training step / inference call.
+    batches: distinct random batches held on the device, used in turn.
+    warmup: steps (calls) after the compiling first one, before calibration.
+    calibration: steps (calls) timed to size the windows.
+    windows: timed windows; each runs as many steps (calls) as fit in
+      `window_s` seconds at the calibration's rate, at least `min_steps`.
+    window_s, min_steps: see `windows`.
+    matmul_n, matmul_reps: the n x n x n matmul of the peak, and its repeats.
+    model: ModelConfig overrides ({}: MadLab's preset).
+  """
+  train_batch: int
+  infer_batch: int
+  batches: int
+  warmup: int
+  calibration: int
+  windows: int
+  window_s: float
+  min_steps: int
+  matmul_n: int
+  matmul_reps: int
+  model: dict[str, Any]
+
+
+#: `python -m madlab_dream.bench --backend=jax`: MadLab's preset and batch.
+DEVICE_FULL = DeviceSizes(train_batch=1024, infer_batch=4096, batches=4,
+                          warmup=3, calibration=10, windows=5, window_s=2.0,
+                          min_steps=5, matmul_n=8192, matmul_reps=10,
+                          model={})
+#: `--quick`: the tiny model on tiny batches (a smoke test, e.g. on a CPU).
+DEVICE_QUICK = DeviceSizes(train_batch=64, infer_batch=256, batches=2,
+                           warmup=1, calibration=3, windows=3, window_s=0.2,
+                           min_steps=2, matmul_n=256, matmul_reps=3,
+                           model=dict(TINY_MODEL))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 
 from madlab_dream.bench.diagnosis import diagnosis
+from madlab_dream.bench.plan import DEVICE_FULL
 from madlab_dream.bench.plan import EPOCH_ROWS
 from madlab_dream.bench.plan import GPU_TARGET_SCHEDULE_MIN
 from madlab_dream.bench.plan import GPU_TARGET_SEQ_PER_S
@@ -358,22 +359,27 @@ def _gpu_section(r: dict) -> list[str]:
         f"of {SCHEDULE_EXAMPLES:,} examples in < "
         f"{GPU_TARGET_SCHEDULE_MIN:.0f} minutes "
         f"({SCHEDULE_EXAMPLES / GPU_TARGET_SEQ_PER_S / 60:.1f} min at "
-        "exactly the target).",
+        "exactly the target). Until a `BENCHMARKS_GPU.md` from the command "
+        "below stands beside this file, the model's GPU speed is unmeasured.",
         "",
-        "To measure it, run on a machine with an NVIDIA GPU and a CUDA "
-        "build of TensorFlow (`pip install 'tensorflow[and-cuda]'`):",
+        "To measure it on a GPU through XLA, run the model on Keras's JAX "
+        "backend (no TensorFlow needed; `make bench-gpu`, or on a lent GPU "
+        "machine `bash madlab_dream/bench/gpu_run.sh` with the wheels of "
+        "`make gpu-wheels`: README, \"Backends\"):",
         "",
         "```",
-        "make bench        # = python -m madlab_dream.bench "
-        "--output=BENCHMARKS.md",
+        "python -m madlab_dream.bench --backend=jax "
+        "--output=BENCHMARKS_GPU.md",
         "```",
         "",
-        "Sections 1-5 then still run on the CPU (the model worker is started "
-        "with `CUDA_VISIBLE_DEVICES=`), and this section gets the GPU's "
-        "training and inference throughput with XLA in float32 and in "
-        "`mixed_bfloat16` (policy set before the model is built, in a fresh "
-        "process), the bfloat16 and float32 matmul rates and MFU, and the "
-        "time of MadLab's schedule, against the target.",
+        "It writes the GPU's training and inference throughput of the "
+        "MadLab preset with XLA in float32 and in `mixed_bfloat16` (batch "
+        f"{DEVICE_FULL.train_batch:,} / {DEVICE_FULL.infer_batch:,}, data on "
+        "the device), the bfloat16 and float32 "
+        "matmul rates measured in the same run and the MFU against them, "
+        "and the time of MadLab's schedule against the target. On a machine "
+        "with TensorFlow's CUDA build, `make bench` also fills this section "
+        "(float32 and `mixed_bfloat16` with XLA, in worker processes).",
     ]
   steps = next(iter(gpu.values()))["training"]["xla"]["window_steps"]
   out = [f"Device: {', '.join(r['hardware']['gpus'])}. XLA on; batch "

@@ -1,6 +1,7 @@
 """Keras 3 layers of the MadLab model, registered for `.keras` loading.
 
-  positional.py   Enformer's relative-position basis functions
+  positional.py   Enformer's relative-position basis functions (keras.ops;
+                  the attention's constant features in float64)
   attention.py    RelativeMultiHeadAttention (Enformer), relative_shift
   encoding.py     OneHot: uint8 codes [batch, L] -> [batch, L, 4]
   conv.py         MultiScaleConv: parallel Conv1D branches, summed
@@ -19,11 +20,12 @@ from madlab_dream.layers.conv import MultiScaleConv
 from madlab_dream.layers.encoding import OneHot
 from madlab_dream.layers.positional import POSITIONAL_FUNCTIONS
 from madlab_dream.layers.positional import positional_features
+from madlab_dream.layers.positional import relative_position_features
 from madlab_dream.layers.positional import resolve_relative_features
 from madlab_dream.layers.recurrent import NoCudnnLSTM
 from madlab_dream.layers.transformer import TransformerBlock
 
 __all__ = ["MultiScaleConv", "NoCudnnLSTM", "OneHot", "POSITIONAL_FUNCTIONS",
            "RelativeMultiHeadAttention", "TransformerBlock",
-           "positional_features", "relative_shift",
-           "resolve_relative_features"]
+           "positional_features", "relative_position_features",
+           "relative_shift", "resolve_relative_features"]

@@ -9,22 +9,16 @@ from __future__ import annotations
 from typing import Sequence
 
 import keras
-import tensorflow as tf
+from keras import ops
 
 from madlab_dream.layers.positional import DEFAULT_FUNCTIONS
-from madlab_dream.layers.positional import positional_features
+from madlab_dream.layers.positional import relative_position_features
 from madlab_dream.layers.positional import resolve_relative_features
 
 _PACKAGE = "madlab_dream"
 
 
-def _dim(x: tf.Tensor, axis: int):
-  """Static size of an axis when known, else the dynamic one."""
-  static = x.shape[axis]
-  return static if static is not None else tf.shape(x)[axis]
-
-
-def relative_shift(x: tf.Tensor) -> tf.Tensor:
+def relative_shift(x):
   """Transformer-XL shift of relative logits.
 
   Args:
@@ -34,12 +28,13 @@ def relative_shift(x: tf.Tensor) -> tf.Tensor:
     [batch, heads, L, L] whose entry (i, j) is x[..., i, j - i + L - 1], the
     logit for distance j - i.
   """
-  batch, heads, t1, t2 = (_dim(x, a) for a in range(4))
-  x = tf.concat([tf.zeros_like(x[..., :1]), x], axis=-1)  # [B, H, L, 2L]
-  x = tf.reshape(x, [batch, heads, t2 + 1, t1])           # [B, H, 2L, L]
-  x = x[:, :, 1:, :]                                      # [B, H, 2L-1, L]
-  x = tf.reshape(x, [batch, heads, t1, t2])               # [B, H, L, 2L-1]
-  return x[..., :(t2 + 1) // 2]
+  x = ops.convert_to_tensor(x)
+  _, heads, t1, t2 = ops.shape(x)
+  x = ops.concatenate([ops.zeros_like(x[..., :1]), x], -1)  # [B, H, L, 2L]
+  x = ops.reshape(x, (-1, heads, t2 + 1, t1))               # [B, H, 2L, L]
+  x = x[:, :, 1:, :]                                        # [B, H, 2L-1, L]
+  x = ops.reshape(x, (-1, heads, t1, t2))                   # [B, H, L, 2L-1]
+  return x[..., :(t2 + 1) // 2]                             # [B, H, L, L]
 
 
 def _sonnet_variance_scaling() -> keras.initializers.Initializer:
@@ -61,6 +56,8 @@ class RelativeMultiHeadAttention(keras.layers.Layer):
 
   softmax over keys, weights . v, heads concatenated, then an output
   projection (with bias; kernel zero-initialised when `zero_initialize`).
+  The features are `relative_position_features` (float64, then float32,
+  when L is static: the same on every backend).
   Projections use Sonnet's VarianceScaling(2.0) initialisation.
 
   Input [batch, L, channels] -> output [batch, L, num_heads * value_size]
@@ -133,46 +130,48 @@ class RelativeMultiHeadAttention(keras.layers.Layer):
 
   def _split_heads(self, x, size):
     """[B, T, H * size] -> [B, H, T, size]."""
-    x = tf.reshape(x, [_dim(x, 0), _dim(x, 1), self.num_heads, size])
-    return tf.transpose(x, [0, 2, 1, 3])
+    x = ops.reshape(x, (-1, ops.shape(x)[1], self.num_heads, size))
+    return ops.transpose(x, (0, 2, 1, 3))
 
   def _project(self, x, kernel):
-    return tf.einsum("btc,cd->btd", x, tf.cast(kernel, x.dtype))
+    """[B, T, C] x [C, D] -> [B, T, D], as an einsum (see `call`)."""
+    return ops.einsum("btc,cd->btd", x, ops.cast(kernel, x.dtype))
 
   def call(self, inputs, training=None):
     dtype = self.compute_dtype
-    x = tf.cast(inputs, dtype)
-    length = _dim(x, 1)
-    q = self._split_heads(self._project(x, self.q_kernel), self.key_size)
+    x = ops.cast(inputs, dtype)                              # [B, L, C]
+    length = ops.shape(x)[1]
+    scale = ops.cast(self.key_size ** -0.5, dtype)
+    q = self._split_heads(self._project(x, self.q_kernel),
+                          self.key_size) * scale             # [B, H, L, K]
     k = self._split_heads(self._project(x, self.k_kernel), self.key_size)
     v = self._split_heads(self._project(x, self.v_kernel), self.value_size)
-    q = q * tf.cast(self.key_size ** -0.5, dtype)
 
-    distances = tf.range(-length + 1, length, dtype=tf.float32)[tf.newaxis]
-    features = positional_features(
-        distances, self.num_features, length,
-        self.relative_position_functions, self.relative_position_symmetric)
-    features = tf.cast(features, dtype)                      # [1, 2L-1, F]
+    features = relative_position_features(
+        length, self.num_features, self.relative_position_functions,
+        self.relative_position_symmetric)
+    features = ops.cast(features, dtype)                     # [1, 2L-1, F]
     features = self.positional_dropout(features, training=training)
     r_k = self._split_heads(self._project(features, self.r_k_kernel),
-                            self.key_size)                   # [1, H, 2L-1, K]
+                            self.key_size)[0]                # [H, 2L-1, K]
 
-    r_w_bias = tf.cast(self.r_w_bias, dtype)
-    r_r_bias = tf.cast(self.r_r_bias, dtype)
-    content = tf.matmul(q + r_w_bias, k, transpose_b=True)  # [B, H, L, L]
-    # [B, H, L, 2L-1]. Not tf.matmul with a broadcast batch axis: with
-    # TensorFlow 2.21's oneDNN CPU kernels that returns wrong values (and
-    # corrupts memory in eager mode).
-    relative = tf.einsum("bhik,hjk->bhij", q + r_r_bias, r_k[0])
+    r_w_bias = ops.cast(self.r_w_bias, dtype)                # [1, H, 1, K]
+    r_r_bias = ops.cast(self.r_r_bias, dtype)
+    content = ops.einsum("bhik,bhjk->bhij", q + r_w_bias, k)  # [B, H, L, L]
+    # [B, H, L, 2L-1]: an einsum, not a matmul with a broadcast batch axis
+    # (TensorFlow 2.21's oneDNN CPU kernel for that returns wrong values;
+    # compat.py).
+    relative = ops.einsum("bhik,hjk->bhij", q + r_r_bias, r_k)
     logits = content + relative_shift(relative)              # [B, H, L, L]
-    weights = tf.cast(tf.nn.softmax(tf.cast(logits, tf.float32)), dtype)
+    weights = ops.cast(ops.softmax(ops.cast(logits, "float32"), axis=-1),
+                       dtype)
     weights = self.attention_dropout(weights, training=training)
 
-    out = tf.transpose(tf.matmul(weights, v), [0, 2, 1, 3])  # [B, L, H, V]
-    out = tf.reshape(out, [_dim(out, 0), length,
-                           self.num_heads * self.value_size])
+    out = ops.einsum("bhij,bhjv->bihv", weights, v)          # [B, L, H, V]
+    out = ops.reshape(out, (-1, length,
+                            self.num_heads * self.value_size))  # [B, L, H*V]
     return (self._project(out, self.output_kernel)
-            + tf.cast(self.output_bias, dtype))
+            + ops.cast(self.output_bias, dtype))
 
   def compute_output_shape(self, input_shape):
     return tuple(input_shape[:-1]) + (self.num_heads * self.value_size,)

@@ -19,12 +19,24 @@ class MultiScaleConv(keras.layers.Layer):
   bias, `kernel_initializer` and L2(`l2`) on the kernel.
 
   Input [batch, L, channels] -> output [batch, L, reduced].
+
+  Args:
+    filters: filters of each branch's wide convolution.
+    reduced: filters of each branch's kernel-1 convolution (the output
+      width).
+    kernel_sizes: one branch per kernel size.
+    activation: after each BatchNorm; None is linear (Conv1D's default).
+    kernel_initializer: of every convolution kernel (Conv1D's default).
+    l2: L2 weight on every convolution kernel (0: none).
+
+  The BatchNorms are synchronised across replicas on the TensorFlow backend
+  (tf.distribute); on JAX a sharded batch's statistics are global anyway,
+  and Keras allows `synchronized` only on TensorFlow.
   """
 
-  def __init__(self, filters: int = 192, reduced: int = 96,
-               kernel_sizes: Sequence[int] = (15, 20, 25, 30),
-               activation: str | Callable = "swish",
-               kernel_initializer: Any = "he_normal", l2: float = 1e-3,
+  def __init__(self, filters: int, reduced: int, kernel_sizes: Sequence[int],
+               activation: str | Callable | None = None,
+               kernel_initializer: Any = "glorot_uniform", l2: float = 0.0,
                **kwargs):
     super().__init__(**kwargs)
     self.filters = int(filters)
@@ -32,7 +44,7 @@ class MultiScaleConv(keras.layers.Layer):
     self.kernel_sizes = [int(k) for k in kernel_sizes]
     if not self.kernel_sizes:
       raise ValueError("MultiScaleConv needs at least one kernel size")
-    self.activation = activation
+    self.activation = "linear" if activation is None else activation
     self.kernel_initializer = (
         kernel_initializer if isinstance(kernel_initializer, str)
         else keras.initializers.serialize(
@@ -51,19 +63,21 @@ class MultiScaleConv(keras.layers.Layer):
         kernel_regularizer=keras.regularizers.L2(self.l2) if self.l2 else None,
         dtype=self.dtype_policy, name=name)
 
+  def _batch_norm(self, name: str):
+    return keras.layers.BatchNormalization(
+        dtype=self.dtype_policy, name=name,
+        synchronized=keras.backend.backend() == "tensorflow")
+
   def build(self, input_shape):
     self.branches = []
     for k in self.kernel_sizes:
       branch = [
           self._conv(self.filters, k, f"conv{k}"),
-          keras.layers.BatchNormalization(dtype=self.dtype_policy,
-                                          synchronized=True, name=f"bn{k}"),
+          self._batch_norm(f"bn{k}"),
           keras.layers.Activation(self.activation, dtype=self.dtype_policy,
                                   name=f"act{k}"),
           self._conv(self.reduced, 1, f"conv{k}_reduce"),
-          keras.layers.BatchNormalization(dtype=self.dtype_policy,
-                                          synchronized=True,
-                                          name=f"bn{k}_reduce"),
+          self._batch_norm(f"bn{k}_reduce"),
           keras.layers.Activation(self.activation, dtype=self.dtype_policy,
                                   name=f"act{k}_reduce"),
       ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
+from keras import ops
 
 _PACKAGE = "madlab_dream"
 
@@ -17,10 +17,11 @@ class OneHot(keras.layers.Layer):
   """
 
   def call(self, codes):
-    return tf.one_hot(tf.cast(codes, tf.int32), depth=4,
-                      dtype=self.compute_dtype)
+    codes = ops.cast(codes, "int32")
+    # Codes above 3 become -1, which one_hot maps to zeros on every backend
+    # (PyTorch's one_hot would reject a code >= depth).
+    codes = ops.where(ops.less(codes, 4), codes, -1)
+    return ops.one_hot(codes, 4, dtype=self.compute_dtype)
 
   def compute_output_shape(self, input_shape):
     return tuple(input_shape) + (4,)
-
-

@@ -28,17 +28,28 @@ class TransformerBlock(keras.layers.Layer):
 
   Input [batch, L, width] -> [batch, L, width]; width must equal
   num_heads * value_size.
+
+  Args:
+    num_heads, key_size, value_size, num_relative_position_features,
+      relative_position_functions, attention_dropout_rate,
+      positional_dropout_rate, relative_position_symmetric,
+      zero_initialize: the attention's (`RelativeMultiHeadAttention`).
+    ffn_multiplier: the feed-forward hidden width, in multiples of width
+      (keyword-only, like every argument after value_size).
+    activation: of the feed-forward hidden layer (default ReLU, as
+      Enformer's transformer).
+    dropout_rate: after the attention, the hidden layer and the output.
   """
 
-  def __init__(self, num_heads: int = 1, key_size: int = 96,
-               value_size: int = 96,
+  def __init__(self, num_heads: int, key_size: int, value_size: int, *,
+               ffn_multiplier: int,
                num_relative_position_features: int | None = None,
                relative_position_functions: Sequence[str] = DEFAULT_FUNCTIONS,
                attention_dropout_rate: float = 0.0,
                positional_dropout_rate: float = 0.0,
                relative_position_symmetric: bool = False,
-               zero_initialize: bool = True, ffn_multiplier: int = 2,
-               activation: str | Callable = "swish",
+               zero_initialize: bool = True,
+               activation: str | Callable = "relu",
                dropout_rate: float = 0.0, **kwargs):
     super().__init__(**kwargs)
     self.num_heads = int(num_heads)

@@ -1,0 +1,71 @@
+"""layers/conv.py: the multi-scale convolution stack against NumPy.
+
+Backend-neutral: tests/test_backends.py also runs this file on JAX.
+"""
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+from madlab_dream import layers
+
+from layer_references import np_conv_same
+from layer_references import swish
+
+to_numpy = ops.convert_to_numpy
+
+
+def test_multi_scale_conv_matches_numpy_forward():
+  rng = np.random.default_rng(2)
+  layer = layers.MultiScaleConv(filters=5, reduced=3, kernel_sizes=[3, 4],
+                                activation="swish", l2=0.0)
+  x = rng.normal(size=(2, 8, 4))
+  assert layer(x.astype(np.float32)).shape == (2, 8, 3)
+  for var in layer.weights:
+    low = 0.5 if "moving_variance" in var.path else -1.0
+    var.assign(rng.uniform(low, 1.5, var.shape).astype(np.float32))
+  p = lambda v: to_numpy(v).astype(np.float64)  # noqa: E731
+  want = 0.0
+  for branch in layer.branches:
+    conv1, bn1, _, conv2, bn2, _ = branch
+
+    def bn(t, b):
+      return ((t - p(b.moving_mean)) / np.sqrt(p(b.moving_variance) + 1e-3)
+              * p(b.gamma) + p(b.beta))
+    h = swish(bn(np_conv_same(x, p(conv1.kernel), p(conv1.bias)), bn1))
+    want = want + swish(bn(np_conv_same(h, p(conv2.kernel), p(conv2.bias)),
+                           bn2))
+  got = to_numpy(layer(x.astype(np.float32), training=False))
+  np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+def test_multi_scale_conv_l2_and_distinct_initial_kernels():
+  layer = layers.MultiScaleConv(filters=4, reduced=2, kernel_sizes=[3, 3],
+                                l2=0.01)
+  layer.build((None, 10, 4))
+  assert len(layer.losses) == 4  # one L2 term per convolution kernel
+  k1, k2 = layer.branches[0][0].kernel, layer.branches[1][0].kernel
+  assert not np.allclose(to_numpy(k1), to_numpy(k2))
+
+
+def test_defaults_are_keras_conv1d_not_madlabs():
+  with pytest.raises(TypeError):
+    layers.MultiScaleConv()  # pylint: disable=no-value-for-parameter
+  config = layers.MultiScaleConv(4, 2, [3]).get_config()
+  assert config["activation"] == "linear"
+  assert config["kernel_initializer"] == "glorot_uniform"
+  assert config["l2"] == 0.0
+  layer = layers.MultiScaleConv(4, 2, [3])
+  layer.build((None, 10, 4))
+  assert not layer.losses
+
+
+def test_batch_norms_are_synchronised_on_tensorflow_only():
+  layer = layers.MultiScaleConv(4, 2, [3])
+  layer.build((None, 10, 4))
+  norms = [l for l in layer.branches[0]
+           if isinstance(l, keras.layers.BatchNormalization)]
+  assert len(norms) == 2
+  want = keras.backend.backend() == "tensorflow"
+  assert all(bn.synchronized is want for bn in norms)
