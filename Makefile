@@ -27,7 +27,7 @@ DEMO_DIR ?= demo_output
 DATA ?= data/train_sequences.txt
 RUN_DIR ?= runs/madlab
 
-.PHONY: install test test-fast demo reproduce bench bench-gpu gpu-wheels clean
+.PHONY: install test test-fast demo reproduce reproduce-as-run bench bench-gpu gpu-wheels clean
 
 install: $(STAMP)
 
@@ -47,9 +47,15 @@ test-fast: install
 demo: install
 	$(PY) -m madlab_dream.demo --output_dir=$(DEMO_DIR)
 
+# The model as MadLab's report describes it, on their schedule.
 reproduce: install
 	$(PY) -m madlab_dream.train --flagfile=experiments/madlab_schedule.flags \
 	  --train_data=$(DATA) --model_dir=$(RUN_DIR)
+
+# The model MadLab's code actually trained (transformer frozen), as they ran it.
+reproduce-as-run: install
+	$(PY) -m madlab_dream.train --flagfile=experiments/madlab_as_run.flags \
+	  --train_data=$(DATA) --model_dir=$(RUN_DIR)_as_run
 
 bench: install
 	$(PY) -m madlab_dream.bench --output=BENCHMARKS.md

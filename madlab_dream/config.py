@@ -257,6 +257,13 @@ class ModelConfig(_Config):
   num_relative_features from relative_functions; FFN ffn_multiplier x width)
   -> BiLSTM(lstm_units, lstm_activation) -> Dense(1). l2 on the conv kernels
   and the output kernel; seed fixes the initial weights.
+
+  transformer_trainable: True (default) trains every weight, the model of
+  MadLab's report; False freezes the attention and feed-forward weights of
+  the transformer blocks at their initial values, the model MadLab's code
+  actually trained (Keras 2 did not track its Sonnet variables: 150,313 of
+  the 317,353 weights learned, and the zero-initialised attention output
+  added exactly 0).
   """
   seq_len: int = SEQ_LEN
   conv_kernels: tuple[int, ...] = (15, 20, 25, 30)
@@ -275,10 +282,12 @@ class ModelConfig(_Config):
   ffn_multiplier: int = 2
   lstm_units: int = 4
   lstm_activation: str = "swish"
+  transformer_trainable: bool = True
   seed: int = SEED
 
   def __post_init__(self):
     s = self._set
+    s("transformer_trainable", bool(self.transformer_trainable))
     s("seq_len", _int("seq_len", self.seq_len, low=1))
     s("conv_kernels", _int_list("conv_kernels", self.conv_kernels))
     s("conv_filters", _int("conv_filters", self.conv_filters, low=1))

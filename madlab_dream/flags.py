@@ -116,6 +116,12 @@ def define_model_flags() -> None:
         "Units per direction of the bidirectional LSTM.")
   _once(flags.DEFINE_string, "lstm_activation", _M("lstm_activation"),
         "LSTM cell activation (MadLab: swish, not tanh).")
+  _once(flags.DEFINE_boolean, "transformer_trainable",
+        _M("transformer_trainable"),
+        "Train the transformer's attention and feed-forward weights (the "
+        "model MadLab's report describes). --notransformer_trainable keeps "
+        "them at their initial values: the model MadLab's code actually ran "
+        "(150,313 trained weights; the attention adds exactly 0).")
 
 
 def define_eval_batch_flag() -> None:

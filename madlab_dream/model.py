@@ -6,7 +6,10 @@
 
 With the default `ModelConfig` (L = 110, W = 96) the model has 319,657
 parameters: 317,353 trainable, 2,304 non-trainable (BatchNorm moving
-statistics).
+statistics). That is the model MadLab's report describes. With
+`transformer_trainable=False` it is the model their code actually ran:
+the attention and feed-forward weights of both blocks (2 x 83,520) keep
+their initial values, so 150,313 weights train (their notebook's count).
 
 Backends: every layer is written with `keras.ops`, so the model builds,
 trains and predicts on TensorFlow, JAX and PyTorch alike (KERAS_BACKEND),
@@ -75,6 +78,7 @@ def build_model(config: ModelConfig | Mapping[str, Any] | None = None,
         positional_dropout_rate=c.positional_dropout,
         relative_position_symmetric=False, zero_initialize=True,
         ffn_multiplier=c.ffn_multiplier, activation=c.activation,
+        freeze_attention_and_ffn=not c.transformer_trainable,
         name=f"transformer_block_{i}")(x)
   x = keras.layers.Bidirectional(
       layers.NoCudnnLSTM(c.lstm_units, activation=c.lstm_activation,

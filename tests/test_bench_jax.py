@@ -7,7 +7,6 @@ The end-to-end run uses JAX's CPU build with TensorFlow blocked
 
 import importlib.metadata
 import json
-import pathlib
 import re
 import shutil
 import subprocess

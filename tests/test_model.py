@@ -172,3 +172,69 @@ def test_a_model_saved_by_version_0_2_0_loads_and_predicts_the_same():
   got = loaded.predict(saved["codes"], verbose=0)
   assert np.ptp(saved["predictions"]) > 0.1  # the input matters
   np.testing.assert_allclose(got, saved["predictions"], rtol=0, atol=1e-6)
+
+
+# --- The model MadLab actually ran: transformer_trainable=False -------------
+
+FROZEN = ("q_kernel", "k_kernel", "v_kernel", "r_k_kernel", "r_w_bias",
+          "r_r_bias", "output_kernel", "output_bias", "ffn_hidden",
+          "ffn_output")
+
+
+def test_as_run_preset_counts():
+  model = model_lib.build_model(transformer_trainable=False)
+  assert model.count_params() == 319_657
+  assert count(model.trainable_weights) == 150_313  # their cell 36
+  assert count(model.non_trainable_weights) == 2_304 + 2 * 83_520
+  frozen = {v.path for v in model.non_trainable_weights
+            if "transformer_block" in v.path}
+  assert len(frozen) == 2 * 12  # 8 attention + 2 x (kernel, bias) FFN
+  assert all(any(name in p for name in FROZEN) for p in frozen)
+  norms = [v for v in model.trainable_weights if "_norm" in v.path]
+  assert len(norms) == 2 * 2 * 2  # 2 blocks x 2 LayerNorms x (gamma, beta)
+
+
+def test_as_run_training_moves_only_the_trainable_weights():
+  codes, y = tiny_data()
+  model = model_lib.build_model(TINY, transformer_trainable=False, l2=0.0)
+  model.compile(optimizer=keras.optimizers.RMSprop(1e-2), loss="mse",
+                jit_compile=True)
+  before = {v.path: v.numpy().copy() for v in model.weights}
+  model.fit(codes, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
+  assert model.jit_compile is True
+  frozen = [v for v in model.weights
+            if any(name in v.path for name in FROZEN)]
+  assert frozen and all(np.array_equal(before[v.path], v.numpy())
+                        for v in frozen)
+  for v in model.trainable_weights:
+    if "mha_norm" in v.path:  # zero gradient: see the next test
+      np.testing.assert_array_equal(before[v.path], v.numpy())
+    else:
+      assert not np.array_equal(before[v.path], v.numpy()), v.path
+
+
+def test_as_run_attention_adds_exactly_zero_and_passes_no_gradient():
+  codes, y = tiny_data(16)
+  model = model_lib.build_model(TINY, transformer_trainable=False)
+  randomize(model)
+  for v in model.weights:  # back to their initial zeros, as MadLab's stayed
+    if "output_kernel" in v.path or "output_bias" in v.path:
+      v.assign(np.zeros(v.shape, v.dtype))
+  block = model.get_layer("transformer_block_0")
+  x = tf.random.normal([4, 20, 8])
+  assert np.all(block.mha(block.mha_norm(x)).numpy() == 0)
+  norm = [v for v in model.trainable_weights if "mha_norm" in v.path]
+  with tf.GradientTape() as tape:
+    loss = tf.reduce_mean((model(codes, training=True)[:, 0] - y) ** 2)
+  grads = tape.gradient(loss, norm)
+  assert all(float(tf.reduce_max(tf.abs(g))) == 0.0 for g in grads)
+
+
+def test_as_run_model_saves_and_loads_frozen(tmp_path):
+  model = model_lib.build_model(TINY, transformer_trainable=False)
+  model.save(tmp_path / "m.keras")
+  loaded = keras.models.load_model(tmp_path / "m.keras")
+  assert count(loaded.trainable_weights) == count(model.trainable_weights)
+  codes, _ = tiny_data(8)
+  np.testing.assert_array_equal(loaded.predict(codes, verbose=0),
+                                model.predict(codes, verbose=0))

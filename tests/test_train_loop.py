@@ -209,3 +209,24 @@ def test_a_second_run_on_the_same_directory_is_refused(demo_train, tmp_path):
   third = train(tmp_path, demo_train, "--noresume", "--epochs=1",
                 "--steps_per_epoch=2")
   assert third.returncode == 0, third.stderr[-3000:]
+
+
+def test_as_run_data_options_are_recorded_and_exact(demo_train, tmp_path):
+  proc = train(tmp_path, demo_train, "--split=tail", "--shuffle_buffer=64",
+               "--notransformer_trainable", "--optimizer=rmsprop_keras2",
+               "--epochs=1")
+  assert proc.returncode == 0, proc.stderr[-3000:]
+  from madlab_dream import data
+  cache = data.load_cache(str(tmp_path / "cache"))
+  assert cache.meta["options"]["split"] == "tail"
+  assert cache.meta["options"]["shuffle_buffer"] == 64
+  kept = np.sort(np.concatenate([cache.train_rows, cache.val_rows]))
+  np.testing.assert_array_equal(cache.val_rows, kept[-len(cache.val_rows):])
+  flagfile = (tmp_path / "flags.txt").read_text()
+  for flag in ("--split=tail", "--shuffle_buffer=64",
+               "--notransformer_trainable", "--optimizer=rmsprop_keras2"):
+    assert flag in flagfile
+  config = json.loads((tmp_path / "config.json").read_text())
+  assert config["model"]["transformer_trainable"] is False
+  report = json.loads((tmp_path / "report.json").read_text())
+  assert report["parameters"]["trainable"] < report["parameters"]["total"]

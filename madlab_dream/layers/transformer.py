@@ -39,6 +39,12 @@ class TransformerBlock(keras.layers.Layer):
     activation: of the feed-forward hidden layer (default ReLU, as
       Enformer's transformer).
     dropout_rate: after the attention, the hidden layer and the output.
+    freeze_attention_and_ffn: make the attention's weights (q, k, v, the
+      relative-key projection, both position biases, the output projection)
+      and both feed-forward layers non-trainable, as in the model MadLab
+      actually ran (Keras 2 never tracked those Sonnet variables, so they
+      kept their initial values); the LayerNorms still train. With the
+      zero-initialised output projection the attention then adds exactly 0.
   """
 
   def __init__(self, num_heads: int, key_size: int, value_size: int, *,
@@ -50,7 +56,8 @@ class TransformerBlock(keras.layers.Layer):
                relative_position_symmetric: bool = False,
                zero_initialize: bool = True,
                activation: str | Callable = "relu",
-               dropout_rate: float = 0.0, **kwargs):
+               dropout_rate: float = 0.0,
+               freeze_attention_and_ffn: bool = False, **kwargs):
     super().__init__(**kwargs)
     self.num_heads = int(num_heads)
     self.key_size = int(key_size)
@@ -64,6 +71,7 @@ class TransformerBlock(keras.layers.Layer):
     self.ffn_multiplier = int(ffn_multiplier)
     self.activation = activation
     self.dropout_rate = float(dropout_rate)
+    self.freeze_attention_and_ffn = bool(freeze_attention_and_ffn)
     # Fail at construction, not at build, on bad attention settings.
     resolve_relative_features(self.value_size,
                               num_relative_position_features,
@@ -111,6 +119,9 @@ class TransformerBlock(keras.layers.Layer):
         dtype=policy, name="ffn_output")
     self.ffn_dropout = keras.layers.Dropout(self.dropout_rate, dtype=policy,
                                             name="ffn_dropout")
+    if self.freeze_attention_and_ffn:
+      for layer in (self.mha, self.ffn_hidden, self.ffn_output):
+        layer.trainable = False
     shape = tuple(input_shape)
     self.mha_norm.build(shape)
     self.mha.build(shape)
@@ -138,7 +149,8 @@ class TransformerBlock(keras.layers.Layer):
                               if isinstance(self.activation, str)
                               else keras.activations.serialize(
                                   self.activation)),
-                  dropout_rate=self.dropout_rate)
+                  dropout_rate=self.dropout_rate,
+                  freeze_attention_and_ffn=self.freeze_attention_and_ffn)
     return config
 
 
