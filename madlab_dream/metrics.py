@@ -23,6 +23,18 @@ def _undefined(x: np.ndarray, y: np.ndarray) -> bool:
           not np.all(np.isfinite(y)) or np.ptp(x) == 0 or np.ptp(y) == 0)
 
 
+def _correlation(statistic, x, y) -> float:
+  x = np.asarray(x, np.float64).ravel()
+  y = np.asarray(y, np.float64).ravel()
+  if len(x) != len(y):
+    raise ValueError(f"{len(x)} values but {len(y)} to correlate with")
+  if _undefined(x, y):
+    return float("nan")
+  with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    return float(statistic(x, y)[0])
+
+
 def pearson(x, y) -> float:
   """Pearson r of two [N] arrays (scipy.stats.pearsonr, float64).
 
@@ -30,29 +42,13 @@ def pearson(x, y) -> float:
   side.
   """
   from scipy import stats
-  x = np.asarray(x, np.float64).ravel()
-  y = np.asarray(y, np.float64).ravel()
-  if len(x) != len(y):
-    raise ValueError(f"{len(x)} values but {len(y)} to correlate with")
-  if _undefined(x, y):
-    return float("nan")
-  with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    return float(stats.pearsonr(x, y)[0])
+  return _correlation(stats.pearsonr, x, y)
 
 
 def spearman(x, y) -> float:
   """Spearman rho of two [N] arrays (scipy.stats.spearmanr); NaN if undefined."""
   from scipy import stats
-  x = np.asarray(x, np.float64).ravel()
-  y = np.asarray(y, np.float64).ravel()
-  if len(x) != len(y):
-    raise ValueError(f"{len(x)} values but {len(y)} to correlate with")
-  if _undefined(x, y):
-    return float("nan")
-  with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    return float(stats.spearmanr(x, y)[0])
+  return _correlation(stats.spearmanr, x, y)
 
 
 class StreamingPearson:
