@@ -372,6 +372,7 @@ class TrainConfig(_Config):
   lr_schedule: str = "constant"
   warmup_fraction: float | None = None
   optimizer: str = "rmsprop"
+  clipnorm: float | None = None
   loss: str = "mse"
   early_stopping_patience: int = 0
   jit_compile: str = dataclasses.field(default="auto",
@@ -398,6 +399,9 @@ class TrainConfig(_Config):
     s("batch_size", _int("batch_size", self.batch_size, low=1))
     s("learning_rate", _float("learning_rate", self.learning_rate, low=0.0))
     s("lr_schedule", _choice("lr_schedule", self.lr_schedule, SCHEDULES))
+    s("clipnorm", _float("clipnorm", self.clipnorm, low=0.0, optional=True))
+    _check(self.clipnorm is None or self.clipnorm > 0, "clipnorm",
+           self.clipnorm, "must be positive (omit it for no clipping)")
     s("warmup_fraction", _float("warmup_fraction", self.warmup_fraction, 0.0,
                                 1.0, high_open=True, optional=True))
     s("early_stopping_patience", _int("early_stopping_patience",

@@ -172,6 +172,9 @@ def define_train_flags() -> None:
   _once(flags.DEFINE_enum, "optimizer", _T("optimizer"), list(cfg.OPTIMIZERS),
         "Optimizer (MadLab: RMSprop with Keras defaults; rmsprop_keras2 has "
         "the epsilon placement of the Keras 2 they ran, sqrt(v) + eps).")
+  _once(flags.DEFINE_float, "clipnorm", _T("clipnorm"),
+        "Clip the global norm of each step's gradients to this (default: no "
+        "clipping, as MadLab).")
   _once(flags.DEFINE_enum, "loss", _T("loss"), list(cfg.LOSSES),
         "Training loss.")
   _once(flags.DEFINE_enum, "jit_compile", _T("jit_compile"),

@@ -54,6 +54,12 @@ def test_configs_are_frozen():
     (cfg.TrainConfig, {"batch_size": 0}, "batch_size", "at least 1"),
     (cfg.TrainConfig, {"optimizer": "lbfgs"}, "optimizer", "one of"),
     (cfg.TrainConfig, {"baseline_kmer": 7}, "baseline_kmer", "at most 6"),
+    (cfg.TrainConfig, {"clipnorm": 0}, "clipnorm", "must be positive"),
+    (cfg.TrainConfig, {"time_budget": "soon"}, "time_budget",
+     "not a duration"),
+    (cfg.TrainConfig, {"lr_schedule": "linear"}, "lr_schedule", "one of"),
+    (cfg.DataConfig, {"split": "middle"}, "split", "one of"),
+    (cfg.DataConfig, {"shuffle_buffer": -1}, "shuffle_buffer", "at least 0"),
     (cfg.TrainConfig, {"strategy": "tpu", "mixed_precision": "mixed_float16"},
      "mixed_precision", "TPU"),
 ])

@@ -26,7 +26,8 @@ def make_optimizer(config: TrainConfig, total_steps: int | None = None):
           "rmsprop_keras2": Keras2RMSprop,
           "adam": keras.optimizers.Adam,
           "adamw": keras.optimizers.AdamW,
-          "sgd": keras.optimizers.SGD}[config.optimizer](learning_rate=rate)
+          "sgd": keras.optimizers.SGD}[config.optimizer](
+              learning_rate=rate, global_clipnorm=config.clipnorm)
 
 
 def make_loss(name: str):
