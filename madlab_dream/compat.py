@@ -21,8 +21,10 @@ can be removed when the framework fixes it:
     loops through this instead.
   * TensorFlow 2.21's oneDNN CPU kernel for a batch matmul with a broadcast
     batch axis returns wrong values (and corrupts memory in eager mode): the
-    attention contracts with `keras.ops.einsum` instead
-    (`layers/attention.py`), on every backend.
+    attention (`layers/attention.py`) never multiplies with a broadcast
+    batch axis, on every backend: `ops.matmul` with equal batch axes or a
+    2-D right operand (a tensordot on TensorFlow), and `keras.ops.einsum`
+    for the shift path's [B, H, L, K] x [H, 2L-1, K] product.
   * Keras accepts `BatchNormalization(synchronized=True)` on TensorFlow
     only: `layers/conv.py` asks for it there alone.
 

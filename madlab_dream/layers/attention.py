@@ -80,14 +80,21 @@ class RelativeMultiHeadAttention(keras.layers.Layer):
       directly: H L L K multiply-adds per sequence, only the logits used.
     "shift": Enformer's formulation: the [L, 2L-1] products
       (q + r_r_bias) r_k^T (H L (2L-1) K multiply-adds, about twice as
-      many) and the Transformer-XL shift (pad, reshape, slice copies).
+      many) and the Transformer-XL shift (pad, reshape, slice copies);
+      the whole layer computed as before issue 16 (einsums), kept for
+      the benchmark's comparison.
 
   Measured on a 2-core AMD EPYC (avx512_bf16, no AMX), the attention layer
-  alone, interleaved: "gather" is ~1.2x faster forward and 1.1-1.8x faster
-  forward + backward (with / without XLA) than "shift" (BENCHMARKS.md has
-  the model-level figures). Both contract through `keras.ops.einsum` with
-  no broadcast batch axis (compat.py: TensorFlow 2.21's oneDNN broadcast
-  batch matmul is wrong).
+  alone (L = 110, one head of 96), alternating windows in one process:
+  "gather" was 1.19x (XLA) / 1.20x (no XLA) as fast as "shift" forward at
+  batch 1,024 and 1.14x / 1.78x forward + backward at batch 256 (gathering
+  the [L, 2L-1] products instead of the keys was no faster than the
+  shift). The products then run as `ops.matmul` with equal batch axes
+  (relative logits: [H, L] batches of [B, K] x [K, L]; weights x values)
+  and 2-D projections, not einsums: 1.26x as fast again forward +
+  backward without XLA (batch 512), the same with XLA. No product has a
+  broadcast batch axis (compat.py: TensorFlow 2.21's oneDNN broadcast
+  batch matmul is wrong); the "shift" path keeps its einsum for that.
 
   softmax over keys, weights . v, heads concatenated, then an output
   projection (with bias; kernel zero-initialised when `zero_initialize`).
@@ -175,8 +182,14 @@ class RelativeMultiHeadAttention(keras.layers.Layer):
     return ops.transpose(x, (0, 2, 1, 3))
 
   def _project(self, x, kernel):
-    """[B, T, C] x [C, D] -> [B, T, D], as an einsum (see `call`)."""
-    return ops.einsum("btc,cd->btd", x, ops.cast(kernel, x.dtype))
+    """[B, T, C] x [C, D] -> [B, T, D]: one [B T, C] x [C, D] product
+    (`ops.matmul` of a 3-D and a 2-D operand is a tensordot on TensorFlow,
+    never a broadcast batch matmul; compat.py). The "shift" formulation
+    keeps its einsum, as it was before issue 16."""
+    kernel = ops.cast(kernel, x.dtype)
+    if self.relative_logits == "shift":
+      return ops.einsum("btc,cd->btd", x, kernel)
+    return ops.matmul(x, kernel)
 
   def call(self, inputs, training=None):
     dtype = self.compute_dtype
@@ -204,7 +217,10 @@ class RelativeMultiHeadAttention(keras.layers.Layer):
                        dtype)
     weights = self.attention_dropout(weights, training=training)
 
-    out = ops.einsum("bhij,bhjv->bihv", weights, v)          # [B, L, H, V]
+    if self.relative_logits == "shift":
+      out = ops.einsum("bhij,bhjv->bihv", weights, v)        # [B, L, H, V]
+    else:
+      out = ops.transpose(ops.matmul(weights, v), (0, 2, 1, 3))
     out = ops.reshape(out, (-1, length,
                             self.num_heads * self.value_size))  # [B, L, H*V]
     return (self._project(out, self.output_kernel)
@@ -217,9 +233,13 @@ class RelativeMultiHeadAttention(keras.layers.Layer):
       # (TensorFlow 2.21's oneDNN CPU kernel for that returns wrong values;
       # compat.py).
       return relative_shift(ops.einsum("bhik,hjk->bhij", q, r_k))
-    # The keys in the [L, L] layout, once per batch: [H, L, L, K].
+    # The keys in the [L, L] layout, once per batch: [H, L(i), L(j), K],
+    # transposed for the product: [H, L(i), K, L(j)].
     r_k = ops.take(r_k, relative_key_indices(length), axis=1)
-    return ops.einsum("bhik,hijk->bhij", q, r_k)
+    r_k = ops.transpose(r_k, (0, 1, 3, 2))
+    # A batch of H L products [B, K] x [K, L] (equal batch axes).
+    logits = ops.matmul(ops.transpose(q, (1, 2, 0, 3)), r_k)  # [H, L, B, L]
+    return ops.transpose(logits, (2, 0, 1, 3))               # [B, H, L, L]
 
   def compute_output_shape(self, input_shape):
     return tuple(input_shape[:-1]) + (self.num_heads * self.value_size,)

@@ -191,7 +191,7 @@ class BiLSTM(keras.layers.Layer):
     kernel, bias, recurrent = self._fused(dtype)
     # The hoisted input projection of every step and both directions, time
     # major: [L, B, 8u]; the backward direction's columns read time reversed.
-    xs = ops.einsum("blw,wg->lbg", x, kernel) + bias
+    xs = ops.transpose(ops.matmul(x, kernel) + bias, (1, 0, 2))
     backward = ops.convert_to_tensor(
         np.tile(np.repeat([False, True], self.units), 4))
     xs = ops.where(backward, ops.flip(xs, axis=0), xs)
