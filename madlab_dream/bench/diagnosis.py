@@ -104,8 +104,8 @@ def diagnosis(r: dict) -> list[str]:
       "product: softmax over [batch, L, L], two LayerNorms and two "
       "residual additions per block are memory-bound, the attention "
       f"products are {L} x {cfg['key_size']} x {L} matrices per sequence "
-      "(one head), and the head split/merge and einsum layouts add "
-      "transposes.")
+      "(one head), and the head split/merge and the [H, L]-batched layout "
+      "of the relative logits add transposes.")
   f = m.get("formulations")
   if f:
     out.append(
@@ -122,13 +122,16 @@ def diagnosis(r: dict) -> list[str]:
       return ", ".join(
           f"{run['speedup']:.2f}x ({'XLA' if key == 'xla' else 'no XLA'})"
           for key, run in p[kind].items())
+    best = max(run["speedup"] for kind in ("training", "inference")
+               for run in p[kind].values())
     out.append(
         f"- bfloat16: the bfloat16 matmul runs at {ratio:.2f}x the float32 "
         f"rate here; in mixed_bfloat16 the model trains {ratios('training')} "
-        f"and predicts {ratios('inference')} as fast as in float32 (less "
-        "than the matmul ratio: the element-wise work and the casts around "
-        "every layer do not speed up). The MFU above is float32 against "
-        "the float32 matmul rate.")
+        f"and predicts {ratios('inference')} as fast as in float32" + (
+            " (less than the matmul ratio: the element-wise work and the "
+            "casts around every layer do not speed up)" if best < ratio
+            else "") +
+        ". The MFU above is float32 against the float32 matmul rate.")
   if missed:
     xla_note = (
         "XLA fuses them, but its training step was slower than the "
@@ -137,7 +140,12 @@ def diagnosis(r: dict) -> list[str]:
     out.append(
         "- What would close the rest: fusing the element-wise passes "
         "(BatchNorm statistics, swish, LayerNorm, softmax) into the "
-        f"products around them ({xla_note}); larger products per call "
+        f"products around them ({xla_note}); in training a fused "
+        "BatchNorm kernel (TensorFlow's own was measured much faster than "
+        "Keras's BatchNormalization on a 2-core EPYC, "
+        "`layers.MultiScaleConv`'s docstring, but it is TensorFlow-only "
+        "and cannot synchronise replicas); larger "
+        "products per call "
         "(more heads or a wider model: a model change); or mixed_bfloat16 "
         "where it is faster and the accuracy criterion holds (section 3).")
   return out
