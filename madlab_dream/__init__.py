@@ -11,7 +11,8 @@ The package in data-flow order (README "Layout" has one line per module):
   scoring/    the challenge: file formats, subsets, official scores
   simulate/, demo.py, bench/   tools: simulator, demo, benchmarks
 
-  config.py, flags.py, cli.py, errors.py, compat.py, machine.py, metrics.py
+  config.py, flags.py, cli.py, errors.py, compat.py, machine.py, metrics.py,
+  timing.py
 
 Commands: python -m madlab_dream.{data,train,predict,evaluate,variants,
 simulate,demo,bench}.

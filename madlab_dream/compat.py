@@ -16,10 +16,15 @@ can be removed when the framework fixes it:
   * `jit_blockers`, `assert_jit_compatible`: Keras silently compiles without
     XLA when a layer has `supports_jit=False` (a cuDNN-eligible LSTM) or op
     determinism is on.
+  * `scan_carry`: `keras.ops.scan` on TensorFlow builds a loop whose
+    gradient XLA cannot compile (no `maximum_iterations`); `layers.BiLSTM`
+    loops through this instead.
   * TensorFlow 2.21's oneDNN CPU kernel for a batch matmul with a broadcast
     batch axis returns wrong values (and corrupts memory in eager mode): the
-    attention contracts with `keras.ops.einsum` instead
-    (`layers/attention.py`), on every backend.
+    attention (`layers/attention.py`) never multiplies with a broadcast
+    batch axis, on every backend: `ops.matmul` with equal batch axes or a
+    2-D right operand (a tensordot on TensorFlow), and `keras.ops.einsum`
+    for the shift path's [B, H, L, K] x [H, 2L-1, K] product.
   * Keras accepts `BatchNormalization(synchronized=True)` on TensorFlow
     only: `layers/conv.py` asks for it there alone.
 
@@ -178,6 +183,42 @@ def patch_keras_log_reduction() -> None:
 
 
 # --- XLA ------------------------------------------------------------------------------
+
+def scan_carry(step, init, xs):
+  """The final carry of `step(carry, x)` over xs[0], xs[1], ... (a loop).
+
+  `keras.ops.scan` on every backend but TensorFlow. On TensorFlow, Keras
+  3.15's `ops.scan` builds a `tf.while_loop` without `maximum_iterations`,
+  and XLA cannot compile the gradient of such a loop ("XLA compilation
+  requires a fixed tensor list size"): `jit_compile=True` training would
+  fail. Here the same loop gets `maximum_iterations` (xs read through a
+  TensorArray, as Keras's own RNN loop does), so XLA compiles it.
+
+  Args:
+    step: (carry, x) -> new carry (same structure, shapes and dtypes).
+    init: the initial carry (a tensor or a tuple of tensors).
+    xs: [T, ...] the per-step inputs.
+
+  Returns:
+    The carry after T steps.
+  """
+  from keras import backend
+  from keras import ops
+  if backend.backend() != "tensorflow":
+    return ops.scan(lambda carry, x: (step(carry, x), None), init, xs)[0]
+  import tensorflow as tf
+  xs = tf.convert_to_tensor(xs)
+  steps = xs.shape[0] if xs.shape[0] is not None else tf.shape(xs)[0]
+  inputs = tf.TensorArray(xs.dtype, size=steps,
+                          element_shape=xs.shape[1:]).unstack(xs)
+
+  def body(t, carry):
+    return t + 1, step(carry, inputs.read(t))
+
+  _, carry = tf.while_loop(lambda t, carry: t < steps, body,
+                           (tf.constant(0), init),
+                           maximum_iterations=steps)
+  return carry
 
 def jit_blockers(model) -> list[str]:
   """Names of the (nested) layers whose `supports_jit` is False."""

@@ -34,6 +34,14 @@ SEED = 42
 RELATIVE_FUNCTIONS = ("positional_features_exponential",
                       "positional_features_central_mask",
                       "positional_features_gamma")
+#: How the attention forms its relative-position logits (equal values):
+#: "gather" the [2L-1] relative keys into the [L, L] layout and contract
+#: (L x L products), or "shift" the [L, 2L-1] products (Transformer-XL).
+RELATIVE_LOGITS = ("gather", "shift")
+#: How the BiLSTM runs (the same function and weights): "hoisted"
+#: (`layers.BiLSTM`: the input projection of all steps and both directions
+#: as one product before the loop) or "keras" (`Bidirectional(NoCudnnLSTM)`).
+LSTM_IMPLEMENTATIONS = ("hoisted", "keras")
 
 
 class ConfigError(InputError):
@@ -258,6 +266,13 @@ class ModelConfig(_Config):
   -> BiLSTM(lstm_units, lstm_activation) -> Dense(1). l2 on the conv kernels
   and the output kernel; seed fixes the initial weights.
 
+  relative_logits, lstm_implementation: how the attention's relative
+  logits and the BiLSTM are computed (`RELATIVE_LOGITS`,
+  `LSTM_IMPLEMENTATIONS`); the model's function and weights are the same
+  either way. The defaults are the faster ones on the CPUs measured
+  (BENCHMARKS.md); the others are today's formulation before issue 16,
+  kept for the benchmark's comparison.
+
   transformer_trainable: True (default) trains every weight, the model of
   MadLab's report; False freezes the attention and feed-forward weights of
   the transformer blocks at their initial values, the model MadLab's code
@@ -282,6 +297,8 @@ class ModelConfig(_Config):
   ffn_multiplier: int = 2
   lstm_units: int = 4
   lstm_activation: str = "swish"
+  relative_logits: str = "gather"
+  lstm_implementation: str = "hoisted"
   transformer_trainable: bool = True
   seed: int = SEED
 
@@ -309,6 +326,11 @@ class ModelConfig(_Config):
                                    high_open=True))
     s("ffn_multiplier", _int("ffn_multiplier", self.ffn_multiplier, low=1))
     s("lstm_units", _int("lstm_units", self.lstm_units, low=1))
+    s("relative_logits", _choice("relative_logits", self.relative_logits,
+                                 RELATIVE_LOGITS))
+    s("lstm_implementation", _choice("lstm_implementation",
+                                     self.lstm_implementation,
+                                     LSTM_IMPLEMENTATIONS))
     s("seed", _int("seed", self.seed))
     s("activation", _activation("activation", self.activation))
     s("lstm_activation", _activation("lstm_activation", self.lstm_activation))
@@ -343,7 +365,16 @@ OPTIMIZERS = ("rmsprop", "rmsprop_keras2", "adam", "adamw", "sgd")
 LOSSES = ("mse", "huber", "mae")
 SCHEDULES = ("constant", "cosine", "onecycle")
 JIT_MODES = ("auto", "true", "false")
-PRECISIONS = ("none", "mixed_float16", "mixed_bfloat16")
+PRECISIONS = ("none", "mixed_float16", "mixed_bfloat16", "auto")
+#: --mixed_precision=auto (train/precision.py): mixed_bfloat16 only on a
+#: machine with bfloat16 matrix units where it trains at least this much
+#: faster than float32 (a timed A/B at the start of the run) ...
+AUTO_BF16_MIN_SPEEDUP = 1.10
+#: ... and where, after the same budget of steps from the same weights,
+#: its validation Pearson r is at most this much below float32's.
+AUTO_BF16_MAX_R_DROP = 0.005
+AUTO_BF16_PROBE_STEPS = 100
+AUTO_BF16_PROBE_VAL_ROWS = 10_000
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
 
 

@@ -116,6 +116,17 @@ def define_model_flags() -> None:
         "Units per direction of the bidirectional LSTM.")
   _once(flags.DEFINE_string, "lstm_activation", _M("lstm_activation"),
         "LSTM cell activation (MadLab: swish, not tanh).")
+  _once(flags.DEFINE_enum, "relative_logits", _M("relative_logits"),
+        list(cfg.RELATIVE_LOGITS),
+        "How the attention forms its relative-position logits (the same "
+        "values): gather (the relative keys gathered into the [L, L] "
+        "layout, half the products) or shift (Enformer's [L, 2L-1] "
+        "products and Transformer-XL shift).")
+  _once(flags.DEFINE_enum, "lstm_implementation", _M("lstm_implementation"),
+        list(cfg.LSTM_IMPLEMENTATIONS),
+        "How the BiLSTM runs (the same function and weights): hoisted "
+        "(input projection of all steps before the loop, both directions "
+        "in one loop) or keras (Keras's Bidirectional LSTM).")
   _once(flags.DEFINE_boolean, "transformer_trainable",
         _M("transformer_trainable"),
         "Train the transformer's attention and feed-forward weights (the "
@@ -183,7 +194,14 @@ def define_train_flags() -> None:
         "present.")
   _once(flags.DEFINE_enum, "mixed_precision", _T("mixed_precision"),
         list(cfg.PRECISIONS),
-        "Keras mixed-precision policy; the output stays float32.")
+        "Keras mixed-precision policy; the output stays float32. auto: "
+        "mixed_bfloat16 where the CPU has bfloat16 matrix units (AMX-BF16 "
+        "or AVX512-BF16) or a GPU is present, only if a timed A/B at the "
+        "start of the run finds it at least "
+        f"{cfg.AUTO_BF16_MIN_SPEEDUP:.2f}x faster and, after "
+        f"{cfg.AUTO_BF16_PROBE_STEPS} steps from the same weights, its "
+        f"validation r within {cfg.AUTO_BF16_MAX_R_DROP} of float32's; "
+        "else float32 (the decision is in report.json).")
   _once(flags.DEFINE_enum, "strategy", _T("strategy"), list(cfg.STRATEGIES),
         "tf.distribute strategy: default (one device), mirrored (all local "
         "GPUs), multi_worker (TF_CONFIG), tpu.")
@@ -323,6 +341,11 @@ def define_variants_flags() -> None:
         "File of [name<TAB>]ref<TAB>alt pairs.")
   _once(flags.DEFINE_string, "sequence", None,
         "One sequence for saturation mutagenesis.")
+  _once(flags.DEFINE_string, "ism_input", None,
+        "Saturation mutagenesis of every sequence of this file (DREAM TSV, "
+        "FASTA or one per line; .gz accepted), batched: one TSV with a "
+        "sequence_id column (the sequence's number in the file), no "
+        "heatmap.")
   define_output_flag("Output TSV.")
   _once(flags.DEFINE_string, "heatmap", None,
         "Mutagenesis heatmap PNG (default: the output's name with .png).")

@@ -22,8 +22,20 @@ of effects. The model sees only the last L nt (110): a longer sequence is
 refused unless --allow_long_sequence, which mutates only those last L
 positions; the output's comment lines say which positions were mutated.
 
---output may not be the --pairs file; a `.gz` name is written gzip-compressed
-(not the heatmap).
+Saturation mutagenesis of every sequence of a file (DREAM TSV, FASTA or one
+per line; `.gz` accepted), the variants of many sequences predicted together
+in large batches (--eval_batch_size):
+
+  python -m madlab_dream.variants --model=runs/base --ism_input=seqs.txt \
+      --output=ism.tsv.gz
+
+writes `sequence_id<TAB>position<TAB>ref<TAB>alt<TAB>reference_prediction<TAB>
+prediction<TAB>effect`, sequence_id being the sequence's number in the file
+(1-based), in input order; no heatmap. Sequences longer than L are refused
+unless --allow_long_sequence, as above.
+
+--output may not be the --pairs or --ism_input file; a `.gz` name is written
+gzip-compressed (not the heatmap).
 """
 
 import os
@@ -38,13 +50,29 @@ def main():
   f = flags.FLAGS
   if not f.model or not f.output:
     raise InputError("--model and --output are required")
-  if bool(f.pairs) == bool(f.sequence):
-    raise InputError("give exactly one of --pairs or --sequence")
+  if sum(bool(v) for v in (f.pairs, f.sequence, f.ism_input)) != 1:
+    raise InputError("give exactly one of --pairs, --sequence or "
+                     "--ism_input")
   from madlab_dream.inference import variants
   from madlab_dream.inference.predictor import Predictor
   from madlab_dream.io import files
-  files.check_output(f.output, [f.pairs] if f.pairs else [])
+  files.check_output(f.output, [p for p in (f.pairs, f.ism_input) if p])
   t0 = time.perf_counter()
+  if f.ism_input:
+    if f.heatmap:
+      raise InputError("--heatmap is for --sequence (one sequence); "
+                       "--ism_input writes the table only")
+    predictor = Predictor(f.model, f.eval_batch_size)
+    done = variants.ism_file(predictor, f.ism_input, f.output,
+                             f.allow_long_sequence)
+    long_note = (f" ({done['long_sequences']:,} longer than "
+                 f"{predictor.seq_len} nt: only their last "
+                 f"{predictor.seq_len} positions mutated)"
+                 if done["long_sequences"] else "")
+    print(f"wrote {done['variants']:,} single-nucleotide variants of "
+          f"{done['sequences']:,} sequences{long_note} to {f.output} in "
+          f"{time.perf_counter() - t0:.1f} s")
+    return
   if f.pairs:
     refs, alts, names = variants.read_pairs(f.pairs, f.allow_unequal_lengths)
     predictor = Predictor(f.model, f.eval_batch_size)

@@ -169,4 +169,4 @@ def test_layer_tests_pass_on_jax_without_tensorflow():
                     "-p", "no:cacheprovider", "-p", "no:warnings",
                     *(TESTS / t for t in LAYER_TESTS), timeout=600)
   summary = proc.stdout.strip().splitlines()[-1]
-  assert re.match(r"\d+ passed(, 1 skipped)? in ", summary), summary
+  assert re.match(r"\d+ passed(, \d+ skipped)? in ", summary), summary

@@ -46,6 +46,29 @@ def test_quick_run_writes_every_section(tmp_path):
   assert fx["train"] == pytest.approx(fx["analytic_train_exact"], rel=2e-3)
   assert {row["block"] for row in r["profile_table"]} == {
       "conv", "transformer", "bilstm", "head"}
+  # The previous formulation against the current one, in the same run.
+  f = model["formulations"]
+  assert f["previous"] == {"relative_logits": "shift",
+                           "lstm_implementation": "keras"}
+  for kind in ("training", "inference"):
+    assert set(f[kind]["seconds"]) == {"previous", "current"}
+    assert f[kind]["speedup"] == pytest.approx(
+        f[kind]["seconds"]["previous"] / f[kind]["seconds"]["current"])
+  assert f["max_abs_difference"] < 1e-4
+  # float32 against bfloat16, and what auto decides.
+  p = model["precisions"]
+  assert p["matmul"]["bfloat16"]["dtype"] == "bfloat16"
+  assert set(p["training"]) == set(p["inference"]) == {"xla", "no_xla"}
+  assert p["accuracy"]["steps"] == bench.QUICK.accuracy_steps
+  assert p["auto"]["mixed_precision"] in ("none", "mixed_bfloat16")
+  assert p["auto"]["bf16_matrix_units"] == r["hardware"][
+      "cpu_matrix_flags"].count("avx512_bf16") + r["hardware"][
+      "cpu_matrix_flags"].count("amx_bf16") > 0
+  # Saturation mutagenesis: 3 L variants per sequence.
+  ism = model["ism"]
+  assert ism["sequences"] == bench.QUICK.ism_sequences
+  assert ism["variants"] == 3 * 110 * ism["sequences"]
+  assert ism["seq_per_s"] > 0 and ism["one_at_a_time"]["seq_per_s"] > 0
   d = r["derived"]
   assert d["train_mfu"] == pytest.approx(
       d["train_seq_per_s"] * model["flops_analytic"]["train_3x"]
@@ -54,11 +77,16 @@ def test_quick_run_writes_every_section(tmp_path):
       bench.SCHEDULE_EXAMPLES / d["train_seq_per_s"])
   text = out.read_text()
   for heading in ("## Machine", "## Summary", "## 1. Preprocessing",
-                  "## 2. Input pipeline", "## 3. Training", "## 4. FLOPs",
+                  "## 2. Input pipeline", "## 3. Training",
+                  "### Against the previous formulation",
+                  "### bfloat16 against float32",
+                  "### Saturation mutagenesis", "## 4. FLOPs",
                   "### Where the time goes", "## 5. Time to train",
                   "## 6. GPU"):
     assert heading in text, heading
   assert "Quick mode" in text
+  assert "| CPU matrix extensions |" in text
+  assert f"`--mixed_precision=auto` on this machine: {p['auto']['mixed_precision']}" in text
   if r["gpu"] is None:
     assert "no GPU" in text and "make bench" in text
 
@@ -101,11 +129,18 @@ def test_analytic_flops_match_a_hand_count():
   f0 = bench.analytic_flops(base, batch=4)
   conv_wide = 2 * L * k * 4 * F                      # 1,200
   conv_reduce = 2 * L * F * W                        # 700
-  lstm = 2 * L * 2 * (W * 4 * u + u * 4 * u)         # x W and h U, 2 dirs
+  # Hoisted: x K for both directions (one [L, W] x [W, 8u] product), then L
+  # steps of h [2u] x a block-diagonal [2u, 8u] kernel.
+  lstm = 2 * L * W * 8 * u + 2 * L * (2 * u) * (8 * u)
   head = 2 * 2 * u
-  assert f0["forward"] == conv_wide + conv_reduce + lstm + head == 4788
-  assert f0["train_3x"] == 3 * 4788
-  assert f0["train_exact"] == 3 * 4788 - conv_wide
+  assert f0["forward"] == conv_wide + conv_reduce + lstm + head == 5428
+  assert f0["train_3x"] == 3 * 5428
+  assert f0["train_exact"] == 3 * 5428 - conv_wide
+  # Keras's Bidirectional LSTM: x W and h U per direction and step.
+  keras_lstm = bench.analytic_flops(base.replace(lstm_implementation="keras"),
+                                    batch=4)
+  assert keras_lstm["detail"]["bilstm"] == 2 * L * 2 * (W * 4 * u
+                                                        + u * 4 * u)
 
   # One transformer block (width 8, one head of 8, 6 relative features).
   base = base.replace(conv_reduced=8)
@@ -113,13 +148,18 @@ def test_analytic_flops_match_a_hand_count():
   f1 = bench.analytic_flops(base.replace(num_blocks=1), batch=4)
   qkv = 3 * 2 * L * 8 * 8
   rel_keys = 2 * (2 * L - 1) * 6 * 8 / 4             # once per batch of 4
-  logits = 2 * L * L * 8 + 2 * L * (2 * L - 1) * 8
+  logits = 2 * L * L * 8 + 2 * L * L * 8             # content, gathered
   values = 2 * L * L * 8
   out = 2 * L * 8 * 8
   ffn = 2 * (2 * L * 8 * 16)
   block = qkv + rel_keys + logits + values + out + ffn
   assert f1["forward"] - f0["forward"] == pytest.approx(block)
   assert f1["parts"]["transformer"] == pytest.approx(block)
+  # The shift computes [L, 2L-1] relative logits: L (L - 1) K more.
+  shifted = bench.analytic_flops(base.replace(num_blocks=1,
+                                              relative_logits="shift"), 4)
+  assert shifted["forward"] - f1["forward"] == pytest.approx(
+      2 * L * (L - 1) * 8)
 
 
 def test_preset_flops_by_the_formula():
@@ -128,9 +168,10 @@ def test_preset_flops_by_the_formula():
   conv = sum(2 * L * k * 4 * 192 for k in (15, 20, 25, 30)) + 4 * (
       2 * L * 192 * W)
   block = (4 * 2 * L * W * W + 2 * 219 * 96 * 96 / 1024
-           + 2 * (2 * L * L * W) + 2 * L * 219 * W + 2 * 2 * L * W * 192)
-  lstm = 2 * L * 2 * 4 * 4 * (W + 4)
+           + 3 * (2 * L * L * W) + 2 * 2 * L * W * 192)
+  lstm = 2 * L * W * 32 + 2 * L * 8 * 32
   assert f["forward"] == pytest.approx(conv + 2 * block + lstm + 16)
+  assert f["forward"] == pytest.approx(78.546e6, rel=1e-4)
 
 
 def test_hlo_counter_on_known_computations():

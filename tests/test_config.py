@@ -22,6 +22,9 @@ def test_defaults_are_madlabs_preset():
       1024, 1e-4, "rmsprop", "mse")
   d = cfg.DataConfig()
   assert (d.singleton_keep, d.val_fraction) == (0.5, 0.02)
+  # The formulations measured faster (issue 16); auto is opt-in.
+  assert (m.relative_logits, m.lstm_implementation) == ("gather", "hoisted")
+  assert t.mixed_precision == "none" and "auto" in cfg.PRECISIONS
 
 
 def test_configs_are_frozen():
@@ -62,6 +65,12 @@ def test_configs_are_frozen():
     (cfg.DataConfig, {"shuffle_buffer": -1}, "shuffle_buffer", "at least 0"),
     (cfg.TrainConfig, {"strategy": "tpu", "mixed_precision": "mixed_float16"},
      "mixed_precision", "TPU"),
+    (cfg.TrainConfig, {"mixed_precision": "bfloat16"}, "mixed_precision",
+     "one of"),
+    (cfg.ModelConfig, {"relative_logits": "roll"}, "relative_logits",
+     "one of gather, shift"),
+    (cfg.ModelConfig, {"lstm_implementation": "cudnn"}, "lstm_implementation",
+     "one of hoisted, keras"),
 ])
 def test_bad_values_name_the_setting(cls, values, setting, problem):
   with pytest.raises(ConfigError) as e:

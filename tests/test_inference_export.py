@@ -44,3 +44,34 @@ def test_signatures_agree_and_metadata_is_written(exported_model):
   info = json.loads((exported_model / "saved_model" / "assets" /
                      export.METADATA_FILE).read_text())
   assert info["seq_len"] == 110 and info["mean"] == 10.0 and info["sd"] == 2.0
+
+
+def test_the_saved_model_is_folded_and_predicts_as_the_keras_model(
+    tmp_path):
+  """BatchNorm folded into the convolutions in the export: the
+  SavedModel's standardised output equals model(codes, training=False) of
+  the Keras model (BatchNorm as a separate pass) to 1e-5."""
+  from madlab_dream import model as model_lib
+  from madlab_dream.config import TINY_MODEL
+  from madlab_dream.inference.predictor import Predictor
+  net = model_lib.build_model(TINY_MODEL, seed=2)
+  rng = np.random.default_rng(3)
+  for v in net.weights:
+    if "moving_mean" in v.path or "output_kernel" in v.path:
+      v.assign((rng.normal(size=v.shape) * 0.2).astype(np.float32))
+    elif "moving_variance" in v.path:
+      v.assign(rng.uniform(0.5, 1.5, v.shape).astype(np.float32))
+  export.export_saved_model(net, str(tmp_path / "saved_model"), mean=0.0,
+                            sd=1.0, seq_len=110)
+  codes = rng.integers(0, 5, (64, 110)).astype(np.uint8)
+  want = net(codes, training=False).numpy()[:, 0]
+  assert np.ptp(want) > 0.05
+  got = Predictor(str(tmp_path)).predict_codes(codes, "standardised")
+  np.testing.assert_allclose(got, want, rtol=0, atol=1e-5)
+  loaded = tf.saved_model.load(str(tmp_path / "saved_model"))
+  graph = loaded.signatures[export.CODES_SIGNATURE].graph.as_graph_def()
+  names = [node.name for f in graph.library.function for node in f.node_def]
+  # The convolutions are there (conv3, conv5: TINY_MODEL's kernels); no
+  # BatchNorm layer (bn3, bn5, bn3_reduce, ...) is.
+  assert any("conv3" in name for name in names)
+  assert not any("/bn" in name for name in names)

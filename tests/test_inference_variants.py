@@ -115,3 +115,135 @@ def test_variants_refuses_to_overwrite_its_pairs(exported_model, tmp_path):
                     f"--pairs={pairs}", f"--output={pairs}")
   assert_one_line_error(proc, str(pairs), "is also the input")
   assert pairs.read_text() == "ACGT\tACGA\n"
+
+
+# --- Batched saturation mutagenesis (issue 16) -------------------------------
+
+def test_snv_codes_makes_every_variant_vectorised():
+  import numpy as np
+  from madlab_dream.inference import variants
+  codes = np.array([[0, 1, 2, 3], [4, 4, 0, 2]], np.uint8)  # 2nd: N pad + N
+  mutated, row, position, alt = variants.snv_codes(codes,
+                                                   first=np.array([0, 1]))
+  # 3 per position, 4 where the reference is N; row 1's position 0 skipped.
+  assert len(mutated) == 4 * 3 + (4 + 3 + 3)
+  assert list(row) == [0] * 12 + [1] * 10
+  assert list(position[:12]) == [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3]
+  assert list(alt[:3]) == [1, 2, 3] and list(alt[12:16]) == [0, 1, 2, 3]
+  for m, r, p, a in zip(mutated, row, position, alt):
+    want = codes[r].copy()
+    want[p] = a
+    np.testing.assert_array_equal(m, want)
+    assert codes[r, p] != a
+  # The same variants, in the same order, as the one-sequence text path.
+  seq = "ACGT"
+  texts, positions, refs, alts = variants.mutants(seq)
+  decoded = ["".join("ACGTN"[c] for c in m) for m in mutated[:12]]
+  assert decoded == texts and list(position[:12] + 1) == list(positions)
+
+
+def test_ism_of_many_sequences_equals_one_by_one(predictor):
+  import numpy as np
+  from madlab_dream.inference import variants
+  from madlab_dream.io import sequences
+  rng = np.random.default_rng(11)
+  flank = "TGCATTTTTTTCACATC"
+  seqs = [flank + "".join(rng.choice(list("ACGT"), 93)),  # 110 nt
+          "".join(rng.choice(list("ACGT"), 80)),           # padded with N
+          flank + "ACGTN" * 18 + "GGTTACGGCTGTT",          # N's inside
+          "".join(rng.choice(list("ACGT"), 130))]          # longer than L
+  codes = sequences.encode(seqs, 110)
+  batch = variants.ism_codes(predictor, codes,
+                             np.array([len(s) for s in seqs]))
+  assert len(batch["effect"]) == 3 * 110 + 3 * 80 + (3 * 92 + 4 * 18) + 3 * 110
+  for i, seq in enumerate(seqs):
+    one = variants.saturation_mutagenesis(predictor, seq,
+                                          allow_long_sequence=True)
+    mine = batch["row"] == i
+    np.testing.assert_array_equal(batch["position"][mine], one["positions"])
+    assert list(batch["ref"][mine]) == one["ref"]
+    assert list(batch["alt"][mine]) == one["alt"]
+    # The same model on other batches: float32 rounding only (predictions
+    # are about 10 on the expression scale, where an ulp is 1e-6).
+    assert batch["reference"][i] == pytest.approx(one["reference"], abs=2e-5)
+    np.testing.assert_allclose(batch["prediction"][mine], one["prediction"],
+                               rtol=0, atol=2e-5)
+    np.testing.assert_allclose(batch["effect"][mine], one["effect"], rtol=0,
+                               atol=4e-5)
+    assert (one["first"], one["last"]) == (batch["first"][i],
+                                           batch["last"][i])
+  # Against predictions of the mutated strings themselves.
+  for k in rng.choice(len(batch["effect"]), 12, replace=False):
+    seq = seqs[batch["row"][k]]
+    pos = batch["position"][k]
+    assert seq[pos - 1].upper() == batch["ref"][k]
+    mutant = seq[:pos - 1] + batch["alt"][k] + seq[pos:]
+    p_ref, p_mut = predictor.predict_text([seq, mutant])
+    assert batch["effect"][k] == pytest.approx(p_mut - p_ref, abs=1e-4)
+
+
+def test_ism_input_writes_every_sequence_with_an_id(exported_model, tmp_path,
+                                                    predictor):
+  rng = __import__("numpy").random.default_rng(12)
+  seqs = ["".join(rng.choice(list("ACGT"), n)) for n in (110, 110, 95)]
+  fasta = tmp_path / "seqs.fa"
+  fasta.write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(seqs)))
+  out = tmp_path / "ism.tsv.gz"
+  proc = run_module("madlab_dream.variants", f"--model={exported_model}",
+                    f"--ism_input={fasta}", f"--output={out}",
+                    "--eval_batch_size=300")
+  assert proc.returncode == 0, proc.stderr[-2000:]
+  assert "of 3 sequences" in proc.stdout
+  import gzip
+  lines = gzip.decompress(out.read_bytes()).decode().splitlines()
+  assert lines[0].split("\t") == ["sequence_id", "position", "ref", "alt",
+                                  "reference_prediction", "prediction",
+                                  "effect"]
+  rows = [l.split("\t") for l in lines[1:]]
+  assert len(rows) == 3 * (110 + 110 + 95)
+  assert [r[0] for r in rows] == (["1"] * 330 + ["2"] * 330 + ["3"] * 285)
+  # Sequence 3 as the single-sequence mode gives it.
+  single = tmp_path / "single.tsv"
+  proc = run_module("madlab_dream.variants", f"--model={exported_model}",
+                    f"--sequence={seqs[2]}", f"--output={single}")
+  assert proc.returncode == 0, proc.stderr[-2000:]
+  want = [l.split("\t") for l in single.read_text().splitlines()
+          if not l.startswith("#")][1:]
+  got = [r[1:] for r in rows if r[0] == "3"]
+  assert [g[:3] for g in got] == [w[:3] for w in want]
+  for g, w in zip(got, want):
+    assert float(g[5]) == pytest.approx(float(w[4]), abs=4e-5)
+
+
+def test_ism_input_refusals(exported_model, tmp_path):
+  rng = __import__("numpy").random.default_rng(13)
+  seqs = tmp_path / "seqs.txt"
+  seqs.write_text("ACGT" * 20 + "\n" + "".join(rng.choice(list("ACGT"), 150))
+                  + "\n")
+  out = tmp_path / "ism.tsv"
+  proc = run_module("madlab_dream.variants", f"--model={exported_model}",
+                    f"--ism_input={seqs}", f"--output={out}")
+  assert_one_line_error(proc, str(seqs), "sequence 2 is 150 nt",
+                        "--allow_long_sequence")
+  assert not out.exists()
+  proc = run_module("madlab_dream.variants", f"--model={exported_model}",
+                    f"--ism_input={seqs}", f"--output={out}",
+                    "--allow_long_sequence")
+  assert proc.returncode == 0, proc.stderr[-2000:]
+  assert "1 longer than 110 nt" in proc.stdout
+  rows = out.read_text().splitlines()[1:]
+  assert len(rows) == 3 * 80 + 3 * 110
+  assert {int(r.split("\t")[1]) for r in rows if r.startswith("2\t")} == set(
+      range(41, 151))
+  proc = run_module("madlab_dream.variants", f"--model={exported_model}",
+                    f"--ism_input={seqs}", f"--output={out}",
+                    f"--heatmap={tmp_path / 'h.png'}")
+  assert_one_line_error(proc, "--heatmap is for --sequence")
+  proc = run_module("madlab_dream.variants", f"--model={exported_model}",
+                    f"--ism_input={seqs}", "--sequence=ACGT",
+                    f"--output={out}")
+  assert_one_line_error(proc, "exactly one of --pairs, --sequence or "
+                        "--ism_input")
+  proc = run_module("madlab_dream.variants", f"--model={exported_model}",
+                    f"--ism_input={seqs}", f"--output={seqs}")
+  assert_one_line_error(proc, str(seqs), "is also the input")

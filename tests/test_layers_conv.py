@@ -69,3 +69,44 @@ def test_batch_norms_are_synchronised_on_tensorflow_only():
   assert len(norms) == 2
   want = keras.backend.backend() == "tensorflow"
   assert all(bn.synchronized is want for bn in norms)
+
+
+def random_conv(rng, **kwargs):
+  """A built MultiScaleConv with random weights and BatchNorm statistics."""
+  layer = layers.MultiScaleConv(filters=6, reduced=3, kernel_sizes=[3, 4],
+                                activation="swish", **kwargs)
+  layer.build((None, 12, 4))
+  for var in layer.weights:
+    low = 0.3 if "moving_variance" in var.path else -1.0
+    var.assign(rng.uniform(low, 1.5, var.shape).astype(np.float32))
+  return layer
+
+
+def test_folded_batch_norm_predicts_the_same_to_1e_5():
+  rng = np.random.default_rng(3)
+  layer = random_conv(rng)
+  folded = layer.fold_batch_norm()
+  assert folded.batch_norm is False and layer.batch_norm is True
+  assert not any(isinstance(l, keras.layers.BatchNormalization)
+                 for branch in folded.branches for l in branch)
+  assert len(folded.branches[0]) == 4  # conv, act, conv, act
+  x = rng.normal(size=(5, 12, 4)).astype(np.float32)
+  want = to_numpy(layer(x, training=False))
+  assert np.abs(want).max() > 0.5
+  np.testing.assert_allclose(to_numpy(folded(x)), want, rtol=0, atol=1e-5)
+  # A copy: training the original afterwards leaves the folded one alone.
+  before = to_numpy(folded(x))
+  layer.branches[0][1].moving_mean.assign(np.zeros(6, np.float32))
+  np.testing.assert_array_equal(to_numpy(folded(x)), before)
+
+
+def test_folding_needs_batch_norm_and_weights():
+  layer = layers.MultiScaleConv(4, 2, [3], batch_norm=False)
+  layer.build((None, 10, 4))
+  with pytest.raises(ValueError, match="no BatchNorm"):
+    layer.fold_batch_norm()
+  with pytest.raises(ValueError, match="not built"):
+    layers.MultiScaleConv(4, 2, [3]).fold_batch_norm()
+  config = layers.MultiScaleConv(4, 2, [3], batch_norm=False).get_config()
+  assert config["batch_norm"] is False
+  assert layers.MultiScaleConv.from_config(config).batch_norm is False

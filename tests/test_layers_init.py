@@ -11,9 +11,10 @@ from madlab_dream import layers
 
 def test_exports():
   assert set(layers.__all__) == {
-      "MultiScaleConv", "NoCudnnLSTM", "OneHot", "POSITIONAL_FUNCTIONS",
-      "RelativeMultiHeadAttention", "TransformerBlock",
-      "positional_features", "relative_position_features", "relative_shift",
+      "BiLSTM", "MultiScaleConv", "NoCudnnLSTM", "OneHot",
+      "POSITIONAL_FUNCTIONS", "RelativeMultiHeadAttention",
+      "TransformerBlock", "positional_features", "relative_key_indices",
+      "relative_position_features", "relative_shift",
       "resolve_relative_features"}
   for name in layers.__all__:
     assert getattr(layers, name) is not None
@@ -39,10 +40,18 @@ def layer_cases():
                                dropout_rate=0.1, attention_dropout_rate=0.05),
        (None, 12, 8)),
       (layers.NoCudnnLSTM(3, activation="tanh"), (None, 12, 5)),
+      (layers.BiLSTM(3, activation="swish", kernel_initializer="he_normal",
+                     unit_forget_bias=False, unroll=True), (None, 12, 5)),
+      (layers.MultiScaleConv(filters=6, reduced=4, kernel_sizes=[3],
+                             batch_norm=False), (None, 12, 4)),
+      (layers.RelativeMultiHeadAttention(1, 4, 4,
+                                         num_relative_position_features=6,
+                                         relative_logits="shift"),
+       (None, 12, 4)),
   ]
 
 
-@pytest.mark.parametrize("index", range(5))
+@pytest.mark.parametrize("index", range(len(layer_cases())))
 def test_get_config_round_trip(index):
   layer, shape = layer_cases()[index]
   config = layer.get_config()

@@ -63,6 +63,20 @@ def test_overrides_and_bad_settings():
     model_lib.build_model(TINY, num_heads=2)
 
 
+def perturb(model, seed=7):
+  """The model's own initialisation, with the zero-initialised attention
+  output and every bias made nonzero (so every weight matters and gets a
+  gradient) and BatchNorm statistics away from 0 and 1."""
+  rng = np.random.default_rng(seed)
+  for v in model.weights:
+    if "output_kernel" in v.path or "bias" in v.path or "beta" in v.path:
+      v.assign((rng.normal(size=v.shape) * 0.1).astype("float32"))
+    elif "moving_mean" in v.path:
+      v.assign((rng.normal(size=v.shape) * 0.1).astype("float32"))
+    elif "moving_variance" in v.path:
+      v.assign(rng.uniform(0.8, 1.2, v.shape).astype("float32"))
+
+
 def randomize(model, seed=1, scale=0.5):
   """Random nonzero weights everywhere (BatchNorm variances positive)."""
   rng = np.random.default_rng(seed)
@@ -85,9 +99,74 @@ def test_save_and_load_keras_gives_identical_predictions(tmp_path):
   np.testing.assert_array_equal(loaded.predict(codes, verbose=0), before)
   for a, b in zip(model.weights, loaded.weights):
     np.testing.assert_array_equal(a.numpy(), b.numpy())
+  assert isinstance(loaded.get_layer("bilstm"), layers.BiLSTM)
+
+
+def test_the_previous_formulation_still_saves_and_loads(tmp_path):
+  model = model_lib.build_model(TINY, relative_logits="shift",
+                                lstm_implementation="keras")
+  randomize(model)
+  codes, _ = tiny_data(16)
+  model.save(tmp_path / "previous.keras")
+  loaded = keras.models.load_model(tmp_path / "previous.keras")
+  np.testing.assert_array_equal(loaded.predict(codes, verbose=0),
+                                model.predict(codes, verbose=0))
   bilstm = loaded.get_layer("bilstm")
   for lstm in (bilstm.forward_layer, bilstm.backward_layer):
     assert isinstance(lstm, layers.NoCudnnLSTM) and lstm.use_cudnn is False
+  attention = loaded.get_layer("transformer_block_0").mha
+  assert attention.relative_logits == "shift"
+
+
+def test_previous_and_current_formulations_compute_the_same():
+  """Gathered relative keys and the hoisted BiLSTM against the shift and
+  Keras's Bidirectional LSTM, same weights: predictions and every gradient
+  to 1e-5 (float32), the preset's parameter count either way."""
+  codes, y = tiny_data(16)
+  previous = model_lib.build_model(TINY, relative_logits="shift",
+                                   lstm_implementation="keras")
+  perturb(previous)
+  current = model_lib.build_model(TINY)
+  current.set_weights(previous.get_weights())
+  assert current.count_params() == previous.count_params()
+
+  def outputs(model):
+    with tf.GradientTape() as tape:
+      pred = model(codes, training=True)
+      loss = tf.reduce_mean((pred[:, 0] - y) ** 2)
+    grads = tape.gradient(loss, model.trainable_weights)
+    return [model(codes, training=False).numpy()] + [g.numpy()
+                                                     for g in grads]
+
+  want, got = outputs(previous), outputs(current)
+  assert np.ptp(want[0]) > 0.05
+  for w, g in zip(want, got):
+    np.testing.assert_allclose(g, w, rtol=0, atol=1e-5)
+  assert model_lib.build_model().get_layer("bilstm").count_params() == 3_232
+
+
+def test_inference_model_folds_batch_norm_and_predicts_the_same():
+  codes, _ = tiny_data(32)
+  model = model_lib.build_model(TINY)
+  perturb(model)
+  folded = model_lib.inference_model(model)
+  assert not any(isinstance(layer, keras.layers.BatchNormalization)
+                 for layer in folded._flatten_layers())
+  assert folded.get_layer("transformer_block_0") is model.get_layer(
+      "transformer_block_0")
+  want = model(codes, training=False).numpy()
+  assert np.ptp(want) > 0.05
+  np.testing.assert_allclose(folded(codes).numpy(), want, rtol=0, atol=1e-5)
+  # The preset. Its swish LSTM, untrained, gives some sequences outputs in
+  # the hundreds, where float32 itself resolves only ~1e-5 relative: 1e-5
+  # absolute or relative, whichever is larger.
+  codes, _ = tiny_data(32, length=110)
+  preset = model_lib.build_model()
+  perturb(preset)
+  want = preset(codes, training=False).numpy()
+  assert np.ptp(want) > 0.05
+  np.testing.assert_allclose(model_lib.inference_model(preset)(codes).numpy(),
+                             want, rtol=1e-5, atol=1e-5)
 
 
 def test_tiny_model_overfits_and_every_variable_gets_a_gradient():

@@ -171,6 +171,25 @@ def test_max_steps_stops_mid_epoch_and_exports(demo_train, tmp_path):
   assert "only 13 optimizer steps" in proc.stderr
 
 
+def test_auto_precision_is_decided_and_recorded(demo_train, tmp_path):
+  from madlab_dream import machine
+  proc = train(tmp_path, demo_train, "--mixed_precision=auto",
+               "--epochs=1", "--val_fraction=0.05")
+  assert proc.returncode == 0, proc.stderr[-3000:]
+  report = json.loads((tmp_path / "report.json").read_text())
+  p = report["precision"]
+  assert p["requested"] == "auto"
+  assert p["mixed_precision"] in ("none", "mixed_bfloat16")
+  assert p["bf16_matrix_units"] == machine.has_bf16_matrix_units()
+  if not p["bf16_matrix_units"]:
+    assert p["mixed_precision"] == "none" and "speed" not in p
+  assert f"--mixed_precision=auto: {p['mixed_precision']}" in proc.stdout
+  assert "(auto: " in (tmp_path / "report.md").read_text()
+  assert json.loads((tmp_path / "precision.json").read_text())[
+      "mixed_precision"] == p["mixed_precision"]
+  assert report["config"]["train"]["mixed_precision"] == "auto"
+
+
 def test_time_budget_stops_cleanly_and_a_rerun_keeps_it(demo_train,
                                                         tmp_path):
   args = ("--time_budget=3s", "--epochs=200", "--steps_per_epoch=5")

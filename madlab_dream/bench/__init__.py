@@ -12,8 +12,11 @@ same run, on this machine:
      subprocess (wall time, peak resident memory, cache size), beside
      MadLab's own notebook approach on two subsets, extrapolated linearly;
   2. input pipeline: sequences/s from `data.train_dataset` over the cache;
-  3. training (XLA on and off) and inference throughput of the MadLab preset,
-     medians of timed windows after warm-up;
+  3. training (XLA on and off) and inference throughput of the MadLab preset
+     (inference on its BatchNorm-folded form), medians of timed windows
+     after warm-up; against the formulation before issue 16, float32
+     against mixed_bfloat16 (and what --mixed_precision=auto decides), and
+     the saturation-mutagenesis rate, each A/B in alternating windows;
   4. model FLOPs per sequence, counted analytically from the layer shapes and
      from the XLA HLO of the compiled computations, and the model FLOP
      utilisation (MFU) against a float32 matmul measured in the same run,
@@ -31,6 +34,8 @@ The modules:
   preprocessing.py  1: `madlab_dream.data` beside MadLab's notebook approach
   throughput.py     2-4: input pipeline; the model worker (matmul peak,
                     training, inference, per-block profile)
+  compare.py        3: previous formulation vs current, float32 vs
+                    mixed_bfloat16, batched saturation mutagenesis
   flops.py          4: FLOPs per sequence, analytic and from XLA's HLO
   hlo.py            4: the HLO text reader that counts dot/conv FLOPs
   summary.py        4-5: best throughputs, MFU, schedule time, profile shares

@@ -19,9 +19,17 @@ def analytic_flops(config: ModelConfig | None = None,
                    batch: int = 1024) -> dict:
   """Model FLOPs per sequence from the layer shapes (multiply-add = 2).
 
-  Counts every matrix product (convolutions, projections, attention,
-  LSTM gates, output). The relative keys are computed once per batch
-  ([2L-1, F] x [F, H*K]), so they are divided by `batch`. Element-wise work
+  Counts every matrix product the model executes (convolutions,
+  projections, attention, LSTM gates, output), as the model is configured
+  to compute them: the relative logits are H L L K multiply-adds with the
+  gathered keys (`relative_logits="gather"`) or H L (2L-1) K before the
+  Transformer-XL shift ("shift"); the BiLSTM's recurrent product is
+  [batch, 2u] x [2u, 8u] per step with a block-diagonal kernel
+  (`lstm_implementation="hoisted"`: both directions in one product, half
+  of its multiply-adds with zeros, 16 L u^2 FLOPs, 0.04 % of the preset's)
+  or two [batch, u] x [u, 4u] ("keras"). The relative keys are computed
+  once per batch ([2L-1, F] x [F, H*K]), so they are divided by `batch`.
+  Element-wise work
   (BatchNorm, activations, LayerNorm, softmax, biases, LSTM gate
   non-linearities) is estimated separately in `elementwise` (not in the
   totals: it is small and memory-bound).
@@ -59,13 +67,17 @@ def analytic_flops(config: ModelConfig | None = None,
       "q_k_v": 2 * L * W * (2 * H * K + H * V),
       "relative_keys": 2 * P * Fr * H * K / batch,
       "content_logits": 2 * H * L * L * K,
-      "relative_logits": 2 * H * L * P * K,
+      "relative_logits": 2 * H * L * (L if cfg.relative_logits == "gather"
+                                       else P) * K,
       "weights_values": 2 * H * L * L * V,
       "output_projection": 2 * L * H * V * W,
   }
   ffn = 2 * L * W * hidden + 2 * L * hidden * W
   block = sum(attention.values()) + ffn
-  lstm = 2 * L * 2 * 4 * u * (W + u)  # 2 directions x L steps
+  # 2 directions x L steps: x K (hoisted or per step) and h U.
+  recurrent = (2 * L * (2 * u) * (8 * u) if cfg.lstm_implementation ==
+               "hoisted" else 2 * L * 2 * u * 4 * u)
+  lstm = 2 * L * 2 * 4 * u * W + recurrent
   head = 2 * 2 * u
   parts = {"conv": conv_wide + conv_reduce, "transformer": blocks * block,
            "bilstm": lstm, "head": head}
@@ -90,7 +102,8 @@ def analytic_flops(config: ModelConfig | None = None,
                  "conv_reduced": W, "num_heads": H, "key_size": K,
                  "value_size": V, "relative_features": Fr,
                  "ffn_hidden": hidden, "num_blocks": blocks,
-                 "lstm_units": u},
+                 "lstm_units": u, "relative_logits": cfg.relative_logits,
+                 "lstm_implementation": cfg.lstm_implementation},
       "batch": batch,
       "detail": {"conv_wide": conv_wide, "conv_reduce": conv_reduce,
                  **{f"attention_{k}": blocks * v for k, v in attention.items()},
@@ -110,8 +123,12 @@ def _unrolled_clone(model):
   """
   import keras
 
+  from madlab_dream import layers
+
   def clone_layer(layer):
     config = layer.get_config()
+    if isinstance(layer, layers.BiLSTM):
+      config["unroll"] = True
     if isinstance(layer, keras.layers.Bidirectional):
       config = json.loads(json.dumps(config))
       for key in ("layer", "backward_layer"):

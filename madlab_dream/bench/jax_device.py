@@ -291,7 +291,7 @@ def run_device_benchmark(output: str, quick: bool = False,
                      f"before Keras is imported (it is on "
                      f"{keras.backend.backend()})")
   t_start = time.perf_counter()
-  files.check_writable_file(output)
+  files.check_output(output)
   json_path = os.path.splitext(output)[0] + ".json"
   sizes = DEVICE_QUICK if quick else DEVICE_FULL
   config = ModelConfig(**sizes.model)

@@ -41,6 +41,14 @@ class Sizes:
     infer_batch, infer_windows, infer_steps: the same for inference.
     matmul_n, matmul_reps: the peak's n x n x n matmul and its repeats.
     profile_reps: timed calls per block of the profile.
+    ab_windows, ab_steps: alternating windows per alternative and steps
+      (calls) per window of the A/B comparisons (previous formulation vs
+      current, float32 vs mixed_bfloat16).
+    accuracy_rows, accuracy_val_rows, accuracy_steps, accuracy_batch: the
+      bfloat16 accuracy probe: simulated training and validation rows, and
+      its fixed budget of steps of that batch.
+    ism_sequences, ism_single: sequences of the batched saturation
+      mutagenesis, and of the one-sequence-at-a-time comparison.
     model: ModelConfig overrides ({}: MadLab's preset).
   """
   rows: int
@@ -57,6 +65,14 @@ class Sizes:
   matmul_n: int
   matmul_reps: int
   profile_reps: int
+  ab_windows: int
+  ab_steps: int
+  accuracy_rows: int
+  accuracy_val_rows: int
+  accuracy_steps: int
+  accuracy_batch: int
+  ism_sequences: int
+  ism_single: int
   model: dict[str, Any]
 
   @classmethod
@@ -69,12 +85,16 @@ FULL = Sizes(rows=FULL_ROWS, madlab_rows=(50_000, 100_000),
              pipeline_batches=2000, pipeline_warmup=50, train_batch=1024,
              train_warmup=2, train_windows=5, train_steps=3, infer_batch=4096,
              infer_windows=5, infer_steps=2, matmul_n=4096, matmul_reps=5,
-             profile_reps=3, model={})
+             profile_reps=3, ab_windows=3, ab_steps=2, accuracy_rows=100_000,
+             accuracy_val_rows=10_000, accuracy_steps=100, accuracy_batch=256,
+             ism_sequences=1000, ism_single=10, model={})
 QUICK = Sizes(rows=20_000, madlab_rows=(1_000, 2_000), pipeline_batches=40,
               pipeline_warmup=5, train_batch=256, train_warmup=1,
               train_windows=2, train_steps=2, infer_batch=512,
               infer_windows=2, infer_steps=2, matmul_n=512, matmul_reps=2,
-              profile_reps=1, model=dict(TINY_MODEL))
+              profile_reps=1, ab_windows=2, ab_steps=1, accuracy_rows=2_000,
+              accuracy_val_rows=500, accuracy_steps=5, accuracy_batch=64,
+              ism_sequences=20, ism_single=2, model=dict(TINY_MODEL))
 #: A GPU is fast: longer windows, so each lasts long enough to time.
 GPU_STEPS = {"train_warmup": 20, "train_windows": 5, "train_steps": 200,
              "infer_windows": 5, "infer_steps": 100, "matmul_n": 8192,

@@ -55,7 +55,8 @@ def render_markdown(r: dict) -> str:
   """The report (BENCHMARKS.md) for the results of `run_benchmark`."""
   lines: list[str] = []
   for section in (_header, _machine, _summary, _preprocessing, _pipeline,
-                  _throughput, _flops, _profile, _schedule, _gpu):
+                  _throughput, _formulations, _precisions, _ism, _flops,
+                  _profile, _schedule, _gpu):
     lines.extend(section(r))
   return "\n".join(lines)
 
@@ -73,6 +74,7 @@ def _header(r: dict) -> list[str]:
 
 def _machine(r: dict) -> list[str]:
   hw, matmul = r["hardware"], r["model"]["matmul"]
+  bf16 = r["model"].get("precisions", {}).get("matmul", {}).get("bfloat16")
   flags = ", ".join(hw.get("cpu_matrix_flags") or []) or "none"
   return [
       "## Machine", "", "| | |", "|---|---|",
@@ -84,7 +86,11 @@ def _machine(r: dict) -> list[str]:
       f"| TensorFlow / Keras / Python | {hw['tensorflow']} / {hw['keras']} / "
       f"{hw['python']} |",
       f"| float32 matmul ({matmul['n']}^3, median of {matmul['reps']}) | "
-      f"{_g(matmul['flops_per_s'])} GFLOP/s (the peak for MFU) |", ""]
+      f"{_g(matmul['flops_per_s'])} GFLOP/s (the peak for MFU) |"] + ([
+      f"| bfloat16 matmul ({bf16['n']}^3, median of {bf16['reps']}) | "
+      f"{_g(bf16['flops_per_s'])} GFLOP/s "
+      f"({bf16['flops_per_s'] / matmul['flops_per_s']:.2f}x float32) |"]
+      if bf16 else []) + [""]
 
 
 def _ratios(r: dict) -> tuple[float, float]:
@@ -124,6 +130,25 @@ def _summary(r: dict) -> list[str]:
     lines += [f"| {kind}, {label}, batch {runs[key]['batch']:,} | "
               f"{runs[key]['seq_per_s']:,.0f} seq/s | | |"
               for key, label in _RUNS if key in runs]
+  m = r["model"]
+  if "formulations" in m:
+    f = m["formulations"]
+    lines += [f"| speed-up over the previous formulation, {kind} | "
+              f"{f[kind]['speedup']:.2f}x | | |"
+              for kind in ("training", "inference")]
+  if "precisions" in m:
+    p = m["precisions"]
+    lines += [f"| mixed_bfloat16 / float32 speed, {kind} | " + ", ".join(
+        f"{p[kind][key]['speedup']:.2f}x ({label})"
+        for key, label in _RUNS if key in p[kind]) + " | | |"
+              for kind in ("training", "inference")]
+    lines.append(f"| --mixed_precision=auto here | "
+                 f"{p['auto']['mixed_precision']} | | |")
+  if "ism" in m:
+    ism = m["ism"]
+    lines.append(f"| saturation mutagenesis, {ism['sequences']:,} sequences "
+                 f"({ism['variants']:,} variants) | "
+                 f"{ism['seq_per_s']:,.1f} seq/s | | |")
   return lines + [
       f"| training MFU (best: {_mode(d['train_mode'])}) | "
       f"{100 * d['train_mfu']:.1f} % | >= "
@@ -209,18 +234,29 @@ def _windows(rates: list[float]) -> str:
   return ", ".join(f"{x:,.0f}" for x in rates)
 
 
+def _formulation(model: dict) -> str:
+  f = model.get("formulation")
+  if not f:
+    return ""
+  return (f"The model as it computes now: relative logits "
+          f"`{f['relative_logits']}`, BiLSTM `{f['lstm_implementation']}`; "
+          f"inference: {f['inference']}. ")
+
+
 def _throughput(r: dict) -> list[str]:
   model = r["model"]
   tr, inf = model["training"], model["inference"]
   lines = [
       "## 3. Training and inference throughput (MadLab preset, "
       f"{model['parameters']:,} parameters, {model['device']}, float32)", "",
+      _formulation(model) +
       "Training: one `model.fit(train_dataset, steps_per_epoch=...)` call "
       "(RMSprop 1e-4, MSE, the real input pipeline); a callback stamps the "
       "end of every step; the first steps (compilation) are warm-up and the "
       "rest are cut into equal windows. Inference: "
-      "`tf.function(jit_compile=...)` of `model(x, training=False)` on one "
-      "batch, called repeatedly. Figures are the median window.", "",
+      "`tf.function(jit_compile=...)` of the inference form's "
+      "`model(x, training=False)` on one batch, called repeatedly. Figures "
+      "are the median window.", "",
       "| run | batch | warm-up (first step / call) | windows (seq/s) | "
       "median seq/s |", "|---|---|---|---|---|"]
   for key, label in _RUNS:
@@ -240,6 +276,110 @@ def _throughput(r: dict) -> list[str]:
           f"{t['first_call_s']:.1f} s | {t['window_calls']} calls each: "
           f"{_windows(t['windows_seq_per_s'])} | **{t['seq_per_s']:,.0f}** |")
   return lines + [""]
+
+
+def _ab_rows(ab: dict, names: tuple[str, str], label: str) -> list[str]:
+  a, b = names
+  return [f"| {label} | {ab['batch']:,} | "
+          f"{'on' if ab['jit_compile'] else 'off'} | "
+          f"{ab['seq_per_s'][a]:,.0f} | {ab['seq_per_s'][b]:,.0f} | "
+          f"**{ab['speedup']:.2f}x** |"]
+
+
+def _formulations(r: dict) -> list[str]:
+  f = r["model"].get("formulations")
+  if not f:
+    return []
+  prev = f["previous"]
+  return ([
+      "### Against the previous formulation", "",
+      "The same model and weights computed as before issue 16 (relative "
+      f"logits `{prev['relative_logits']}`: the [L, 2L-1] products and the "
+      f"Transformer-XL shift; BiLSTM `{prev['lstm_implementation']}`: "
+      "Keras's Bidirectional LSTM, x K inside every step; inference with "
+      "BatchNorm as a separate pass) against the current one (gathered "
+      "relative keys, hoisted BiLSTM, BatchNorm folded into the "
+      "convolutions for inference), timed in alternating windows of "
+      f"{r['sizes']['ab_steps']} call(s), {r['sizes']['ab_windows']} "
+      "windows each, on one batch, so that other load affects both alike "
+      "(medians; each path with its faster XLA setting from the table "
+      "above). Largest prediction difference between the two: "
+      f"{f['max_abs_difference']:.1e}.", "",
+      "| path | batch | XLA | previous seq/s | current seq/s | speed-up |",
+      "|---|---|---|---|---|---|"]
+      + _ab_rows(f["training"], ("previous", "current"),
+                 "training step (train_on_batch)")
+      + _ab_rows(f["inference"], ("previous", "current"), "inference")
+      + [""])
+
+
+def _precisions(r: dict) -> list[str]:
+  p = r["model"].get("precisions")
+  if not p:
+    return []
+  acc, auto = p["accuracy"], p["auto"]
+  rows = []
+  for key, _ in _RUNS:
+    if key in p["training"]:
+      tr = p["training"][key]
+      rows += _ab_rows({"batch": tr["batch"], "jit_compile": tr["jit_compile"],
+                        "seq_per_s": {k: tr["batch"] / v for k, v in
+                                      tr["seconds_per_step"].items()},
+                        "speedup": tr["speedup"]},
+                       ("float32", "mixed_bfloat16"),
+                       "training step (the auto probe)")
+  for key, _ in _RUNS:
+    if key in p["inference"]:
+      rows += _ab_rows(p["inference"][key], ("float32", "mixed_bfloat16"),
+                       "inference (BatchNorm folded)")
+  pr = acc["pearson"]
+  flags = ", ".join(r["hardware"].get("cpu_matrix_flags") or []) or "none"
+  return ([
+      "### bfloat16 against float32", "",
+      f"On this CPU ({r['hardware']['cpu']}; matrix extensions: {flags}; "
+      f"bfloat16 matrix units: "
+      f"{'yes' if auto['bf16_matrix_units'] else 'no'}): `mixed_bfloat16` "
+      "(Keras policy: bfloat16 compute, float32 weights, float32 output) "
+      "against float32, same model and weights, alternating windows as "
+      "above.", "",
+      "| path | batch | XLA | float32 seq/s | mixed_bfloat16 seq/s | "
+      "speed-up |", "|---|---|---|---|---|---|"] + rows + ["",
+         f"Largest inference difference from float32: "
+         f"{p['max_abs_difference']:.3f} (standardised units).", "",
+         f"Accuracy after a fixed budget: both precisions trained "
+         f"{acc['steps']} steps of {acc['batch']} from the same initial "
+         "weights on the same batches of simulated, learnable rows "
+         "(`madlab_dream.simulate`'s grammar plus noise); Pearson r on "
+         f"{acc['val_rows']:,} held-out rows: float32 {pr['float32']:.4f}, "
+         f"mixed_bfloat16 {pr['mixed_bfloat16']:.4f} (difference "
+         f"{acc['difference']:+.4f}; the criterion: no more than "
+         f"{acc['max_drop']} below float32: "
+         f"{'met' if acc['within'] else 'not met'}).", "",
+         f"**`--mixed_precision=auto` on this machine: "
+         f"{auto['mixed_precision']}** ({auto['reason']}; a run with the "
+         f"default --jit_compile=auto, XLA "
+         f"{'on' if auto['jit_compile'] else 'off'} here). A training run "
+         "decides the same way at its start, with the probes on its own "
+         "data (train/precision.py).", ""])
+
+
+def _ism(r: dict) -> list[str]:
+  ism = r["model"].get("ism")
+  if not ism:
+    return []
+  one = ism["one_at_a_time"]
+  return [
+      "### Saturation mutagenesis (variants)", "",
+      f"The trained model exported as the SavedModel (BatchNorm folded) and "
+      f"loaded by `Predictor` (batches of {ism['batch']:,}, float32, no "
+      f"XLA); `inference.variants.ism_codes` on {ism['sequences']:,} "
+      f"sequences of the cache without N: the references and all "
+      f"{ism['variants']:,} single-nucleotide variants predicted together "
+      f"in {ism['seconds']:.1f} s = **{ism['seq_per_s']:,.1f} sequences/s** "
+      f"({ism['variants_per_s']:,.0f} variants/s). One sequence at a time "
+      f"(`saturation_mutagenesis`, one batch of 3 L variants each) on "
+      f"{one['sequences']} of them: {one['seq_per_s']:,.1f} sequences/s; "
+      f"batching across sequences: {ism['speedup']:.2f}x.", ""]
 
 
 def _flops(r: dict) -> list[str]:
@@ -265,15 +405,21 @@ def _flops(r: dict) -> list[str]:
       f"{cfg['relative_features']} HK / batch | "
       f"{_m(det['attention_relative_keys'])} |",
       f"| content logits | 2 H L L K | {_m(det['attention_content_logits'])} |",
-      f"| relative logits [L, 2L-1] | 2 H L (2L-1) K | "
-      f"{_m(det['attention_relative_logits'])} |",
+      (f"| relative logits, gathered keys [L, L] | 2 H L L K | "
+       if cfg.get("relative_logits", "shift") == "gather" else
+       "| relative logits [L, 2L-1], then shifted | 2 H L (2L-1) K | ")
+      + f"{_m(det['attention_relative_logits'])} |",
       f"| weights x values | 2 H L L V | "
       f"{_m(det['attention_weights_values'])} |",
       f"| output projection | 2 L HV W | "
       f"{_m(det['attention_output_projection'])} |",
       f"| feed-forward | 2 x 2 L W {cfg['ffn_hidden']} | {_m(det['ffn'])} |",
-      f"| BiLSTM ({cfg['lstm_units']} units, 2 directions, L steps) | "
-      f"2 dirs x L x 2 x 4u (W + u) | {_m(det['bilstm'])} |",
+      (f"| BiLSTM ({cfg['lstm_units']} units, hoisted: x K for all steps "
+       "and both directions, then L steps of h U with a block-diagonal "
+       f"[2u, 8u] kernel) | 2 L W 8u + 2 L 2u 8u | {_m(det['bilstm'])} |"
+       if cfg.get("lstm_implementation") == "hoisted" else
+       f"| BiLSTM ({cfg['lstm_units']} units, 2 directions, L steps) | "
+       f"2 dirs x L x 2 x 4u (W + u) | {_m(det['bilstm'])} |"),
       f"| output Dense | 2 x 2u | {det['head'] / 1e6:.6f} |",
       f"| **forward total** | | **{_m(fa['forward'])}** |",
       f"| training step, 3 x forward | | {_m(fa['train_3x'])} |",
@@ -293,10 +439,14 @@ def _flops(r: dict) -> list[str]:
       "(XLA's own HloCostAnalysis is not exposed by TensorFlow's Python API; "
       "`experimental_get_compiler_ir` gives the HLO text, which this code "
       "reads.)", "",
-      "MFU = measured sequences/s x model FLOPs per sequence (training: 3 x "
+      "MFU = measured sequences/s x the FLOPs the model executes per "
+      "sequence (the counts above, as it now computes: training 3 x "
       "forward; inference: forward, with the relative keys amortised over "
       f"the batch of {model['flops_analytic_inference']['batch']:,}) / the "
-      "float32 matmul rate measured above.", "",
+      "float32 matmul rate measured above. Halving the relative-logit "
+      "products lowered the count, so the same speed would give a lower "
+      "MFU than before: MFU here measures how well the work that is done "
+      "uses the machine.", "",
       "| | seq/s | model FLOP/s | MFU | target |", "|---|---|---|---|---|",
       f"| training ({_mode(d['train_mode'])}) | "
       f"{d['train_seq_per_s']:,.0f} | {_g(d['train_flops_per_s'])} G | "
@@ -313,10 +463,11 @@ def _profile(r: dict) -> list[str]:
   lines = [
       "### Where the time goes", "",
       "Each block timed alone on the same batch (the activations the "
-      "blocks before it produce); forward at the inference batch with XLA, "
-      "forward + gradients at the training batch with the faster training "
-      "setting. Utilisation = the block's analytic FLOPs / its time / the "
-      "matmul rate.", "",
+      "blocks before it produce); forward: the inference form (BatchNorm "
+      "folded) at the inference batch with inference's faster XLA setting; "
+      "forward + gradients at the training batch with the training's. "
+      "Utilisation = the block's analytic FLOPs / its time / the matmul "
+      "rate.", "",
       "| pass | block | batch | time | time share | FLOPs share | "
       "GFLOP/s | utilisation |", "|---|---|---|---|---|---|---|---|"]
   for row in r["profile_table"]:

@@ -120,9 +120,10 @@ def run_benchmark(output: str, rows: int | None = None, quick: bool = False,
   del cache
 
   log("3-5/6 model throughput, FLOPs, MFU, profile (CPU worker)")
-  spec = {"cache_dir": cache_dir, "sizes": dataclasses.asdict(sizes),
-          "precision": "float32", "jit_modes": [True, False],
-          "flops": True, "profile": True,
+  spec = {"cache_dir": cache_dir, "bench_dir": os.path.abspath(bench_dir),
+          "sizes": dataclasses.asdict(sizes), "precision": "float32",
+          "jit_modes": [True, False], "flops": True, "compare": True,
+          "profile": True,
           "flops_check": {"seq_len": 24} if quick else {}}
   results["model"] = run_model_worker(
       spec, bench_dir, "model_cpu", child_env(CUDA_VISIBLE_DEVICES=""))
@@ -134,9 +135,10 @@ def run_benchmark(output: str, rows: int | None = None, quick: bool = False,
     gpu_sizes = dataclasses.replace(sizes, **({} if quick else GPU_STEPS))
     results["gpu"] = {}
     for precision in ("mixed_bfloat16", "float32"):
-      spec = {"cache_dir": cache_dir, "sizes": dataclasses.asdict(gpu_sizes),
+      spec = {"cache_dir": cache_dir, "bench_dir": os.path.abspath(bench_dir),
+              "sizes": dataclasses.asdict(gpu_sizes),
               "precision": precision, "jit_modes": [True], "flops": False,
-              "profile": False}
+              "compare": False, "profile": False}
       results["gpu"][precision] = run_model_worker(
           spec, bench_dir, f"model_gpu_{precision}", child_env())
   else:

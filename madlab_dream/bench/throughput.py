@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from madlab_dream import data
+from madlab_dream.bench import compare
 from madlab_dream.bench.flops import analytic_flops
 from madlab_dream.bench.flops import xla_flops
 from madlab_dream.bench.measure import log
@@ -139,7 +140,8 @@ def bench_training(config: ModelConfig, cache, sizes: Sizes,
 
 
 def bench_inference(model, codes: np.ndarray, sizes: Sizes, jit: bool) -> dict:
-  """Forward-only throughput of tf.function(jit_compile) model(x, False)."""
+  """Forward-only throughput of tf.function(jit_compile) model(x, False)
+  (pass the inference form, `model.inference_model`)."""
   import tensorflow as tf
   fn = tf.function(lambda x: model(x, training=False), jit_compile=jit)
   x = tf.constant(np.asarray(codes[:sizes.infer_batch]))
@@ -223,24 +225,27 @@ def _gradients_of(fn, owners):
   return gradients
 
 
-def profile_parts(model, codes: np.ndarray, infer_batch: int,
-                  train_batch: int, train_jit: bool, reps: int) -> dict:
-  """Time per block: forward (XLA) and forward+backward, same batches.
+def profile_parts(model, inference, codes: np.ndarray, infer_batch: int,
+                  train_batch: int, train_jit: bool, infer_jit: bool,
+                  reps: int) -> dict:
+  """Time per block: forward and forward+backward, same batches.
 
   Each block runs alone on the activations the previous blocks produce:
   the conv stack (one-hot + branches), the transformer blocks, the BiLSTM,
-  the output Dense. Forward at the inference batch with XLA; forward +
-  gradients (weights, and the input when it is a float activation) at the
-  training batch with the training's faster XLA setting.
+  the output Dense. Forward: the inference form (`inference`, BatchNorm
+  folded) at the inference batch with inference's faster XLA setting;
+  forward + gradients (weights, and the input when it is a float
+  activation): `model` at the training batch with the training's.
 
   Returns:
     {"forward"|"train": {block: {batch, jit, first_s, seconds}}}.
   """
   import tensorflow as tf
-  parts = _model_parts(model)
   result = {}
-  for mode, batch, jit in (("forward", infer_batch, True),
-                           ("train", train_batch, train_jit)):
+  for mode, net, batch, jit in (("forward", inference, infer_batch,
+                                 infer_jit),
+                                ("train", model, train_batch, train_jit)):
+    parts = _model_parts(net)
     x = tf.constant(np.asarray(codes[:batch]))
     for name, fn, owners in parts:
       if mode == "forward":
@@ -260,15 +265,18 @@ def bench_model(spec: dict) -> dict:
   """Sections 3-4 on this process's default device.
 
   Args:
-    spec: the worker's JSON spec: cache_dir, sizes (a `Sizes` as a dict),
-      precision (a Keras policy; default float32), jit_modes, and whether
-      to count `flops` (with `flops_check`: settings replacing the model's
-      for the XLA count) and `profile` the blocks.
+    spec: the worker's JSON spec: cache_dir, bench_dir, sizes (a `Sizes`
+      as a dict), precision (a Keras policy; default float32), jit_modes,
+      and whether to count `flops` (with `flops_check`: settings replacing
+      the model's for the XLA count), `compare` (the previous formulation,
+      bfloat16, saturation mutagenesis: `bench.compare`) and `profile` the
+      blocks.
 
   Returns:
-    The device, precision, matmul peak, training and inference runs keyed
-    "xla"/"no_xla", the parameter count and, as asked, the FLOP counts and
-    the profile.
+    The device, precision, matmul peak, training runs and inference runs
+    (of the inference form, BatchNorm folded) keyed "xla"/"no_xla", the
+    parameter count and, as asked, the FLOP counts, the comparisons
+    ("formulations", "precisions", "ism") and the profile.
   """
   from madlab_dream import compat
   from madlab_dream import model as model_lib
@@ -302,13 +310,29 @@ def bench_model(spec: dict) -> dict:
     log(f"    {run['seq_per_s']:,.0f} sequences/s (first step "
         f"{run['first_step_s']:.1f} s)")
   result["parameters"] = model_lib.parameter_counts(model)["total"]
+  result["formulation"] = {"relative_logits": config.relative_logits,
+                           "lstm_implementation": config.lstm_implementation,
+                           "inference": "BatchNorm folded "
+                                        "(model.inference_model)"}
+  inference = model_lib.inference_model(model)
   result["inference"] = {}
   for jit in spec.get("jit_modes", [True, False]):
     log(f"  inference, XLA {'on' if jit else 'off'}: {sizes.infer_windows} x "
         f"{sizes.infer_steps} calls of {sizes.infer_batch}")
-    run = bench_inference(model, cache.train_codes, sizes, jit)
+    run = bench_inference(inference, cache.train_codes, sizes, jit)
     result["inference"]["xla" if jit else "no_xla"] = run
     log(f"    {run['seq_per_s']:,.0f} sequences/s")
+  train_jit = _best_jit(result["training"])
+  infer_jit = _best_jit(result["inference"])
+  if spec.get("compare", False):
+    result["formulations"] = compare.compare_formulations(
+        config, cache.train_codes, cache.train_targets, sizes, train_jit,
+        infer_jit)
+    result["precisions"] = compare.compare_precisions(
+        config, cache.train_codes, cache.train_targets, sizes,
+        result["matmul"], tuple(spec.get("jit_modes", [True, False])))
+    result["ism"] = compare.bench_ism(model, cache.train_codes, sizes,
+                                      spec["bench_dir"])
   if spec.get("flops", True):
     log("  FLOPs: analytic and from XLA's HLO")
     result["flops_analytic"] = analytic_flops(config, sizes.train_batch)
@@ -319,10 +343,14 @@ def bench_model(spec: dict) -> dict:
     result["flops_xla"] = xla_flops(
         config.replace(**spec.get("flops_check", {})), sizes.train_batch)
   if spec.get("profile", True):
-    train_jit = max(result["training"].items(),
-                    key=lambda kv: kv[1]["seq_per_s"])[0] == "xla"
     log("  profile: time per block")
-    result["profile"] = profile_parts(model, cache.train_codes,
+    result["profile"] = profile_parts(model, inference, cache.train_codes,
                                       sizes.infer_batch, sizes.train_batch,
-                                      train_jit, sizes.profile_reps)
+                                      train_jit, infer_jit,
+                                      sizes.profile_reps)
   return result
+
+
+def _best_jit(runs: dict) -> bool:
+  """Whether the faster of the runs ("xla"/"no_xla") is the XLA one."""
+  return max(runs.items(), key=lambda kv: kv[1]["seq_per_s"])[0] == "xla"

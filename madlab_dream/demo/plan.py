@@ -41,8 +41,12 @@ def measure_speed(run: RunConfig, seconds: float = 8.0) -> dict:
   compat.tensorflow()
   import keras
   t = run.train
-  if t.mixed_precision != "none":
-    keras.mixed_precision.set_global_policy(t.mixed_precision)
+  if t.mixed_precision == "auto":
+    # The run decides with its own probes; sizing it here assumes float32,
+    # which auto keeps unless bfloat16 is measured faster.
+    t = t.replace(mixed_precision="none")
+  from madlab_dream.train.precision import keras_policy
+  keras.mixed_precision.set_global_policy(keras_policy(t.mixed_precision))
   net = model_lib.build_model(run.model)
   net.compile(optimizer=optim.make_optimizer(t, 10_000),
               loss=optim.make_loss(t.loss),

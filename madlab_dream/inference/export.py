@@ -7,6 +7,11 @@ out on the original expression scale. `predict_codes` takes uint8 codes
 `[batch, L]`. Both return {"prediction": float32 [batch] (expression scale),
 "standardised": float32 [batch] (the model's output)}.
 
+The graph is the model's inference form (`model.inference_model`: every
+BatchNorm folded into the convolution before it), so a prediction makes
+8 fewer element-wise passes; its predictions equal the Keras model's
+`model(codes, training=False)` to float32 rounding (< 1e-5).
+
 The SavedModel loads with `tf.saved_model.load` alone; this package is not
 needed to use it.
 """
@@ -51,10 +56,13 @@ def encode_strings(strings, seq_len: int):
 
 def export_saved_model(model, path: str, mean: float, sd: float,
                        seq_len: int, metadata: dict | None = None) -> str:
-  """Writes the SavedModel for `model` to directory `path` atomically."""
+  """Writes the SavedModel for `model` (its BatchNorm folded) to directory
+  `path` atomically."""
   import keras
   import tensorflow as tf
+  from madlab_dream.model import inference_model
 
+  model = inference_model(model)
   archive = keras.export.ExportArchive()
   archive.track(model)
   mean32, sd32 = tf.constant(mean, tf.float32), tf.constant(sd, tf.float32)

@@ -2,6 +2,11 @@
 
   read_pairs              `[name<TAB>]ref<TAB>alt` lines -> sequences
   pair_table              predictions of both and effect = alt - ref
+  snv_codes               every single-nucleotide variant of many encoded
+                          sequences at once (vectorised, uint8 codes)
+  ism_codes               their predictions and effects, in large batches
+  ism_file                saturation mutagenesis of every sequence of a file
+                          into one TSV (a sequence_id column)
   saturation_mutagenesis  every single-nucleotide variant of one sequence
   ism_table, heatmap_png  its table and [4, length] heatmap
 
@@ -98,6 +103,133 @@ def mutants(seq: str) -> tuple[list[str], np.ndarray, list[str], list[str]]:
   return out, np.array(positions), ref_bases, alt_bases
 
 
+def snv_codes(codes: np.ndarray, first: np.ndarray | None = None
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+  """Every single-nucleotide variant of each row of `codes`, vectorised.
+
+  Args:
+    codes: uint8 [N, L] (A, C, G, T, N = 0..4).
+    first: int [N], the first position of each row to mutate (the N
+      padding on the left of a sequence shorter than L is not part of it);
+      default 0.
+
+  Returns:
+    (mutants uint8 [M, L], row int64 [M], position int64 [M] (0-based, in
+    the L window), alt uint8 [M]): at every mutated position one variant
+    per base other than the reference (3; 4 where the reference is N),
+    ordered by row, position and base A, C, G, T, as `mutants`. M = 3 x
+    the mutated positions (3 L per sequence of L nt) plus one per N.
+  """
+  codes = np.asarray(codes, np.uint8)
+  n, length = codes.shape
+  alts = np.arange(len(BASES), dtype=np.uint8)
+  keep = codes[:, :, None] != alts                          # [N, L, 4]
+  if first is not None:
+    keep &= (np.arange(length)[None, :, None]
+             >= np.asarray(first)[:, None, None])
+  row, position, alt = np.nonzero(keep)
+  mutated = codes[row]                                      # [M, L]
+  mutated[np.arange(len(row)), position] = alt.astype(np.uint8)
+  return mutated, row, position, alt.astype(np.uint8)
+
+
+def ism_codes(predictor: Predictor, codes: np.ndarray,
+              lengths: np.ndarray | None = None) -> dict:
+  """Saturation mutagenesis of many encoded sequences at once.
+
+  The references and all their single-nucleotide variants (`snv_codes`)
+  go through `predictor.predict_codes` together, in batches of
+  `predictor.batch_size`.
+
+  Args:
+    codes: uint8 [N, L] after the length policy (`sequences.encode`).
+    lengths: int [N] the sequences' lengths before it (default L): a
+      shorter sequence's N padding is not mutated; a longer one has only
+      its last L positions (all the model sees) mutated.
+
+  Returns:
+    {"reference": float32 [N], and per variant: "row" (0-based sequence
+    index), "position" (1-based, in the sequence as given), "window" (0-based
+    position in the L window), "ref", "alt" (letters, object arrays),
+    "prediction", "effect" (prediction - reference), "first", "last"
+    (1-based mutated positions per sequence [N])}.
+  """
+  codes = np.asarray(codes, np.uint8)
+  n, length = codes.shape
+  lengths = (np.full(n, length, np.int64) if lengths is None
+             else np.asarray(lengths, np.int64))
+  first = np.maximum(length - lengths, 0)                   # padding
+  mutated, row, window, alt = snv_codes(codes, first)
+  pred = predictor.predict_codes(np.concatenate([codes, mutated]))
+  reference, pred = pred[:n], pred[n:]
+  letters = np.array(list(sequences.ALPHABET), dtype=object)
+  offset = lengths - length                                 # seq - window
+  return {"reference": reference, "row": row,
+          "position": window + 1 + offset[row], "window": window,
+          "ref": letters[codes[row, window]], "alt": letters[alt],
+          "prediction": pred, "effect": pred - reference[row],
+          "first": np.maximum(offset, 0) + 1, "last": lengths}
+
+
+def ism_file(predictor: Predictor, input_path: str, output_path: str,
+             allow_long_sequence: bool = False,
+             chunk_sequences: int = 1000) -> dict:
+  """Saturation mutagenesis of every sequence of `input_path` (DREAM TSV,
+  FASTA or one per line; .gz accepted) into one TSV.
+
+  Columns: sequence_id (the sequence's number in the input, 1-based),
+  position (1-based, in that sequence), ref, alt, reference_prediction,
+  prediction, effect; rows in input order, 3 per mutated position (4
+  where the reference is N). Sequences go through `ism_codes`
+  `chunk_sequences` at a time (1,000 sequences of 110 nt: 330,000
+  variants per chunk). A sequence longer than the model's L is an
+  InputError unless `allow_long_sequence` (then its last L positions are
+  mutated).
+
+  Returns:
+    {"sequences", "variants", "long_sequences", "seconds"}.
+  """
+  import time
+  from madlab_dream.io.seqfiles import iter_sequences
+  t0 = time.perf_counter()
+  files.check_readable(input_path)
+  files.check_output(output_path, [input_path])
+  L = predictor.seq_len
+  total = variants = long_sequences = 0
+  with files.open_output(output_path, encoding="ascii") as out:
+    out.write("sequence_id\tposition\tref\talt\treference_prediction\t"
+              "prediction\teffect\n")
+    for rows in iter_sequences(input_path, L):
+      too_long = np.flatnonzero(rows.lengths > L)
+      if len(too_long) and not allow_long_sequence:
+        raise InputError(
+            f"sequence {total + too_long[0] + 1:,} is "
+            f"{rows.lengths[too_long[0]]:,} nt but the model sees only its "
+            f"last {L} nt, so changes before those have effect 0; pass "
+            f"--allow_long_sequence to mutate only the last {L} positions",
+            input_path)
+      long_sequences += len(too_long)
+      for start in range(0, len(rows), chunk_sequences):
+        stop = min(start + chunk_sequences, len(rows))
+        ism = ism_codes(predictor, rows.codes[start:stop],
+                        rows.lengths[start:stop])
+        table = pd.DataFrame({
+            "sequence_id": ism["row"] + total + start + 1,
+            "position": ism["position"], "ref": ism["ref"],
+            "alt": ism["alt"],
+            "reference_prediction": ism["reference"][ism["row"]],
+            "prediction": ism["prediction"], "effect": ism["effect"]})
+        out.write(table.to_csv(sep="\t", index=False, header=False,
+                               float_format="%.9g"))
+        variants += len(table)
+      total += len(rows)
+    if total == 0:
+      raise InputError("no sequences found", input_path)
+  return {"sequences": total, "variants": variants,
+          "long_sequences": long_sequences,
+          "seconds": time.perf_counter() - t0}
+
+
 def saturation_mutagenesis(predictor: Predictor, seq: str,
                            allow_long_sequence: bool = False) -> dict:
   """Predictions for `seq` and its single-nucleotide variants.
@@ -119,16 +251,15 @@ def saturation_mutagenesis(predictor: Predictor, seq: str,
                      f"effect 0; pass --allow_long_sequence to mutate only "
                      f"the last {L} positions", "--sequence")
   offset = max(0, len(seq) - L)
-  window = seq[offset:]  # predicts exactly as `seq` does
-  variants, positions, ref_bases, alt_bases = mutants(window)
-  ref_pred = float(predictor.predict_text([window])[0])
-  pred = predictor.predict_text(variants)
-  effect = pred - ref_pred
-  matrix = np.zeros((4, len(window)), np.float32)
-  for p, a, e in zip(positions, alt_bases, effect):
-    matrix[BASES.index(a), p - 1] = e
-  return {"reference": ref_pred, "positions": positions + offset,
-          "ref": ref_bases, "alt": alt_bases, "prediction": pred,
+  ism = ism_codes(predictor, sequences.encode([seq], L, "--sequence"),
+                  np.array([len(seq)]))
+  effect = ism["effect"]
+  matrix = np.zeros((4, len(seq) - offset), np.float32)
+  matrix[[BASES.index(a) for a in ism["alt"]],
+         ism["position"] - offset - 1] = effect
+  return {"reference": float(ism["reference"][0]),
+          "positions": ism["position"], "ref": list(ism["ref"]),
+          "alt": list(ism["alt"]), "prediction": ism["prediction"],
           "effect": effect, "matrix": matrix, "first": offset + 1,
           "last": len(seq), "length": len(seq), "seq_len": L}
 

@@ -7,6 +7,7 @@ from typing import Any, Callable, Sequence
 
 import keras
 
+from madlab_dream.config import RELATIVE_LOGITS
 from madlab_dream.layers.attention import RelativeMultiHeadAttention
 from madlab_dream.layers.positional import DEFAULT_FUNCTIONS
 from madlab_dream.layers.positional import resolve_relative_features
@@ -33,7 +34,8 @@ class TransformerBlock(keras.layers.Layer):
     num_heads, key_size, value_size, num_relative_position_features,
       relative_position_functions, attention_dropout_rate,
       positional_dropout_rate, relative_position_symmetric,
-      zero_initialize: the attention's (`RelativeMultiHeadAttention`).
+      zero_initialize, relative_logits: the attention's
+      (`RelativeMultiHeadAttention`).
     ffn_multiplier: the feed-forward hidden width, in multiples of width
       (keyword-only, like every argument after value_size).
     activation: of the feed-forward hidden layer (default ReLU, as
@@ -55,6 +57,7 @@ class TransformerBlock(keras.layers.Layer):
                positional_dropout_rate: float = 0.0,
                relative_position_symmetric: bool = False,
                zero_initialize: bool = True,
+               relative_logits: str = "gather",
                activation: str | Callable = "relu",
                dropout_rate: float = 0.0,
                freeze_attention_and_ffn: bool = False, **kwargs):
@@ -68,6 +71,10 @@ class TransformerBlock(keras.layers.Layer):
     self.positional_dropout_rate = float(positional_dropout_rate)
     self.relative_position_symmetric = bool(relative_position_symmetric)
     self.zero_initialize = bool(zero_initialize)
+    if relative_logits not in RELATIVE_LOGITS:
+      raise ValueError(f"relative_logits must be one of {RELATIVE_LOGITS}, "
+                       f"got {relative_logits!r}")
+    self.relative_logits = relative_logits
     self.ffn_multiplier = int(ffn_multiplier)
     self.activation = activation
     self.dropout_rate = float(dropout_rate)
@@ -87,7 +94,8 @@ class TransformerBlock(keras.layers.Layer):
         attention_dropout_rate=self.attention_dropout_rate,
         positional_dropout_rate=self.positional_dropout_rate,
         relative_position_symmetric=self.relative_position_symmetric,
-        zero_initialize=self.zero_initialize)
+        zero_initialize=self.zero_initialize,
+        relative_logits=self.relative_logits)
 
   def build(self, input_shape):
     width = input_shape[-1]

@@ -2,6 +2,7 @@
 
   loop.py        one run: RunConfig -> cache -> model -> fit -> exports
   optim.py       optimiser, loss, XLA choice
+  precision.py   --mixed_precision=auto: float32 or mixed_bfloat16, measured
   callbacks.py   validation Pearson, selection/checkpoint, TensorBoard
   evaluation.py  exact in-process predictions (validation, report)
   state.py       checkpoints and resume

@@ -90,8 +90,6 @@ def _run_locked(config, strategy, keras, is_chief, run_dir, wall0) -> int:
   from madlab_dream.train import callbacks as cb
   from madlab_dream.train.evaluation import Evaluator
   t = config.train
-  if t.mixed_precision != "none":
-    keras.mixed_precision.set_global_policy(t.mixed_precision)
   jit = optim.resolve_jit(t.jit_compile)
 
   cache = data.preprocess(t.train_data, t.cache_dir or
@@ -101,6 +99,14 @@ def _run_locked(config, strategy, keras, is_chief, run_dir, wall0) -> int:
   state = RunState(run_dir, {**config.result_dict(),
                              "input": cache.meta["input"]["sha256"]})
   resumed = t.resume and state.load()
+  from madlab_dream.train import precision as precision_lib
+  precision = precision_lib.resolve_for_run(
+      run_dir, resumed, train_config=t, model_config=config.model,
+      cache=cache, jit=jit)
+  if t.mixed_precision == "auto":
+    print(f"--mixed_precision=auto: {precision['mixed_precision']} "
+          f"({precision['reason']})", flush=True)
+  keras.mixed_precision.set_global_policy(precision["policy"])
 
   from madlab_dream import model as model_lib
   with strategy.scope():
@@ -184,7 +190,7 @@ def _run_locked(config, strategy, keras, is_chief, run_dir, wall0) -> int:
   stopped = (f"diverged: {control.diverged}" if control.diverged else
              state.stopped or "completed")
   status = finish(config, model, cache, state, evaluator, run_dir, jit, plan,
-                  stopped, wall0)
+                  stopped, wall0, precision)
   if control.diverged:
     print(f"training diverged ({control.diverged}); exported the best epoch "
           f"({state.best_epoch} of {state.epochs_done} completed)",
@@ -204,7 +210,7 @@ def _more_to_do(state: RunState, plan: Plan) -> bool:
 
 def finish(config: RunConfig, model, cache, state: RunState,
            evaluator, run_dir: str, jit: bool, plan: Plan, stopped: str,
-           wall0: float) -> int:
+           wall0: float, precision: dict | None = None) -> int:
   """Final metrics on the best epoch, reports, plot and exports."""
   from madlab_dream import model as model_lib
   from madlab_dream.inference import export
@@ -239,6 +245,8 @@ def finish(config: RunConfig, model, cache, state: RunState,
       "train_seconds": round(state.train_seconds, 2),
       "wall_seconds": 0.0,
       "jit_compile": bool(jit),
+      "precision": precision or {"requested": t.mixed_precision,
+                                 "mixed_precision": t.mixed_precision},
       "parameters": model_lib.parameter_counts(model),
       "data": {"counts": cache.meta["counts"], "scaler": cache.meta["scaler"],
                "input": cache.meta["input"]},

@@ -68,12 +68,22 @@ def report_markdown(report: dict) -> str:
       f"throughput {report['throughput_seq_per_s']:,.0f} sequences/s "
       f"(batch {report['config']['train']['batch_size']}, "
       f"{report['steps_per_epoch']} "
-      f"steps/epoch, XLA {'on' if report['jit_compile'] else 'off'}).", "",
+      f"steps/epoch, XLA {'on' if report['jit_compile'] else 'off'}, "
+      f"precision {_precision(report)}).", "",
       "## Hardware", "",
       ", ".join(f"{k}: {v}" for k, v in report["hardware"].items()), "",
       "## Settings (flags.txt; config.json has the same as JSON)", "", "```",
       report["flagfile"].rstrip(), "```", ""]
   return "\n".join(lines)
+
+
+def _precision(report: dict) -> str:
+  """'mixed_bfloat16', or 'none (auto: <why>)' for --mixed_precision=auto."""
+  p = report.get("precision") or {}
+  value = p.get("mixed_precision", "none")
+  if p.get("requested") == "auto":
+    return f"{value} (auto: {p.get('reason', '')})"
+  return value
 
 
 def write_history(path: str, history: list[dict]) -> None:
