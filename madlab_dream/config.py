@@ -373,7 +373,14 @@ AUTO_BF16_MIN_SPEEDUP = 1.10
 #: ... and where, after the same budget of steps from the same weights,
 #: its validation Pearson r is at most this much below float32's.
 AUTO_BF16_MAX_R_DROP = 0.005
-AUTO_BF16_PROBE_STEPS = 100
+#: The accuracy probe trains both precisions for this many steps of this
+#: batch at this (constant) learning rate, whatever the run's: a probe in
+#: which neither learns cannot show a drop (MadLab's 1e-4 at batch 256 left
+#: validation r at 0.03 after 100 steps in `make bench`; the demo's recipe,
+#: batch 32 at 3e-4, reached 0.35 after ~700 steps of the demo).
+AUTO_BF16_PROBE_STEPS = 1000
+AUTO_BF16_PROBE_BATCH = 32
+AUTO_BF16_PROBE_LEARNING_RATE = 3e-4
 AUTO_BF16_PROBE_VAL_ROWS = 10_000
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
 

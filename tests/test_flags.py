@@ -85,3 +85,28 @@ def test_flags_are_defined_only_in_the_flag_module():
   defining = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
               if "DEFINE_" in p.read_text() and p.name != "flags.py"]
   assert not defining, defining
+
+
+EXPERIMENTS = PACKAGE.parent / "experiments"
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in EXPERIMENTS.glob("*.flags")))
+def test_each_experiment_parses_and_names_no_default(name):
+  """Every flagfile builds a valid RunConfig, and none restates a default."""
+  run = flags.run_config_from_args([f"--flagfile={EXPERIMENTS / name}"])
+  fresh = absl_flags.FlagValues()
+  with flags.defined_on(fresh):
+    flags.define_train_flags()
+  fresh(["prog"])
+  for line in (EXPERIMENTS / name).read_text().splitlines():
+    if not line.startswith("--"):
+      continue
+    flag, _, value = line[2:].partition("=")
+    if flag == "flagfile":
+      continue
+    flag = flag[2:] if flag.startswith("no") and flag[2:] in fresh else flag
+    parsed_value = (fresh[flag].parser.parse(value) if value
+                    else not line.startswith("--no"))
+    assert parsed_value != fresh[flag].default, f"{name}: {line} is a default"
+  assert run.model.transformer_trainable == (name != "madlab_as_run.flags")

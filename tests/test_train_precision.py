@@ -142,12 +142,13 @@ def test_auto_with_bf16_units_measures_and_records(monkeypatch, tmp_path):
 
 def test_accuracy_probe_trains_both_precisions_from_the_same_weights():
   cache = tiny_cache(n=512, val=128)
-  out = precision.accuracy_probe(TINY, AUTO.replace(learning_rate=1e-2),
-                                 cache.train_codes, cache.train_targets,
-                                 cache.val_codes, cache.val_targets,
-                                 jit=False, steps=20, batch=32, val_rows=128)
+  out = precision.accuracy_probe(TINY, AUTO, cache.train_codes,
+                                 cache.train_targets, cache.val_codes,
+                                 cache.val_targets, jit=False, steps=20,
+                                 batch=32, learning_rate=1e-2, val_rows=128)
   r = out["pearson"]
   assert out["steps"] == 20 and out["batch"] == 32 and out["val_rows"] == 128
+  assert out["learning_rate"] == 1e-2 != AUTO.learning_rate
   assert r["float32"] > 0.3 and r["mixed_bfloat16"] > 0.3  # both learned
   assert out["difference"] == pytest.approx(r["mixed_bfloat16"]
                                             - r["float32"])

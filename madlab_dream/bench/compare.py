@@ -25,6 +25,7 @@ import numpy as np
 from madlab_dream import timing
 from madlab_dream.bench.measure import log
 from madlab_dream.bench.plan import Sizes
+from madlab_dream import config as cfg
 from madlab_dream.config import ModelConfig
 from madlab_dream.config import TrainConfig
 
@@ -194,7 +195,8 @@ def compare_precisions(config: ModelConfig, codes: np.ndarray,
 
   run_jit = optim.resolve_jit(BENCH_TRAIN.jit_compile)
   log(f"  accuracy after {sizes.accuracy_steps} steps of "
-      f"{sizes.accuracy_batch} (simulated rows)")
+      f"{sizes.accuracy_batch} at {cfg.AUTO_BF16_PROBE_LEARNING_RATE:g} "
+      "(simulated rows)")
   sim_codes, sim_y = _simulated_rows(
       sizes.accuracy_rows + sizes.accuracy_val_rows, config.seq_len,
       config.seed)

@@ -347,7 +347,8 @@ def _precisions(r: dict) -> list[str]:
          f"Largest inference difference from float32: "
          f"{p['max_abs_difference']:.3f} (standardised units).", "",
          f"Accuracy after a fixed budget: both precisions trained "
-         f"{acc['steps']} steps of {acc['batch']} from the same initial "
+         f"{acc['steps']} steps of {acc['batch']} at a learning rate of "
+         f"{acc.get('learning_rate', 1e-4):g} from the same initial "
          "weights on the same batches of simulated, learnable rows "
          "(`madlab_dream.simulate`'s grammar plus noise); Pearson r on "
          f"{acc['val_rows']:,} held-out rows: float32 {pr['float32']:.4f}, "

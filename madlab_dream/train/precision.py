@@ -22,8 +22,11 @@ How auto decides (thresholds in `config`: AUTO_BF16_*):
      windows so that other load on the machine affects both alike); if not:
      float32.
   5. Then the accuracy probe: both precisions train AUTO_BF16_PROBE_STEPS
-     steps from the same initial weights on the same batches of the run's
-     own training rows; mixed_bfloat16 is taken only if its Pearson r on
+     steps of AUTO_BF16_PROBE_BATCH rows at AUTO_BF16_PROBE_LEARNING_RATE
+     (the run's optimizer and loss otherwise: a budget in which the model
+     learns, whatever the run's batch and rate) from the same initial
+     weights on the same batches of the run's own training rows;
+     mixed_bfloat16 is taken only if its Pearson r on
      (up to AUTO_BF16_PROBE_VAL_ROWS of) the validation rows is at most
      AUTO_BF16_MAX_R_DROP below float32's. Without validation rows: float32.
 
@@ -118,23 +121,27 @@ def accuracy_probe(model_config: cfg.ModelConfig,
                    train_targets: np.ndarray, val_codes: np.ndarray,
                    val_targets: np.ndarray, jit: bool,
                    steps: int = cfg.AUTO_BF16_PROBE_STEPS,
-                   batch: int | None = None,
+                   batch: int = cfg.AUTO_BF16_PROBE_BATCH,
+                   learning_rate: float = cfg.AUTO_BF16_PROBE_LEARNING_RATE,
                    val_rows: int = cfg.AUTO_BF16_PROBE_VAL_ROWS,
                    seed: int = cfg.SEED) -> dict:
   """Validation Pearson r of float32 and mixed_bfloat16 after `steps`.
 
   Both start from the same initial weights (float32's, built for
-  `model_config.seed`) and train on the same `steps` batches of `batch`
-  rows (default: the run's), drawn with `seed` from the training rows;
-  both predict the same first `val_rows` validation rows.
+  `model_config.seed`) and train with `train_config`'s optimizer and loss
+  at a constant `learning_rate` on the same `steps` batches of `batch`
+  rows, drawn with `seed` from the training rows; both predict the same
+  first `val_rows` validation rows.
 
   Returns:
-    {"steps", "batch", "val_rows", "pearson": {policy: r}, "difference":
+    {"steps", "batch", "learning_rate", "val_rows", "pearson": {policy: r},
+    "difference":
     r(bf16) - r(float32), "max_drop", "within": the difference is at least
     -max_drop, "seconds"}.
   """
   t0 = time.perf_counter()
-  batch = int(batch or train_config.batch_size)
+  batch = int(batch)
+  train_config = train_config.replace(learning_rate=float(learning_rate))
   rng = np.random.default_rng([seed, 16])
   rows = rng.integers(0, len(train_codes), (steps, batch))
   val_codes = np.asarray(val_codes[:val_rows])
@@ -153,7 +160,8 @@ def accuracy_probe(model_config: cfg.ModelConfig,
         for i in range(0, len(val_codes), 4096)])
     pearson[policy] = metrics.pearson(val_targets, predictions)
   difference = pearson[BF16] - pearson["float32"]
-  return {"steps": int(steps), "batch": batch, "val_rows": len(val_codes),
+  return {"steps": int(steps), "batch": batch,
+          "learning_rate": float(learning_rate), "val_rows": len(val_codes),
           "pearson": pearson, "difference": float(difference),
           "max_drop": cfg.AUTO_BF16_MAX_R_DROP,
           "within": bool(difference >= -cfg.AUTO_BF16_MAX_R_DROP),
