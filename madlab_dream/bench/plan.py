@@ -81,7 +81,7 @@ class Sizes:
     return cls(**{**values, "madlab_rows": tuple(values["madlab_rows"])})
 
 
-FULL = Sizes(rows=FULL_ROWS, madlab_rows=(50_000, 100_000),
+FULL = Sizes(rows=FULL_ROWS, madlab_rows=(100_000, 400_000),
              pipeline_batches=2000, pipeline_warmup=50, train_batch=1024,
              train_warmup=2, train_windows=5, train_steps=3, infer_batch=4096,
              infer_windows=5, infer_steps=2, matmul_n=4096, matmul_reps=5,
