@@ -38,11 +38,16 @@ $(STAMP): setup.cfg setup.py
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
+# Test files are spread over $(TEST_JOBS) processes (pytest-xdist), each file
+# whole on one (its module fixtures built once); TEST_JOBS=0 runs serially.
+TEST_JOBS ?= 2
+PYTEST := $(PY) -m pytest -q $(if $(filter-out 0,$(TEST_JOBS)),-n $(TEST_JOBS) --dist loadfile)
+
 test: install
-	$(PY) -m pytest -q tests
+	$(PYTEST) tests
 
 test-fast: install
-	$(PY) -m pytest -q -m "not slow" tests
+	$(PYTEST) -m "not slow" tests
 
 demo: install
 	$(PY) -m madlab_dream.demo --output_dir=$(DEMO_DIR)

@@ -14,6 +14,14 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 TINY_MODEL = as_flags(_TINY) + ["--eval_batch_size=256", "--noprogress"]
 
 
+def default_sigint():
+  """`preexec_fn` for a child that the test interrupts: Ctrl-C's default
+  action, even when pytest itself was started in the background by a shell
+  (which sets SIGINT to ignored, and Python keeps an inherited ignore)."""
+  import signal
+  signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def env():
   e = dict(os.environ)
   e.update({"TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": "",

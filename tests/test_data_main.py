@@ -100,7 +100,7 @@ def test_sigint_mid_preprocessing_is_one_line_and_leaves_nothing(demo_train,
   import signal
   import subprocess
   import sys
-  from helpers import REPO, env
+  from helpers import REPO, default_sigint, env
   big = tmp_path / "big.txt"
   rows = demo_train.read_bytes() + b"\n"
   with open(big, "wb") as f:
@@ -110,7 +110,8 @@ def test_sigint_mid_preprocessing_is_one_line_and_leaves_nothing(demo_train,
   proc = subprocess.Popen([sys.executable, "-m", "madlab_dream.data",
                            f"--input={big}", f"--output_dir={out}"],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, env=env(), cwd=REPO)
+                          text=True, env=env(), cwd=REPO,
+                          preexec_fn=default_sigint)
   assert proc.stdout.readline().startswith("reading ")
   proc.send_signal(signal.SIGINT)
   stdout, stderr = proc.communicate(timeout=120)

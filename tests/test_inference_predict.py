@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pytest
 
-from helpers import REPO, assert_one_line_error, env, run_module
+from helpers import REPO, assert_one_line_error, default_sigint, env, run_module
 from helpers import run_through_fifo
 
 
@@ -191,7 +191,8 @@ def start_predict_on_a_stalled_pipe(exported_model, demo_train, tmp_path):
   proc = subprocess.Popen(
       [sys.executable, "-m", "madlab_dream.predict",
        f"--model={exported_model}", f"--input={fifo}", f"--output={out}"], stdout=subprocess.PIPE,
-      stderr=subprocess.PIPE, text=True, env=env(), cwd=REPO)
+      stderr=subprocess.PIPE, text=True, env=env(), cwd=REPO,
+      preexec_fn=default_sigint)
   deadline = time.time() + 120
   while not any(p.name.startswith(".p.tmp-") and p.stat().st_size
                 for p in out.parent.iterdir()):  # predictions being written

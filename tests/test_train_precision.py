@@ -153,3 +153,27 @@ def test_accuracy_probe_trains_both_precisions_from_the_same_weights():
   assert out["difference"] == pytest.approx(r["mixed_bfloat16"]
                                             - r["float32"])
   assert out["within"] == (out["difference"] >= -cfg.AUTO_BF16_MAX_R_DROP)
+
+
+@pytest.mark.parametrize("sequences, steps", [
+    (None, cfg.AUTO_BF16_PROBE_STEPS), (10 * cfg.AUTO_BF16_PROBE_BATCH, 10),
+    (5, 1), (10**9, cfg.AUTO_BF16_PROBE_STEPS)])
+def test_the_accuracy_probe_never_trains_longer_than_the_run(
+    monkeypatch, sequences, steps):
+  asked = {}
+
+  def fast_speed(*args, **kwargs):
+    return {"speedup": 2.0}
+
+  def recorded_accuracy(*args, **kwargs):
+    asked.update(kwargs)
+    return {"within": True, "steps": kwargs["steps"],
+            "pearson": {"float32": 0.5, precision.BF16: 0.5}}
+
+  monkeypatch.setattr(precision, "speed_probe", fast_speed)
+  monkeypatch.setattr(precision, "accuracy_probe", recorded_accuracy)
+  out = precision.resolve(AUTO, TINY, cache=tiny_cache(), jit=False,
+                          probe_sequences=sequences,
+                          has_bf16_units=lambda: True, has_gpu=lambda: False)
+  assert asked["steps"] == steps
+  assert out["mixed_precision"] == precision.BF16

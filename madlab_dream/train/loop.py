@@ -102,7 +102,8 @@ def _run_locked(config, strategy, keras, is_chief, run_dir, wall0) -> int:
   from madlab_dream.train import precision as precision_lib
   precision = precision_lib.resolve_for_run(
       run_dir, resumed, train_config=t, model_config=config.model,
-      cache=cache, jit=jit)
+      cache=cache, jit=jit,
+      probe_sequences=plan.total_steps * t.batch_size)
   if t.mixed_precision == "auto":
     print(f"--mixed_precision=auto: {precision['mixed_precision']} "
           f"({precision['reason']})", flush=True)

@@ -25,7 +25,8 @@ How auto decides (thresholds in `config`: AUTO_BF16_*):
      steps of AUTO_BF16_PROBE_BATCH rows at AUTO_BF16_PROBE_LEARNING_RATE
      (the run's optimizer and loss otherwise: a budget in which the model
      learns, whatever the run's batch and rate) from the same initial
-     weights on the same batches of the run's own training rows;
+     weights on the same batches of the run's own training rows (fewer
+     steps when the run itself trains on fewer sequences);
      mixed_bfloat16 is taken only if its Pearson r on
      (up to AUTO_BF16_PROBE_VAL_ROWS of) the validation rows is at most
      AUTO_BF16_MAX_R_DROP below float32's. Without validation rows: float32.
@@ -213,6 +214,7 @@ def verdict(strategy: str, units: bool, gpu: bool, speed: dict | None = None,
 
 def resolve(train_config: cfg.TrainConfig, model_config: cfg.ModelConfig,
             cache=None, jit: bool = False,
+            probe_sequences: int | None = None,
             has_bf16_units: Callable[[], bool] = machine.has_bf16_matrix_units,
             has_gpu: Callable[[], bool] = _has_gpu) -> dict:
   """The run's precision: --mixed_precision, with auto decided here.
@@ -222,6 +224,8 @@ def resolve(train_config: cfg.TrainConfig, model_config: cfg.ModelConfig,
     cache: the run's `data.Cache` (training and validation rows), for the
       probes; needed only when auto measures.
     jit: the run's XLA setting (the probes use it).
+    probe_sequences: the sequences the run will train on, if known: the
+      accuracy probe never trains on more (fewer steps for a short run).
     has_bf16_units, has_gpu: the machine checks (replaceable in tests).
 
   Returns:
@@ -258,9 +262,13 @@ def resolve(train_config: cfg.TrainConfig, model_config: cfg.ModelConfig,
   found = verdict(**known)
   if found:
     return decided(*found)
+  steps = cfg.AUTO_BF16_PROBE_STEPS
+  if probe_sequences is not None:
+    steps = max(1, min(steps, probe_sequences // cfg.AUTO_BF16_PROBE_BATCH))
   out["accuracy"] = accuracy_probe(model_config, train_config,
                                    cache.train_codes, cache.train_targets,
-                                   cache.val_codes, cache.val_targets, jit)
+                                   cache.val_codes, cache.val_targets, jit,
+                                   steps=steps)
   return decided(*verdict(**known, accuracy=out["accuracy"]))
 
 
