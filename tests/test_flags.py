@@ -92,21 +92,18 @@ EXPERIMENTS = PACKAGE.parent / "experiments"
 
 @pytest.mark.parametrize(
     "name", sorted(p.name for p in EXPERIMENTS.glob("*.flags")))
-def test_each_experiment_parses_and_names_no_default(name):
+def test_each_experiment_parses_and_names_no_default(parsed, name):
   """Every flagfile builds a valid RunConfig, and none restates a default."""
   run = flags.run_config_from_args([f"--flagfile={EXPERIMENTS / name}"])
-  fresh = absl_flags.FlagValues()
-  with flags.defined_on(fresh):
-    flags.define_train_flags()
-  fresh(["prog"])
+  parsed(["prog"])
   for line in (EXPERIMENTS / name).read_text().splitlines():
     if not line.startswith("--"):
       continue
     flag, _, value = line[2:].partition("=")
     if flag == "flagfile":
       continue
-    flag = flag[2:] if flag.startswith("no") and flag[2:] in fresh else flag
-    parsed_value = (fresh[flag].parser.parse(value) if value
+    flag = flag[2:] if flag.startswith("no") and flag[2:] in parsed else flag
+    parsed_value = (parsed[flag].parser.parse(value) if value
                     else not line.startswith("--no"))
-    assert parsed_value != fresh[flag].default, f"{name}: {line} is a default"
+    assert parsed_value != parsed[flag].default, f"{name}: {line} is a default"
   assert run.model.transformer_trainable == (name != "madlab_as_run.flags")

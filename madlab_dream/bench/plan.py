@@ -13,6 +13,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from madlab_dream.config import AUTO_BF16_PROBE_BATCH
+from madlab_dream.config import AUTO_BF16_PROBE_STEPS
 from madlab_dream.config import TINY_MODEL
 
 FULL_ROWS = 6_739_258            # rows of the challenge's train_sequences.txt
@@ -86,7 +88,8 @@ FULL = Sizes(rows=FULL_ROWS, madlab_rows=(100_000, 400_000),
              train_warmup=2, train_windows=5, train_steps=3, infer_batch=4096,
              infer_windows=5, infer_steps=2, matmul_n=4096, matmul_reps=5,
              profile_reps=3, ab_windows=3, ab_steps=2, accuracy_rows=100_000,
-             accuracy_val_rows=10_000, accuracy_steps=1000, accuracy_batch=32,
+             accuracy_val_rows=10_000, accuracy_steps=AUTO_BF16_PROBE_STEPS,
+             accuracy_batch=AUTO_BF16_PROBE_BATCH,
              ism_sequences=1000, ism_single=10, model={})
 QUICK = Sizes(rows=20_000, madlab_rows=(1_000, 2_000), pipeline_batches=40,
               pipeline_warmup=5, train_batch=256, train_warmup=1,
