@@ -14,7 +14,9 @@ arguments. A training run writes its resolved `RunConfig` to
 Every field is validated in `__post_init__`; a bad value raises
 `ConfigError` (an `InputError`: one line, exit status 2 on the command
 line) naming the setting as its flag, e.g. `--val_fraction=1.5: must be in
-[0, 1)`.
+[0, 1)`. The rules the model shares with its layers (feature counts, basis
+function and activation names) come from `madlab_dream.layers.arguments`,
+so importing and validating configs needs no framework.
 """
 
 from __future__ import annotations

@@ -97,7 +97,7 @@ def test_the_attention_gets_its_settings_once_and_complete():
 def test_arguments_are_checked_with_keras_messages(settings, name):
   arguments = {"attention_kwargs": ATTENTION, "ffn_multiplier": 2, **settings}
   with pytest.raises((TypeError, ValueError),
-                     match=f"Received: {name}=" if name else "Unknown"):
+                     match=f"Received: {name}=" if name else "unknown"):
     layers.TransformerBlock(**arguments)
 
 

@@ -136,9 +136,11 @@ def check_attention_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
   missing = [name for name in ("num_heads", "key_size", "value_size")
              if name not in settings]
   if unknown or missing:
-    raise TypeError(f"Unknown attention settings {unknown}, missing "
-                    f"{missing}; the settings are {list(ATTENTION_SETTINGS)}. "
-                    f"Received: attention_kwargs={dict(settings)!r}")
+    problems = ([f"unknown {unknown}"] if unknown else []) + (
+        [f"missing {missing}"] if missing else [])
+    raise TypeError(f"Attention settings {' and '.join(problems)}; the "
+                    f"settings are {list(ATTENTION_SETTINGS)}. Received: "
+                    f"attention_kwargs={dict(settings)!r}")
   checked = {**_ATTENTION_DEFAULTS, **settings}
   checked = {name: _SETTING_CHECKS[name](name, checked[name])
              for name in ATTENTION_SETTINGS}
