@@ -19,14 +19,22 @@ can be removed when the framework fixes it:
   * `scan_carry`: `keras.ops.scan` on TensorFlow builds a loop whose
     gradient XLA cannot compile (no `maximum_iterations`); `layers.BiLSTM`
     loops through this instead.
-  * TensorFlow 2.21's oneDNN CPU kernel for a batch matmul with a broadcast
-    batch axis returns wrong values (and corrupts memory in eager mode): the
-    attention (`layers/attention.py`) never multiplies with a broadcast
-    batch axis, on every backend: `ops.matmul` with equal batch axes or a
-    2-D right operand (a tensordot on TensorFlow), and `keras.ops.einsum`
-    for the shift path's [B, H, L, K] x [H, 2L-1, K] product.
-  * Keras accepts `BatchNormalization(synchronized=True)` on TensorFlow
-    only: `layers/conv.py` asks for it there alone.
+
+Workarounds that must sit in a layer's code are marked there with
+a `compat-workaround:` comment (grep for it), each naming the versions:
+
+  * layers/attention.py: TensorFlow 2.21's oneDNN CPU kernel for a batch
+    matmul with a broadcast batch axis returns wrong values (and corrupts
+    memory in eager mode); no product of the attention has one.
+  * layers/conv.py: Keras accepts `BatchNormalization(synchronized=True)`
+    on TensorFlow only; MultiScaleConv asks for it there alone.
+  * layers/recurrent.py: `NoCudnnLSTM`, an LSTM that keeps
+    `use_cudnn=False` through Bidirectional and `load_model` (a
+    cuDNN-eligible LSTM turns XLA off).
+  * layers/encoding.py: PyTorch's one_hot rejects codes >= depth; OneHot
+    maps them to -1 (zeros on every backend).
+  * layers/positional.py: keras.ops has no lgamma; the gamma basis carries
+    its own (Stirling's series).
 
 `require_supported_keras()` refuses an untested Keras with one clear line
 instead of failing deep inside these private APIs; set

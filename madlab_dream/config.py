@@ -14,7 +14,9 @@ arguments. A training run writes its resolved `RunConfig` to
 Every field is validated in `__post_init__`; a bad value raises
 `ConfigError` (an `InputError`: one line, exit status 2 on the command
 line) naming the setting as its flag, e.g. `--val_fraction=1.5: must be in
-[0, 1)`.
+[0, 1)`. The rules the model shares with its layers (feature counts, basis
+function and activation names) come from `madlab_dream.layers.arguments`,
+so importing and validating configs needs no framework.
 """
 
 from __future__ import annotations
@@ -25,23 +27,12 @@ import math
 from typing import Any, Mapping, Sequence
 
 from madlab_dream.errors import InputError
+from madlab_dream.layers import arguments as layer_arguments
 
 #: The challenge's sequence length (17 nt flank + 80 nt random + 13 nt flank).
 SEQ_LEN = 110
 #: The default seed of the row filter, the split, shuffling and initial weights.
 SEED = 42
-#: MadLab's relative-position basis functions (also Enformer's list).
-RELATIVE_FUNCTIONS = ("positional_features_exponential",
-                      "positional_features_central_mask",
-                      "positional_features_gamma")
-#: How the attention forms its relative-position logits (equal values):
-#: "gather" the [2L-1] relative keys into the [L, L] layout and contract
-#: (L x L products), or "shift" the [L, 2L-1] products (Transformer-XL).
-RELATIVE_LOGITS = ("gather", "shift")
-#: How the BiLSTM runs (the same function and weights): "hoisted"
-#: (`layers.BiLSTM`: the input projection of all steps and both directions
-#: as one product before the loop) or "keras" (`Bidirectional(NoCudnnLSTM)`).
-LSTM_IMPLEMENTATIONS = ("hoisted", "keras")
 
 
 class ConfigError(InputError):
@@ -149,14 +140,9 @@ def duration_seconds(name: str, value: Any) -> float | None:
 
 
 def _activation(name: str, value: Any) -> str:
-  from madlab_dream import compat  # Only a model needs Keras: import lazily.
-  keras = compat.keras()
-  try:
-    keras.activations.get(value)
-  except (ValueError, TypeError):
-    raise ConfigError(name, value, "is not a Keras activation (e.g. swish, "
-                      "relu, gelu, tanh)") from None
-  return str(value)
+  _check(value in layer_arguments.KERAS_ACTIVATIONS, name, value,
+         "is not a Keras activation (e.g. swish, relu, gelu, tanh)")
+  return value
 
 
 class _Config:
@@ -190,8 +176,11 @@ class _Config:
     """The default of field `name` (the one place it is written)."""
     return {f.name: f.default for f in dataclasses.fields(cls)}[name]
 
-  def _set(self, name: str, value: Any) -> None:
-    object.__setattr__(self, name, value)
+  def _validate_field(self, name: str, rule, *args, **kwargs) -> None:
+    """Replaces field `name` by `rule(name, value, *args, **kwargs)`: its
+    value checked (ConfigError) and normalised."""
+    object.__setattr__(self, name, rule(name, getattr(self, name), *args,
+                                        **kwargs))
 
 
 def _jsonable(value: Any) -> Any:
@@ -235,23 +224,52 @@ class DataConfig(_Config):
   seed: int = SEED
 
   def __post_init__(self):
-    self._set("seq_len", _int("seq_len", self.seq_len, low=1))
-    self._set("singleton_keep", _float("singleton_keep", self.singleton_keep,
-                                       0.0, 1.0))
-    self._set("split", _choice("split", self.split, SPLITS))
-    self._set("val_fraction", _float("val_fraction", self.val_fraction, 0.0,
-                                     1.0, high_open=True))
-    self._set("val_rows", _int("val_rows", self.val_rows, low=0,
-                               optional=True))
-    self._set("min_val_rows", _int("min_val_rows", self.min_val_rows, low=0))
-    self._set("shuffle_buffer", _int("shuffle_buffer", self.shuffle_buffer,
-                                     low=0))
-    self._set("seed", _int("seed", self.seed))
+    self._validate_field("seq_len", _int, low=1)
+    self._validate_field("singleton_keep", _float, 0.0, 1.0)
+    self._validate_field("split", _choice, SPLITS)
+    self._validate_field("val_fraction", _float, 0.0, 1.0, high_open=True)
+    self._validate_field("val_rows", _int, low=0, optional=True)
+    self._validate_field("min_val_rows", _int, low=0)
+    self._validate_field("shuffle_buffer", _int, low=0)
+    self._validate_field("seed", _int)
 
   @property
   def has_validation(self) -> bool:
     return bool(self.val_rows) if self.val_rows is not None else (
         self.val_fraction > 0)
+
+
+#: ModelConfig settings under other keys, as config.json files written by
+#: madlab-dream 0.2.0 hold them: key -> the setting's name.
+RENAMED_MODEL_SETTINGS = {
+    "num_relative_features": "num_relative_position_features",
+    "relative_functions": "relative_position_functions",
+    "attention_dropout": "attention_dropout_rate",
+    "positional_dropout": "positional_dropout_rate",
+}
+#: Keys of those files that chose between two formulations of the same
+#: function (the attention's relative logits, the BiLSTM's loop), with the
+#: values that name one: read and dropped (the model has one formulation).
+DROPPED_MODEL_SETTINGS = {
+    "relative_logits": ("gather", "shift"),
+    "lstm_implementation": ("hoisted", "keras"),
+}
+
+
+def _current_model_keys(values: Mapping[str, Any]) -> dict[str, Any]:
+  """`values` with RENAMED keys under their setting's name and DROPPED keys
+  removed (ConfigError for a value that names no formulation)."""
+  out = {}
+  for key, value in values.items():
+    if key in DROPPED_MODEL_SETTINGS:
+      _check(value in DROPPED_MODEL_SETTINGS[key], key, value,
+             "names no formulation of the model (accepted and ignored: "
+             f"{', '.join(DROPPED_MODEL_SETTINGS[key])})")
+      continue
+    name = RENAMED_MODEL_SETTINGS.get(key, key)
+    _check(name not in out, name, value, f"given twice (also as {key})")
+    out[name] = value
+  return out
 
 
 @dataclasses.dataclass(frozen=True)
@@ -262,16 +280,11 @@ class ModelConfig(_Config):
   Conv1D(conv_filters, k) -> BN -> activation -> Conv1D(conv_reduced, 1) ->
   BN -> activation, summed -> num_blocks pre-LayerNorm transformer blocks
   (Enformer relative attention: num_heads x key_size / value_size,
-  num_relative_features from relative_functions; FFN ffn_multiplier x width)
-  -> BiLSTM(lstm_units, lstm_activation) -> Dense(1). l2 on the conv kernels
-  and the output kernel; seed fixes the initial weights.
-
-  relative_logits, lstm_implementation: how the attention's relative
-  logits and the BiLSTM are computed (`RELATIVE_LOGITS`,
-  `LSTM_IMPLEMENTATIONS`); the model's function and weights are the same
-  either way. The defaults are the faster ones on the CPUs measured
-  (BENCHMARKS.md); the others are today's formulation before issue 16,
-  kept for the benchmark's comparison.
+  num_relative_position_features from relative_position_functions; FFN
+  ffn_multiplier x width) -> BiLSTM(lstm_units, lstm_activation) ->
+  Dense(1). l2 on the conv kernels and the output kernel; seed fixes the
+  initial weights. The attention's settings have the names of
+  `layers.RelativeMultiHeadAttention`'s arguments.
 
   transformer_trainable: True (default) trains every weight, the model of
   MadLab's report; False freezes the attention and feed-forward weights of
@@ -279,6 +292,9 @@ class ModelConfig(_Config):
   actually trained (Keras 2 did not track its Sonnet variables: 150,313 of
   the 317,353 weights learned, and the zero-initialised attention output
   added exactly 0).
+
+  `from_dict` also reads the keys of `RENAMED_MODEL_SETTINGS` and
+  `DROPPED_MODEL_SETTINGS` (config.json files of madlab-dream 0.2.0).
   """
   seq_len: int = SEQ_LEN
   conv_kernels: tuple[int, ...] = (15, 20, 25, 30)
@@ -290,65 +306,66 @@ class ModelConfig(_Config):
   num_heads: int = 1
   key_size: int = 96
   value_size: int = 96
-  num_relative_features: int | None = None
-  relative_functions: tuple[str, ...] = RELATIVE_FUNCTIONS
-  attention_dropout: float = 0.0
-  positional_dropout: float = 0.0
+  num_relative_position_features: int | None = None
+  relative_position_functions: tuple[str, ...] = (
+      layer_arguments.DEFAULT_RELATIVE_POSITION_FUNCTIONS)
+  attention_dropout_rate: float = 0.0
+  positional_dropout_rate: float = 0.0
   ffn_multiplier: int = 2
   lstm_units: int = 4
   lstm_activation: str = "swish"
-  relative_logits: str = "gather"
-  lstm_implementation: str = "hoisted"
   transformer_trainable: bool = True
   seed: int = SEED
 
   def __post_init__(self):
-    s = self._set
-    s("transformer_trainable", bool(self.transformer_trainable))
-    s("seq_len", _int("seq_len", self.seq_len, low=1))
-    s("conv_kernels", _int_list("conv_kernels", self.conv_kernels))
-    s("conv_filters", _int("conv_filters", self.conv_filters, low=1))
-    s("conv_reduced", _int("conv_reduced", self.conv_reduced, low=1))
-    s("l2", _float("l2", self.l2, low=0.0))
-    s("num_blocks", _int("num_blocks", self.num_blocks, low=0))
-    s("num_heads", _int("num_heads", self.num_heads, low=1))
-    s("key_size", _int("key_size", self.key_size, low=1))
-    s("value_size", _int("value_size", self.value_size, low=1))
-    s("num_relative_features", _int("num_relative_features",
-                                    self.num_relative_features, low=1,
-                                    optional=True))
-    s("relative_functions", _str_list("relative_functions",
-                                      self.relative_functions))
-    s("attention_dropout", _float("attention_dropout", self.attention_dropout,
-                                  0.0, 1.0, high_open=True))
-    s("positional_dropout", _float("positional_dropout",
-                                   self.positional_dropout, 0.0, 1.0,
-                                   high_open=True))
-    s("ffn_multiplier", _int("ffn_multiplier", self.ffn_multiplier, low=1))
-    s("lstm_units", _int("lstm_units", self.lstm_units, low=1))
-    s("relative_logits", _choice("relative_logits", self.relative_logits,
-                                 RELATIVE_LOGITS))
-    s("lstm_implementation", _choice("lstm_implementation",
-                                     self.lstm_implementation,
-                                     LSTM_IMPLEMENTATIONS))
-    s("seed", _int("seed", self.seed))
-    s("activation", _activation("activation", self.activation))
-    s("lstm_activation", _activation("lstm_activation", self.lstm_activation))
+    object.__setattr__(self, "transformer_trainable",
+                       bool(self.transformer_trainable))
+    self._validate_field("seq_len", _int, low=1)
+    self._validate_field("conv_kernels", _int_list)
+    self._validate_field("conv_filters", _int, low=1)
+    self._validate_field("conv_reduced", _int, low=1)
+    self._validate_field("l2", _float, low=0.0)
+    self._validate_field("num_blocks", _int, low=0)
+    self._validate_field("num_heads", _int, low=1)
+    self._validate_field("key_size", _int, low=1)
+    self._validate_field("value_size", _int, low=1)
+    self._validate_field("num_relative_position_features", _int, low=1,
+                         optional=True)
+    self._validate_field("relative_position_functions", _str_list)
+    self._validate_field("attention_dropout_rate", _float, 0.0, 1.0,
+                         high_open=True)
+    self._validate_field("positional_dropout_rate", _float, 0.0, 1.0,
+                         high_open=True)
+    self._validate_field("ffn_multiplier", _int, low=1)
+    self._validate_field("lstm_units", _int, low=1)
+    self._validate_field("seed", _int)
+    self._validate_field("activation", _activation)
+    self._validate_field("lstm_activation", _activation)
     if self.num_blocks:
-      width = self.num_heads * self.value_size
-      _check(width == self.conv_reduced, "num_heads", self.num_heads,
-             f"num_heads x value_size = {self.num_heads} x {self.value_size} "
-             f"= {width} must equal --conv_reduced={self.conv_reduced} (the "
-             "residual connections add the attention output to its input)")
-      from madlab_dream.layers import positional
-      try:
-        positional.resolve_relative_features(
-            self.value_size, self.num_relative_features,
-            self.relative_functions, symmetric=False)
-      except ValueError as e:
-        name = ("num_relative_features" if self.num_relative_features
-                else "relative_functions")
-        raise ConfigError(name, getattr(self, name), str(e)) from None
+      self._check_attention()
+
+  def _check_attention(self) -> None:
+    """The transformer's width and feature count (ConfigError)."""
+    width = self.num_heads * self.value_size
+    _check(width == self.conv_reduced, "num_heads", self.num_heads,
+           f"num_heads x value_size = {self.num_heads} x {self.value_size} "
+           f"= {width} must equal --conv_reduced={self.conv_reduced} (the "
+           "residual connections add the attention output to its input)")
+    try:
+      layer_arguments.relative_position_feature_count(
+          self.value_size, self.num_relative_position_features,
+          self.relative_position_functions, symmetric=False)
+    except ValueError as e:
+      name = ("num_relative_position_features"
+              if self.num_relative_position_features
+              else "relative_position_functions")
+      raise ConfigError(name, getattr(self, name), str(e)) from None
+
+  @classmethod
+  def from_dict(cls, values: Mapping[str, Any]) -> "ModelConfig":
+    """Builds the config (keys as `_Config.from_dict`, plus those of files
+    written by madlab-dream 0.2.0: see the class docstring)."""
+    return super().from_dict(_current_model_keys(values))
 
   @property
   def width(self) -> int:
@@ -428,31 +445,27 @@ class TrainConfig(_Config):
   resume: bool = dataclasses.field(default=True, metadata={"result": False})
 
   def __post_init__(self):
-    s = self._set
-    s("epochs", _int("epochs", self.epochs, low=1))
-    s("steps_per_epoch", _int("steps_per_epoch", self.steps_per_epoch, low=1,
-                              optional=True))
-    s("max_steps", _int("max_steps", self.max_steps, low=1, optional=True))
-    s("time_budget", duration_seconds("time_budget", self.time_budget))
-    s("batch_size", _int("batch_size", self.batch_size, low=1))
-    s("learning_rate", _float("learning_rate", self.learning_rate, low=0.0))
-    s("lr_schedule", _choice("lr_schedule", self.lr_schedule, SCHEDULES))
-    s("clipnorm", _float("clipnorm", self.clipnorm, low=0.0, optional=True))
+    self._validate_field("epochs", _int, low=1)
+    self._validate_field("steps_per_epoch", _int, low=1, optional=True)
+    self._validate_field("max_steps", _int, low=1, optional=True)
+    self._validate_field("time_budget", duration_seconds)
+    self._validate_field("batch_size", _int, low=1)
+    self._validate_field("learning_rate", _float, low=0.0)
+    self._validate_field("lr_schedule", _choice, SCHEDULES)
+    self._validate_field("clipnorm", _float, low=0.0, optional=True)
     _check(self.clipnorm is None or self.clipnorm > 0, "clipnorm",
            self.clipnorm, "must be positive (omit it for no clipping)")
-    s("warmup_fraction", _float("warmup_fraction", self.warmup_fraction, 0.0,
-                                1.0, high_open=True, optional=True))
-    s("early_stopping_patience", _int("early_stopping_patience",
-                                      self.early_stopping_patience, low=0))
-    s("optimizer", _choice("optimizer", self.optimizer, OPTIMIZERS))
-    s("loss", _choice("loss", self.loss, LOSSES))
-    s("jit_compile", _choice("jit_compile", self.jit_compile, JIT_MODES))
-    s("mixed_precision", _choice("mixed_precision", self.mixed_precision,
-                                 PRECISIONS))
-    s("strategy", _choice("strategy", self.strategy, STRATEGIES))
-    s("train_eval_rows", _int("train_eval_rows", self.train_eval_rows, low=0))
-    s("eval_batch_size", _int("eval_batch_size", self.eval_batch_size, low=1))
-    s("baseline_kmer", _int("baseline_kmer", self.baseline_kmer, low=0))
+    self._validate_field("warmup_fraction", _float, 0.0, 1.0, high_open=True,
+                         optional=True)
+    self._validate_field("early_stopping_patience", _int, low=0)
+    self._validate_field("optimizer", _choice, OPTIMIZERS)
+    self._validate_field("loss", _choice, LOSSES)
+    self._validate_field("jit_compile", _choice, JIT_MODES)
+    self._validate_field("mixed_precision", _choice, PRECISIONS)
+    self._validate_field("strategy", _choice, STRATEGIES)
+    self._validate_field("train_eval_rows", _int, low=0)
+    self._validate_field("eval_batch_size", _int, low=1)
+    self._validate_field("baseline_kmer", _int, low=0)
     _check(self.baseline_kmer <= 6, "baseline_kmer", self.baseline_kmer,
            "must be at most 6 (4^6 = 4,096 features per k)")
     _check(not (self.strategy == "tpu" and

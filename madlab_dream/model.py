@@ -2,7 +2,7 @@
 
   codes uint8 [batch, L] -> OneHot [batch, L, 4] -> MultiScaleConv [batch, L, W]
   -> num_blocks x TransformerBlock [batch, L, W]
-  -> Bidirectional(LSTM(units)) [batch, 2 * units] -> Dense(1) [batch, 1]
+  -> BiLSTM(units) [batch, 2 * units] -> Dense(1) [batch, 1]
 
 With the default `ModelConfig` (L = 110, W = 96) the model has 319,657
 parameters: 317,353 trainable, 2,304 non-trainable (BatchNorm moving
@@ -14,13 +14,14 @@ their initial values, so 150,313 weights train (their notebook's count).
 Backends: every layer is written with `keras.ops`, so the model builds,
 trains and predicts on TensorFlow, JAX and PyTorch alike (KERAS_BACKEND),
 and a `.keras` file saved on one loads on another; importing this module
-never needs TensorFlow. TensorFlow remains the package's data pipeline,
-training command and SavedModel export.
+never needs TensorFlow (it registers every layer of `madlab_dream.layers`
+for `keras.models.load_model`). TensorFlow remains the package's data
+pipeline, training command and SavedModel export.
 
 XLA: Keras silently compiles without XLA when any layer has
-`supports_jit=False`. The factory's LSTM never takes the cuDNN path
-(`layers.NoCudnnLSTM`), whatever its activation, so `jit_compile=True` stays
-on (`compat.assert_jit_compatible` checks a model).
+`supports_jit=False`; every layer here keeps it (`BiLSTM` never takes the
+cuDNN path), so `jit_compile=True` stays on (`compat.assert_jit_compatible`
+checks a model).
 """
 
 from __future__ import annotations
@@ -31,8 +32,30 @@ from typing import Any, Mapping
 import keras
 
 from madlab_dream import compat
-from madlab_dream import layers
 from madlab_dream.config import ModelConfig
+from madlab_dream.layers import BiLSTM
+from madlab_dream.layers import MultiScaleConv
+from madlab_dream.layers import OneHot
+from madlab_dream.layers import TransformerBlock
+
+
+def resolve_config(config: ModelConfig | Mapping[str, Any] | None = None,
+                   **settings: Any) -> ModelConfig:
+  """`config` (a ModelConfig, a dict of its fields, None: the preset) with
+  `settings` replacing its fields, validated."""
+  if isinstance(config, ModelConfig):
+    return config.replace(**settings) if settings else config
+  return ModelConfig.from_dict({**dict(config or {}), **settings})
+
+
+def attention_kwargs(config: ModelConfig) -> dict[str, Any]:
+  """The attention's settings: ModelConfig's fields of those names, and
+  MadLab's asymmetric features with a zero-initialised output."""
+  names = ("num_heads", "key_size", "value_size",
+           "num_relative_position_features", "relative_position_functions",
+           "attention_dropout_rate", "positional_dropout_rate")
+  return {**{name: getattr(config, name) for name in names},
+          "relative_position_symmetric": False, "zero_initialize": True}
 
 
 def build_model(config: ModelConfig | Mapping[str, Any] | None = None,
@@ -54,45 +77,39 @@ def build_model(config: ModelConfig | Mapping[str, Any] | None = None,
     TypeError: an unknown setting.
     ConfigError: inconsistent settings (e.g. num_heads x value_size !=
       conv_reduced, a feature count the positional functions reject).
-  """
-  if isinstance(config, ModelConfig):
-    config = config.replace(**settings) if settings else config
-  else:
-    config = ModelConfig.from_dict({**dict(config or {}), **settings})
-  c = config
-  keras.utils.set_random_seed(c.seed)
-  l2 = keras.regularizers.L2(c.l2) if c.l2 else None
 
-  codes = keras.Input((c.seq_len,), dtype="uint8", name="codes")
-  x = layers.OneHot(name="one_hot")(codes)
-  x = layers.MultiScaleConv(
-      filters=c.conv_filters, reduced=c.conv_reduced,
-      kernel_sizes=c.conv_kernels, activation=c.activation,
-      kernel_initializer="he_normal", l2=c.l2, name="multi_scale_conv")(x)
-  for i in range(c.num_blocks):
-    x = layers.TransformerBlock(
-        num_heads=c.num_heads, key_size=c.key_size, value_size=c.value_size,
-        num_relative_position_features=c.num_relative_features,
-        relative_position_functions=list(c.relative_functions),
-        attention_dropout_rate=c.attention_dropout,
-        positional_dropout_rate=c.positional_dropout,
-        relative_position_symmetric=False, zero_initialize=True,
-        relative_logits=c.relative_logits,
-        ffn_multiplier=c.ffn_multiplier, activation=c.activation,
-        freeze_attention_and_ffn=not c.transformer_trainable,
-        name=f"transformer_block_{i}")(x)
-  if c.lstm_implementation == "hoisted":
-    x = layers.BiLSTM(c.lstm_units, activation=c.lstm_activation,
-                      kernel_initializer="he_normal", name="bilstm")(x)
-  else:
-    x = keras.layers.Bidirectional(
-        layers.NoCudnnLSTM(c.lstm_units, activation=c.lstm_activation,
-                           kernel_initializer="he_normal",
-                           return_sequences=False),
-        name="bilstm")(x)
+  Example:
+
+  >>> import numpy as np
+  >>> from madlab_dream.config import TINY_MODEL
+  >>> from madlab_dream.model import build_model
+  >>> model = build_model(TINY_MODEL, seq_len=24)
+  >>> model.predict(np.zeros((3, 24), np.uint8), verbose=0).shape
+  (3, 1)
+  >>> build_model().count_params()
+  319657
+  """
+  config = resolve_config(config, **settings)
+  keras.utils.set_random_seed(config.seed)
+  codes = keras.Input((config.seq_len,), dtype="uint8", name="codes")
+  x = OneHot(name="one_hot")(codes)
+  x = MultiScaleConv(
+      filters=config.conv_filters, reduced=config.conv_reduced,
+      kernel_sizes=config.conv_kernels, activation=config.activation,
+      kernel_initializer="he_normal", l2=config.l2,
+      name="multi_scale_conv")(x)
+  for index in range(config.num_blocks):
+    x = TransformerBlock(
+        attention_kwargs(config), ffn_multiplier=config.ffn_multiplier,
+        activation=config.activation,
+        freeze_attention_and_ffn=not config.transformer_trainable,
+        name=f"transformer_block_{index}")(x)
+  x = BiLSTM(config.lstm_units, activation=config.lstm_activation,
+             kernel_initializer="he_normal", name="bilstm")(x)
   output = keras.layers.Dense(
       1, activation="linear", kernel_initializer="he_normal",
-      kernel_regularizer=l2, dtype="float32", name="expression")(x)
+      kernel_regularizer=keras.regularizers.L2(config.l2) if config.l2
+      else None, dtype="float32", name="expression")(x)
   model = keras.Model(codes, output, name="madlab")
   blockers = compat.jit_blockers(model)
   if blockers:  # Defensive: the layers above are all XLA-compatible.
@@ -121,7 +138,7 @@ def inference_model(model: keras.Model) -> keras.Model:
     `<name>_inference`.
   """
   def clone(layer):
-    if isinstance(layer, layers.MultiScaleConv) and layer.batch_norm:
+    if isinstance(layer, MultiScaleConv) and layer.batch_norm:
       return layer.fold_batch_norm()
     return layer
 

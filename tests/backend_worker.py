@@ -78,7 +78,7 @@ def tensorflow_imported() -> bool:
 def run_outputs(model_path, batch_path, out_path):
   import keras
   import numpy as np
-  import madlab_dream.layers  # noqa: F401  (registers the layers)
+  import madlab_dream.model  # noqa: F401  (registers the layers)
   batch = np.load(batch_path)
   model = keras.models.load_model(model_path)
   predictions, loss, grads = outputs(model, batch["codes"],

@@ -1,9 +1,12 @@
 """NumPy references for the layer tests, written from Enformer's formulas.
 
-The references are float64 NumPy, derived from the formulas in facts.md /
-DeepMind's `enformer/attention_module.py`, not from the code under test.
-Float32 rounding sets the tolerances; the gamma basis is ill-conditioned in
-float32 (facts.md), so it gets a few 1e-3.
+The references are float64 NumPy, derived from the formulas of DeepMind's
+`enformer/attention_module.py` (`positional_features_*`, `relative_shift`,
+`MultiheadAttention`), not from the code under test. The attention has both
+of Enformer's ways to place the relative logits: its Transformer-XL shift of
+the [L, 2L-1] products, and indexing them directly. Float32 rounding sets
+the tolerances; the gamma basis is ill-conditioned in float32 (its
+concentrations reach (2k)^2), so it gets a few 1e-3.
 """
 
 import numpy as np
@@ -98,9 +101,28 @@ def distances(length):
 # --- Attention and the transformer block --------------------------------------
 
 
+def np_relative_shift(x):
+  """Enformer's (Transformer-XL's) `relative_shift`: [B, H, L, 2L-1] ->
+  [B, H, L, L]; column c of x holds distance c - (L - 1)."""
+  batch, heads, length, width = x.shape
+  x = np.concatenate([np.zeros_like(x[..., :1]), x], -1)   # [B, H, L, 2L]
+  x = x.reshape(batch, heads, width + 1, length)[:, :, 1:]  # [B, H, 2L-1, L]
+  return x.reshape(batch, heads, length, width)[..., :(width + 1) // 2]
+
+
+def np_relative_by_index(x):
+  """[B, H, L, 2L-1] -> [B, H, L, L]: entry (i, j) is x[..., i, j - i + L - 1],
+  the column of distance j - i."""
+  length = x.shape[2]
+  i, j = np.meshgrid(np.arange(length), np.arange(length), indexing="ij")
+  return x[:, :, i, j - i + length - 1]
+
+
 def np_attention(x, w, heads, key_size, value_size, num_features, names,
-                 symmetric):
-  """Enformer's relative attention, written directly (no shift trick)."""
+                 symmetric, place=np_relative_by_index):
+  """Enformer's relative attention; `place` puts the [L, 2L-1] relative
+  products at distance j - i (`np_relative_by_index` or
+  `np_relative_shift`)."""
   batch, length, _ = x.shape
 
   def split(t, size):
@@ -114,9 +136,7 @@ def np_attention(x, w, heads, key_size, value_size, num_features, names,
   r_k = split(pos @ w["r_k"], key_size)                      # [1, H, 2L-1, K]
   content = (q + w["r_w"]) @ k.transpose(0, 1, 3, 2)
   rel_all = (q + w["r_r"]) @ r_k.transpose(0, 1, 3, 2)      # [B, H, L, 2L-1]
-  i, j = np.meshgrid(np.arange(length), np.arange(length), indexing="ij")
-  relative = rel_all[:, :, i, j - i + length - 1]           # distance j - i
-  logits = content + relative
+  logits = content + place(rel_all)                         # distance j - i
   weights = np.exp(logits - logits.max(-1, keepdims=True))
   weights /= weights.sum(-1, keepdims=True)
   out = (weights @ v).transpose(0, 2, 1, 3).reshape(batch, length, -1)

@@ -35,7 +35,6 @@ pytestmark = [
 
 TESTS = pathlib.Path(__file__).parent
 WORKER = TESTS / "backend_worker.py"
-V020 = TESTS / "data" / "tiny_v0.2.0.keras"
 TOLERANCE = 1e-5          # float32, absolute: the issue's bar
 BACKENDS = ["jax", pytest.param("torch", marks=pytest.mark.skipif(
     importlib.util.find_spec("torch") is None,
@@ -108,12 +107,17 @@ def test_same_weights_same_outputs_and_gradients(reference, backend):
   assert diff["gradients"] <= TOLERANCE, diff
 
 
+@pytest.mark.parametrize("name", ["tiny_v0.2.0", "tiny_v0.2_keras_ops_gather",
+                                  "tiny_v0.2_keras_ops_shift"])
 def test_a_model_saved_by_0_2_0_on_tensorflow_predicts_the_same_on_jax(
-    tmp_path):
-  saved = np.load(V020.with_name("tiny_v0.2.0_predictions.npz"))
+    tmp_path, name):
+  """The files of tests/data/README.md: TensorFlow-ops layers, and the
+  keras.ops layers with either relative_logits."""
+  path = TESTS / "data" / f"{name}.keras"
+  saved = np.load(path.with_name(f"{name}_predictions.npz"))
   np.savez(tmp_path / "batch.npz", codes=saved["codes"],
            y=np.zeros(len(saved["codes"]), np.float32))
-  run_python("jax", WORKER, "outputs", V020, tmp_path / "batch.npz",
+  run_python("jax", WORKER, "outputs", path, tmp_path / "batch.npz",
              tmp_path / "out.npz")
   got = np.load(tmp_path / "out.npz")["predictions"]
   np.testing.assert_allclose(got, saved["predictions"], rtol=0,

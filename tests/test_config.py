@@ -1,12 +1,23 @@
-"""Typed configs (madlab_dream.config): defaults, validation, round trips."""
+"""Typed configs (madlab_dream.config): defaults, validation, round trips,
+config.json files of madlab-dream 0.2.0, no framework."""
 
 import dataclasses
 import json
+import pathlib
+import subprocess
+import sys
 
 import pytest
 
 from madlab_dream import config as cfg
+from madlab_dream import model
 from madlab_dream.config import ConfigError
+
+from helpers import REPO
+from helpers import env
+
+OLD_CONFIG = (pathlib.Path(__file__).parent / "data"
+              / "config_v0.2_keras_ops.json")
 
 
 def test_defaults_are_madlabs_preset():
@@ -22,8 +33,11 @@ def test_defaults_are_madlabs_preset():
       1024, 1e-4, "rmsprop", "mse")
   d = cfg.DataConfig()
   assert (d.singleton_keep, d.val_fraction) == (0.5, 0.02)
-  # The formulations measured faster (issue 16); auto is opt-in.
-  assert (m.relative_logits, m.lstm_implementation) == ("gather", "hoisted")
+  assert m.relative_position_functions == (
+      "positional_features_exponential", "positional_features_central_mask",
+      "positional_features_gamma")
+  assert m.num_relative_position_features is None
+  assert (m.attention_dropout_rate, m.positional_dropout_rate) == (0.0, 0.0)
   assert t.mixed_precision == "none" and "auto" in cfg.PRECISIONS
 
 
@@ -47,12 +61,14 @@ def test_configs_are_frozen():
      "not a Keras activation"),
     (cfg.ModelConfig, {"num_heads": 2}, "num_heads", "must equal"),
     (cfg.ModelConfig, {"value_size": 2}, "num_heads", "must equal"),
-    (cfg.ModelConfig, {"relative_functions": "bogus"}, "relative_functions",
-     "not available"),
-    (cfg.ModelConfig, {"num_relative_features": 7}, "num_relative_features",
-     "divisible by 6"),
-    (cfg.ModelConfig, {"attention_dropout": 1.0}, "attention_dropout",
-     "below 1"),
+    (cfg.ModelConfig, {"relative_position_functions": "bogus"},
+     "relative_position_functions", "not available"),
+    (cfg.ModelConfig, {"num_relative_position_features": 7},
+     "num_relative_position_features", "divisible by 6"),
+    (cfg.ModelConfig, {"attention_dropout_rate": 1.0},
+     "attention_dropout_rate", "below 1"),
+    (cfg.ModelConfig, {"positional_dropout_rate": -0.5},
+     "positional_dropout_rate", "at least 0"),
     (cfg.ModelConfig, {"l2": float("nan")}, "l2", "finite"),
     (cfg.TrainConfig, {"batch_size": 0}, "batch_size", "at least 1"),
     (cfg.TrainConfig, {"optimizer": "lbfgs"}, "optimizer", "one of"),
@@ -67,10 +83,6 @@ def test_configs_are_frozen():
      "mixed_precision", "TPU"),
     (cfg.TrainConfig, {"mixed_precision": "bfloat16"}, "mixed_precision",
      "one of"),
-    (cfg.ModelConfig, {"relative_logits": "roll"}, "relative_logits",
-     "one of gather, shift"),
-    (cfg.ModelConfig, {"lstm_implementation": "cudnn"}, "lstm_implementation",
-     "one of hoisted, keras"),
 ])
 def test_bad_values_name_the_setting(cls, values, setting, problem):
   with pytest.raises(ConfigError) as e:
@@ -82,18 +94,17 @@ def test_bad_values_name_the_setting(cls, values, setting, problem):
 
 def test_each_rule_is_enforced_once_whatever_the_entry_point():
   # The same ConfigError from the factory as from the config.
-  from madlab_dream import model
   with pytest.raises(ConfigError, match="--num_heads=2"):
     model.build_model(num_heads=2)
 
 
 def test_lists_from_flags_become_tuples_of_the_right_type():
-  m = cfg.ModelConfig(conv_kernels=["3", "5"], relative_functions=[
+  m = cfg.ModelConfig(conv_kernels=["3", "5"], relative_position_functions=[
       "positional_features_gamma", "positional_features_exponential"],
                       key_size=8, value_size=8, conv_reduced=8)
   assert m.conv_kernels == (3, 5)
-  assert m.relative_functions == ("positional_features_gamma",
-                                  "positional_features_exponential")
+  assert m.relative_position_functions == ("positional_features_gamma",
+                                           "positional_features_exponential")
 
 
 def test_run_config_checks_across_parts():
@@ -127,3 +138,67 @@ def test_result_dict_ignores_only_what_does_not_change_results():
   assert a.result_dict() != c.result_dict()
   assert "learning_rate" in cfg.TrainConfig.result_fields()
   assert "progress" not in cfg.TrainConfig.result_fields()
+
+
+def test_a_config_json_with_the_0_2_0_keys_reads_as_the_settings():
+  """tests/data/config_v0.2_keras_ops.json holds num_relative_features,
+  relative_functions, attention_dropout, positional_dropout,
+  relative_logits="shift" and lstm_implementation="keras"."""
+  text = OLD_CONFIG.read_text()
+  saved = json.loads(text)["model"]
+  run = cfg.RunConfig.from_json(text)
+  m = run.model
+  assert m.num_relative_position_features == saved["num_relative_features"]
+  assert list(m.relative_position_functions) == saved["relative_functions"]
+  assert m.attention_dropout_rate == saved["attention_dropout"] == 0.1
+  assert m.positional_dropout_rate == saved["positional_dropout"] == 0.05
+  again = json.loads(run.to_json())["model"]
+  assert set(again) == set(cfg.ModelConfig.field_names())
+  for old, new in cfg.RENAMED_MODEL_SETTINGS.items():
+    assert old in saved and new not in saved and new in again
+  for dropped in cfg.DROPPED_MODEL_SETTINGS:
+    assert dropped in saved and dropped not in again
+  assert cfg.RunConfig.from_json(run.to_json()) == run
+
+
+@pytest.mark.parametrize("values, setting, problem", [
+    ({"relative_logits": "roll"}, "relative_logits", "names no formulation"),
+    ({"lstm_implementation": "cudnn"}, "lstm_implementation",
+     "names no formulation"),
+    ({"num_relative_features": 12, "num_relative_position_features": 12},
+     "num_relative_position_features", "given twice"),
+])
+def test_old_keys_with_unusable_values_are_config_errors(values, setting,
+                                                         problem):
+  with pytest.raises(ConfigError) as e:
+    cfg.ModelConfig.from_dict({**cfg.TINY_MODEL, **values})
+  assert e.value.setting == setting and problem in str(e.value)
+
+
+def test_the_dropped_keys_are_not_settings():
+  with pytest.raises(TypeError):
+    cfg.ModelConfig(relative_logits="gather")
+  assert cfg.ModelConfig.from_dict({"relative_logits": "shift",
+                                    "lstm_implementation": "hoisted"}) == (
+                                        cfg.ModelConfig())
+
+
+NO_FRAMEWORK = """
+import sys
+from madlab_dream import config
+run = config.RunConfig.from_json(config.RunConfig(
+    model=config.ModelConfig(**config.TINY_MODEL)).to_json())
+try:
+  config.ModelConfig(activation="bogus")
+except config.ConfigError:
+  pass
+print(sorted(m for m in ("keras", "tensorflow", "jax", "torch")
+             if m in sys.modules))
+"""
+
+
+def test_config_imports_and_validates_without_a_framework():
+  proc = subprocess.run([sys.executable, "-c", NO_FRAMEWORK], env=env(),
+                        cwd=REPO, capture_output=True, text=True, timeout=120)
+  assert proc.returncode == 0, proc.stderr[-3000:]
+  assert proc.stdout.strip() == "[]"

@@ -17,7 +17,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "madlab_dream"
 def parsed():
   """Train flags defined on a fresh FlagValues, parsed by the test."""
   fresh = absl_flags.FlagValues()
-  with flags.defined_on(fresh):
+  with flags.defining_flags_on(fresh):
     flags.define_train_flags()
   return fresh
 
@@ -43,6 +43,26 @@ def test_flags_become_configs_and_the_flagfile_reruns_them(parsed, tmp_path):
   parsed(["prog", f"--flagfile={path}"])
   assert flags.run_config(parsed) == run
   assert flags.run_config_from_args([f"--flagfile={path}"]) == run
+
+
+def test_each_model_flag_is_the_config_field_and_the_layer_argument(parsed):
+  model_flags = set(cfg.ModelConfig.field_names())
+  assert model_flags <= set(parsed)
+  for name in ("num_relative_position_features", "relative_position_functions",
+               "attention_dropout_rate", "positional_dropout_rate"):
+    assert name in parsed
+  for name in list(cfg.RENAMED_MODEL_SETTINGS) + list(
+      cfg.DROPPED_MODEL_SETTINGS):
+    assert name not in parsed
+  parsed(["prog", "--num_relative_position_features=12",
+          "--attention_dropout_rate=0.1",
+          "--relative_position_functions=positional_features_gamma,"
+          "positional_features_exponential"])
+  model = flags.model_config(parsed)
+  assert model.num_relative_position_features == 12
+  assert model.attention_dropout_rate == 0.1
+  assert model.relative_position_functions == (
+      "positional_features_gamma", "positional_features_exponential")
 
 
 def test_bad_flag_values_are_config_errors(parsed):

@@ -64,8 +64,8 @@ def test_defaults_are_keras_conv1d_not_madlabs():
 def test_batch_norms_are_synchronised_on_tensorflow_only():
   layer = layers.MultiScaleConv(4, 2, [3])
   layer.build((None, 10, 4))
-  norms = [l for l in layer.branches[0]
-           if isinstance(l, keras.layers.BatchNormalization)]
+  norms = [sublayer for sublayer in layer.branches[0]
+           if isinstance(sublayer, keras.layers.BatchNormalization)]
   assert len(norms) == 2
   want = keras.backend.backend() == "tensorflow"
   assert all(bn.synchronized is want for bn in norms)
@@ -87,8 +87,8 @@ def test_folded_batch_norm_predicts_the_same_to_1e_5():
   layer = random_conv(rng)
   folded = layer.fold_batch_norm()
   assert folded.batch_norm is False and layer.batch_norm is True
-  assert not any(isinstance(l, keras.layers.BatchNormalization)
-                 for branch in folded.branches for l in branch)
+  assert not any(isinstance(sublayer, keras.layers.BatchNormalization)
+                 for branch in folded.branches for sublayer in branch)
   assert len(folded.branches[0]) == 4  # conv, act, conv, act
   x = rng.normal(size=(5, 12, 4)).astype(np.float32)
   want = to_numpy(layer(x, training=False))
@@ -110,3 +110,17 @@ def test_folding_needs_batch_norm_and_weights():
   config = layers.MultiScaleConv(4, 2, [3], batch_norm=False).get_config()
   assert config["batch_norm"] is False
   assert layers.MultiScaleConv.from_config(config).batch_norm is False
+
+
+@pytest.mark.parametrize("settings,name", [
+    ({"filters": 0}, "filters"), ({"filters": 4.0}, "filters"),
+    ({"reduced": "2"}, "reduced"), ({"kernel_sizes": []}, "kernel_sizes"),
+    ({"kernel_sizes": [3, 2.5]}, "kernel_sizes"),
+    ({"activation": "bogus"}, "activation"), ({"l2": -1.0}, "l2"),
+    ({"kernel_initializer": "bogus"}, "kernel_initializer"),
+    ({"batch_norm": 1}, "batch_norm"),
+])
+def test_arguments_are_checked_with_keras_messages(settings, name):
+  with pytest.raises(ValueError, match=f"Received: {name}="):
+    layers.MultiScaleConv(**{"filters": 4, "reduced": 2, "kernel_sizes": [3],
+                             **settings})

@@ -5,6 +5,7 @@ Backend-neutral: tests/test_backends.py also runs this file on JAX.
 
 import numpy as np
 import pytest
+import scipy.special
 from keras import ops
 
 from madlab_dream import layers
@@ -118,7 +119,6 @@ def test_attention_features_of_a_tensor_length_are_computed_in_graph():
 
 def test_lgamma_matches_scipy():
   # keras.ops has no lgamma: the gamma basis carries its own.
-  import scipy.special
   x = np.concatenate([np.linspace(0.05, 4.0, 80),
                       4.0 * np.arange(1, 257) ** 2]).astype(np.float32)
   got = ops.convert_to_numpy(positional._lgamma(ops.convert_to_tensor(x)))

@@ -101,5 +101,18 @@ def test_bilstm_weights_initialisation_and_config():
   clone = keras.layers.deserialize(keras.layers.serialize(ours))
   assert isinstance(clone, layers.BiLSTM)
   assert clone.get_config() == config
-  with pytest.raises(ValueError, match="units"):
-    layers.BiLSTM(0)
+
+
+
+@pytest.mark.parametrize("settings,name", [
+    ({"units": 0}, "units"), ({"units": 2.5}, "units"),
+    ({"units": "4"}, "units"),
+    ({"activation": "bogus"}, "activation"),
+    ({"recurrent_activation": "nope"}, "recurrent_activation"),
+    ({"kernel_initializer": "bogus"}, "kernel_initializer"),
+    ({"unit_forget_bias": "yes"}, "unit_forget_bias"),
+    ({"unroll": 1}, "unroll"),
+])
+def test_arguments_are_checked_with_keras_messages(settings, name):
+  with pytest.raises(ValueError, match=f"Received: {name}="):
+    layers.BiLSTM(**{"units": 4, **settings})

@@ -23,10 +23,10 @@ def test_transformer_block_matches_numpy_forward():
   rng = np.random.default_rng(1)
   heads, key_size, value_size, length = 2, 4, 3, 8
   width = heads * value_size
-  block = layers.TransformerBlock(num_heads=heads, key_size=key_size,
-                                  value_size=value_size,
-                                  num_relative_position_features=6,
-                                  ffn_multiplier=3, activation="swish")
+  block = layers.TransformerBlock(
+      {"num_heads": heads, "key_size": key_size, "value_size": value_size,
+       "num_relative_position_features": 6},
+      ffn_multiplier=3, activation="swish")
   block.build((None, length, width))
   assert block.count_params() == (
       2 * 2 * width                                      # two LayerNorms
@@ -50,9 +50,11 @@ def test_transformer_block_matches_numpy_forward():
   np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-3)
 
 
+ATTENTION = {"num_heads": 1, "key_size": 8, "value_size": 8}
+
+
 def test_transformer_block_rejects_width_mismatch():
-  block = layers.TransformerBlock(num_heads=1, key_size=8, value_size=8,
-                                  ffn_multiplier=2)
+  block = layers.TransformerBlock(ATTENTION, ffn_multiplier=2)
   with pytest.raises(ValueError, match="num_heads x value_size"):
     block.build((None, 10, 12))
 
@@ -61,17 +63,48 @@ def test_sizes_are_required_and_not_madlabs():
   with pytest.raises(TypeError):
     layers.TransformerBlock()  # pylint: disable=no-value-for-parameter
   with pytest.raises(TypeError, match="ffn_multiplier"):
-    layers.TransformerBlock(num_heads=1, key_size=8, value_size=8)
-  with pytest.raises(TypeError):  # keyword-only after value_size
-    layers.TransformerBlock(1, 8, 8, 2)
-  config = layers.TransformerBlock(1, 8, 8, ffn_multiplier=2).get_config()
+    layers.TransformerBlock(ATTENTION)
+  with pytest.raises(TypeError):  # keyword-only after attention_kwargs
+    layers.TransformerBlock(ATTENTION, 2)
+  with pytest.raises(TypeError, match="missing .'value_size'"):
+    layers.TransformerBlock({"num_heads": 1, "key_size": 8},
+                            ffn_multiplier=2)
+  config = layers.TransformerBlock(ATTENTION, ffn_multiplier=2).get_config()
   assert config["activation"] == "relu" and config["dropout_rate"] == 0.0
+
+
+def test_the_attention_gets_its_settings_once_and_complete():
+  block = layers.TransformerBlock(
+      {**ATTENTION, "attention_dropout_rate": 0.1}, ffn_multiplier=2)
+  assert block.attention_kwargs == block.get_config()["attention_kwargs"]
+  assert block.attention_kwargs == {
+      name: value for name, value in block.mha.get_config().items()
+      if name in block.attention_kwargs}
+  assert block.mha.attention_dropout_rate == 0.1
+  assert len(block.attention_kwargs) == 9  # every setting, defaults included
+
+
+@pytest.mark.parametrize("settings,name", [
+    ({"attention_kwargs": {**ATTENTION, "num_heads": 0}}, "num_heads"),
+    ({"attention_kwargs": {**ATTENTION, "dropout": 0.1}}, None),
+    ({"attention_kwargs": [1, 8, 8]}, "attention_kwargs"),
+    ({"ffn_multiplier": 2.5}, "ffn_multiplier"),
+    ({"ffn_multiplier": "2"}, "ffn_multiplier"),
+    ({"dropout_rate": 1.5}, "dropout_rate"),
+    ({"activation": "bogus"}, "activation"),
+    ({"freeze_attention_and_ffn": "no"}, "freeze_attention_and_ffn"),
+])
+def test_arguments_are_checked_with_keras_messages(settings, name):
+  arguments = {"attention_kwargs": ATTENTION, "ffn_multiplier": 2, **settings}
+  with pytest.raises((TypeError, ValueError),
+                     match=f"Received: {name}=" if name else "unknown"):
+    layers.TransformerBlock(**arguments)
 
 
 def test_mixed_precision_block_follows_float32_result():
   rng = np.random.default_rng(3)
   x = rng.normal(size=(2, 10, 8)).astype(np.float32)
-  kwargs = dict(num_heads=1, key_size=8, value_size=8, ffn_multiplier=2,
+  kwargs = dict(attention_kwargs=ATTENTION, ffn_multiplier=2,
                 activation="swish")
   ref = layers.TransformerBlock(**kwargs)
   ref.build((None, 10, 8))

@@ -1,5 +1,6 @@
 """The model factory: preset size, saving, training, XLA, seeding."""
 
+import doctest
 import pathlib
 
 import numpy as np
@@ -10,6 +11,7 @@ import keras
 
 from madlab_dream import layers
 from madlab_dream.config import ConfigError
+from madlab_dream.config import TINY_MODEL
 from madlab_dream import model as model_lib
 
 TINY = dict(seq_len=20, conv_kernels=[3, 5], conv_filters=8, conv_reduced=8,
@@ -56,7 +58,8 @@ def test_output_shape_and_dtype():
 def test_overrides_and_bad_settings():
   model = model_lib.build_model(TINY, num_blocks=2, seq_len=12)
   assert model.input.shape == (None, 12)
-  assert sum(isinstance(l, layers.TransformerBlock) for l in model.layers) == 2
+  assert sum(isinstance(layer, layers.TransformerBlock)
+             for layer in model.layers) == 2
   with pytest.raises(TypeError):
     model_lib.build_model(TINY, no_such_setting=1)
   with pytest.raises(ConfigError, match="conv_reduced"):
@@ -102,33 +105,19 @@ def test_save_and_load_keras_gives_identical_predictions(tmp_path):
   assert isinstance(loaded.get_layer("bilstm"), layers.BiLSTM)
 
 
-def test_the_previous_formulation_still_saves_and_loads(tmp_path):
-  model = model_lib.build_model(TINY, relative_logits="shift",
-                                lstm_implementation="keras")
-  randomize(model)
-  codes, _ = tiny_data(16)
-  model.save(tmp_path / "previous.keras")
-  loaded = keras.models.load_model(tmp_path / "previous.keras")
-  np.testing.assert_array_equal(loaded.predict(codes, verbose=0),
-                                model.predict(codes, verbose=0))
-  bilstm = loaded.get_layer("bilstm")
+def test_a_bidirectional_no_cudnn_lstm_file_equals_the_bilstm_model():
+  """A file with Bidirectional(NoCudnnLSTM) (KERAS_OPS_SHIFT) and the
+  model the factory builds, same weights: predictions and every gradient
+  to 1e-5 (float32), the same parameter count."""
+  codes, y = tiny_data(16, length=24)
+  saved = keras.models.load_model(KERAS_OPS_SHIFT)
+  bilstm = saved.get_layer("bilstm")
   for lstm in (bilstm.forward_layer, bilstm.backward_layer):
     assert isinstance(lstm, layers.NoCudnnLSTM) and lstm.use_cudnn is False
-  attention = loaded.get_layer("transformer_block_0").mha
-  assert attention.relative_logits == "shift"
-
-
-def test_previous_and_current_formulations_compute_the_same():
-  """Gathered relative keys and the hoisted BiLSTM against the shift and
-  Keras's Bidirectional LSTM, same weights: predictions and every gradient
-  to 1e-5 (float32), the preset's parameter count either way."""
-  codes, y = tiny_data(16)
-  previous = model_lib.build_model(TINY, relative_logits="shift",
-                                   lstm_implementation="keras")
-  perturb(previous)
-  current = model_lib.build_model(TINY)
-  current.set_weights(previous.get_weights())
-  assert current.count_params() == previous.count_params()
+  current = model_lib.build_model(TINY_MODEL, seq_len=24, seed=3)
+  assert isinstance(current.get_layer("bilstm"), layers.BiLSTM)
+  current.set_weights(saved.get_weights())
+  assert current.count_params() == saved.count_params()
 
   def outputs(model):
     with tf.GradientTape() as tape:
@@ -138,11 +127,34 @@ def test_previous_and_current_formulations_compute_the_same():
     return [model(codes, training=False).numpy()] + [g.numpy()
                                                      for g in grads]
 
-  want, got = outputs(previous), outputs(current)
+  want, got = outputs(saved), outputs(current)
   assert np.ptp(want[0]) > 0.05
   for w, g in zip(want, got):
     np.testing.assert_allclose(g, w, rtol=0, atol=1e-5)
   assert model_lib.build_model().get_layer("bilstm").count_params() == 3_232
+
+
+def test_attention_kwargs_are_the_config_fields_of_those_names():
+  config = model_lib.resolve_config(TINY, num_relative_position_features=12,
+                                    attention_dropout_rate=0.1)
+  block = model_lib.build_model(config).get_layer("transformer_block_0")
+  assert block.attention_kwargs == {
+      "num_heads": 1, "key_size": 8, "value_size": 8,
+      "num_relative_position_features": 12,
+      "relative_position_functions": list(
+          config.relative_position_functions),
+      "attention_dropout_rate": 0.1, "positional_dropout_rate": 0.0,
+      "relative_position_symmetric": False, "zero_initialize": True}
+
+
+def test_build_model_docstring_example_runs():
+  finder = doctest.DocTestFinder()
+  runner = doctest.DocTestRunner()
+  (test,) = finder.find(model_lib.build_model, "build_model",
+                        globs={"__name__": "doctest"})
+  assert test.examples
+  runner.run(test)
+  assert runner.failures == 0
 
 
 def test_inference_model_folds_batch_norm_and_predicts_the_same():
@@ -241,16 +253,42 @@ def test_mixed_precision_model_follows_the_float32_model():
                              atol=0.02 * np.abs(want).max() + 1e-3)
 
 
-V020_MODEL = pathlib.Path(__file__).parent / "data" / "tiny_v0.2.0.keras"
+DATA = pathlib.Path(__file__).parent / "data"
+V020_MODEL = DATA / "tiny_v0.2.0.keras"
+KERAS_OPS_GATHER = DATA / "tiny_v0.2_keras_ops_gather.keras"
+KERAS_OPS_SHIFT = DATA / "tiny_v0.2_keras_ops_shift.keras"
+
+
+def saved_predictions(path):
+  return np.load(path.with_name(path.stem + "_predictions.npz"))
 
 
 def test_a_model_saved_by_version_0_2_0_loads_and_predicts_the_same():
   # Saved by the TensorFlow-ops layers (tests/data/README.md).
-  saved = np.load(V020_MODEL.with_name("tiny_v0.2.0_predictions.npz"))
+  saved = saved_predictions(V020_MODEL)
   loaded = keras.models.load_model(V020_MODEL)
   got = loaded.predict(saved["codes"], verbose=0)
   assert np.ptp(saved["predictions"]) > 0.1  # the input matters
   np.testing.assert_allclose(got, saved["predictions"], rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("path,tolerance", [
+    (KERAS_OPS_GATHER, 1e-6),  # the same formulation: the same numbers
+    (KERAS_OPS_SHIFT, 1e-5),   # the shift's function, to float32 rounding
+])
+def test_a_model_saved_with_relative_logits_loads_and_predicts_the_same(
+    path, tolerance):
+  # Saved by the keras.ops layers with relative_logits="gather" (and
+  # BiLSTM) or "shift" (and Bidirectional(NoCudnnLSTM)): tests/data/README.md.
+  saved = saved_predictions(path)
+  loaded = keras.models.load_model(path)
+  got = loaded.predict(saved["codes"], verbose=0)
+  assert np.ptp(saved["predictions"]) > 0.05  # the input matters
+  np.testing.assert_allclose(got, saved["predictions"], rtol=0,
+                             atol=tolerance)
+  block = loaded.get_layer("transformer_block_0")
+  assert "relative_logits" not in block.get_config()
+  assert block.mha.num_features == 6
 
 
 # --- The model MadLab actually ran: transformer_trainable=False -------------

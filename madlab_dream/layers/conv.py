@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any, Callable, Sequence
 
 import keras
 import numpy as np
+
+from madlab_dream.layers import arguments
+from madlab_dream.layers.keras_objects import check_activation
+from madlab_dream.layers.keras_objects import fresh_initializer
+from madlab_dream.layers.keras_objects import serialized_activation
+from madlab_dream.layers.keras_objects import serialized_initializer
 
 _PACKAGE = "madlab_dream"
 
@@ -17,78 +22,83 @@ class MultiScaleConv(keras.layers.Layer):
 
   Each branch: Conv1D(filters, kernel, 'same') -> BatchNorm -> activation ->
   Conv1D(reduced, 1) -> BatchNorm -> activation; both convolutions have a
-  bias, `kernel_initializer` and L2(`l2`) on the kernel.
+  bias, `kernel_initializer` and L2(`l2`) on the kernel. The branches stay
+  separate convolutions (not one with the kernels zero-padded to the
+  widest, which would add FLOPs and a split of its output).
 
-  Input [batch, L, channels] -> output [batch, L, reduced].
+  The BatchNorms are synchronised across replicas on the TensorFlow backend
+  (tf.distribute); on JAX a sharded batch's statistics are global anyway.
+  `batch_norm=False` builds the branches without BatchNorm: the inference
+  form that `fold_batch_norm()` returns, with each BatchNorm's moving
+  statistics folded into the convolution before it (one element-wise pass
+  fewer per BatchNorm; `model.inference_model` uses it).
 
   Args:
-    filters: filters of each branch's wide convolution.
+    filters: filters of each branch's wide convolution, positive int.
     reduced: filters of each branch's kernel-1 convolution (the output
       width).
-    kernel_sizes: one branch per kernel size.
+    kernel_sizes: one branch per kernel size (at least one).
     activation: after each BatchNorm; None is linear (Conv1D's default).
     kernel_initializer: of every convolution kernel (Conv1D's default).
     l2: L2 weight on every convolution kernel (0: none).
+    batch_norm: False: no BatchNorm (the folded inference form).
+    **kwargs: the base Layer's (name, dtype, trainable).
 
-  The BatchNorms are synchronised across replicas on the TensorFlow backend
-  (tf.distribute); on JAX a sharded batch's statistics are global anyway,
-  and Keras allows `synchronized` only on TensorFlow.
+  Call arguments:
+    inputs: [batch, L, channels].
+    training: whether the BatchNorms use the batch's statistics (and update
+      their moving ones).
 
-  `batch_norm=False` builds the branches without BatchNorm: the inference
-  form that `fold_batch_norm()` returns, with each BatchNorm's moving
-  statistics folded into the convolution before it.
+  Input shape:
+    3D tensor `(batch, L, channels)`.
 
-  Why this form, per path (measured on a 2-core AMD EPYC with avx512_bf16,
-  no AMX, alternating windows in one process, while other work loaded the
-  machine): inference uses the folded form (`model.inference_model`;
-  BatchNorm is a per-channel scale and shift of the convolution's output,
-  a separate memory-bound pass on TensorFlow's non-XLA path and a fused
-  one under XLA). Training keeps BatchNorm (batch statistics cannot be
-  folded). The branches stay separate convolutions: one merged
-  convolution with the kernels zero-padded to the widest (30 taps, 4 x
-  192 outputs) followed by the four kernel-1 products was 0.91x (XLA) and
-  0.80x (no XLA) as fast at batch 2,048, since it adds a third of the
-  wide-convolution FLOPs and a split of its [batch, L, 768] output.
-  In training, Keras's BatchNormalization (forward + backward) on
-  [1,024, 110, 192] took 2.4x as long as TensorFlow's fused kernel
-  (`tf.compat.v1.nn.fused_batch_norm`); the layer keeps Keras's, since the
-  model path is `keras.ops` only (it runs on JAX) and the fused kernel
-  cannot synchronise BatchNorm statistics across replicas. (Keras's
-  synchronised form, used on TensorFlow, was 1.18x as fast as its
-  unsynchronised one there.)
+  Output shape:
+    3D tensor `(batch, L, reduced)`.
+
+  Example:
+
+  >>> import numpy as np
+  >>> from madlab_dream import layers
+  >>> conv = layers.MultiScaleConv(filters=8, reduced=4, kernel_sizes=[3, 5],
+  ...                              activation="swish")
+  >>> tuple(conv(np.zeros((2, 24, 4), "float32")).shape)
+  (2, 24, 4)
+  >>> len(conv.branches)
+  2
   """
 
   def __init__(self, filters: int, reduced: int, kernel_sizes: Sequence[int],
                activation: str | Callable | None = None,
                kernel_initializer: Any = "glorot_uniform", l2: float = 0.0,
                batch_norm: bool = True, **kwargs):
+    filters = arguments.positive_int("filters", filters)
+    reduced = arguments.positive_int("reduced", reduced)
+    kernel_sizes = arguments.positive_ints("kernel_sizes", kernel_sizes)
+    activation = serialized_activation(check_activation("activation",
+                                                        activation))
+    kernel_initializer = serialized_initializer("kernel_initializer",
+                                                kernel_initializer)
+    l2 = arguments.non_negative_float("l2", l2)
+    batch_norm = arguments.boolean("batch_norm", batch_norm)
     super().__init__(**kwargs)
-    self.batch_norm = bool(batch_norm)
-    self.filters = int(filters)
-    self.reduced = int(reduced)
-    self.kernel_sizes = [int(k) for k in kernel_sizes]
-    if not self.kernel_sizes:
-      raise ValueError("MultiScaleConv needs at least one kernel size")
-    self.activation = "linear" if activation is None else activation
-    self.kernel_initializer = (
-        kernel_initializer if isinstance(kernel_initializer, str)
-        else keras.initializers.serialize(
-            keras.initializers.get(kernel_initializer)))
-    self.l2 = float(l2)
-
-  def _initializer(self):
-    # A fresh instance per kernel: an unseeded initializer instance would
-    # repeat the same values for every kernel of the same shape.
-    return keras.initializers.get(copy.deepcopy(self.kernel_initializer))
+    self.filters = filters
+    self.reduced = reduced
+    self.kernel_sizes = kernel_sizes
+    self.activation = activation
+    self.kernel_initializer = kernel_initializer
+    self.l2 = l2
+    self.batch_norm = batch_norm
 
   def _conv(self, filters: int, kernel: int, name: str):
     return keras.layers.Conv1D(
         filters, kernel, padding="same",
-        kernel_initializer=self._initializer(),
+        kernel_initializer=fresh_initializer(self.kernel_initializer),
         kernel_regularizer=keras.regularizers.L2(self.l2) if self.l2 else None,
         dtype=self.dtype_policy, name=name)
 
   def _batch_norm(self, name: str):
+    # compat-workaround: Keras 3.13-3.15 accepts
+    # BatchNormalization(synchronized=True) on the TensorFlow backend only.
     return keras.layers.BatchNormalization(
         dtype=self.dtype_policy, name=name,
         synchronized=keras.backend.backend() == "tensorflow")
@@ -163,25 +173,25 @@ class MultiScaleConv(keras.layers.Layer):
     config = super().get_config()
     config.update(filters=self.filters, reduced=self.reduced,
                   kernel_sizes=list(self.kernel_sizes),
-                  activation=(self.activation
-                              if isinstance(self.activation, str)
-                              else keras.activations.serialize(
-                                  self.activation)),
+                  activation=self.activation,
                   kernel_initializer=self.kernel_initializer, l2=self.l2,
                   batch_norm=self.batch_norm)
     return config
 
 
+def _f64(variable) -> np.ndarray:
+  return np.asarray(keras.ops.convert_to_numpy(variable), np.float64)
+
+
 def _fold(conv: keras.layers.Conv1D,
           norm: keras.layers.BatchNormalization):
   """(kernel, bias) of `conv` followed by `norm` in inference, float64."""
-  f64 = lambda v: np.asarray(keras.ops.convert_to_numpy(v), np.float64)  # noqa: E731
-  scale = 1.0 / np.sqrt(f64(norm.moving_variance) + norm.epsilon)
+  scale = 1.0 / np.sqrt(_f64(norm.moving_variance) + norm.epsilon)
   if norm.scale:
-    scale = scale * f64(norm.gamma)
-  bias = (f64(conv.bias) - f64(norm.moving_mean)) * scale
+    scale = scale * _f64(norm.gamma)
+  bias = (_f64(conv.bias) - _f64(norm.moving_mean)) * scale
   if norm.center:
-    bias = bias + f64(norm.beta)
-  return f64(conv.kernel) * scale, bias
+    bias = bias + _f64(norm.beta)
+  return _f64(conv.kernel) * scale, bias
 
 

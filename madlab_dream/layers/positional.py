@@ -2,12 +2,15 @@
 `enformer/attention_module.py`), written with `keras.ops` so it runs in the
 graph of every Keras backend and under XLA.
 
-`positional_features(distances, F, L, functions)` gives float32 [*S, F]
-(keras.ops, float32, as the original); `relative_position_features(L, F,
-functions)` gives the attention's [1, 2L-1, F], computed once in float64
-when L is known, identical on every backend; `resolve_relative_features` is
-the one home of the feature-count rule (F divisible by 2 x #functions in
-the asymmetric mode MadLab used).
+  positional_features          float32 [*S, F] of any distances (keras.ops,
+                               float32, as the original)
+  relative_position_features   the attention's [1, 2L-1, F], computed once
+                               in float64 when L is known: identical on
+                               every backend
+  POSITIONAL_FUNCTIONS         name -> basis function
+
+The feature-count rule (F divisible by 2 x #functions in the asymmetric
+mode MadLab used) is `arguments.features_per_function`.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from typing import Callable, Sequence
 import numpy as np
 from keras import ops
 
-from madlab_dream.config import RELATIVE_FUNCTIONS as DEFAULT_FUNCTIONS
+from madlab_dream.layers.arguments import DEFAULT_RELATIVE_POSITION_FUNCTIONS
+from madlab_dream.layers.arguments import RELATIVE_POSITION_FUNCTIONS
+from madlab_dream.layers.arguments import features_per_function
 
 # Each takes `positions` (any shape S; `positional_features` passes
 # |distance|), the number of features k and the characteristic length L, and
@@ -112,8 +117,10 @@ def _xlogy(x, y, xp):
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
+# compat-workaround: keras.ops (Keras 3.13-3.15) has no lgamma, which the
+# gamma basis needs (Enformer uses tf.math.lgamma); this is Stirling's series.
 def _lgamma(x, xp=ops):
-  """log Gamma(x) for x > 0 (keras.ops has no lgamma), with `xp`.
+  """log Gamma(x) for x > 0, with `xp`.
 
   Stirling's series at z = x + 4, then log Gamma(x) = log Gamma(z) -
   log(x (x+1) (x+2) (x+3)). The series' truncation error is below 4e-9 for
@@ -199,42 +206,18 @@ def positional_features_sin_cos(positions, feature_size: int,
   return xp.concatenate([xp.sin(angle), xp.cos(angle)], axis=-1)
 
 
-POSITIONAL_FUNCTIONS: dict[str, Callable] = {
-    "positional_features_exponential": positional_features_exponential,
-    "positional_features_central_mask": positional_features_central_mask,
-    "positional_features_gamma": positional_features_gamma,
-    "positional_features_cosine": positional_features_cosine,
-    "positional_features_linear_masks": positional_features_linear_masks,
-    "positional_features_sin_cos": positional_features_sin_cos,
-}
-
-
-def _check_feature_count(feature_size: int, functions: Sequence[str],
-                         symmetric: bool) -> int:
-  """Validates like the original; returns features per function."""
-  if isinstance(functions, str):
-    raise TypeError("functions must be a list of names, not one string")
-  if not functions:
-    raise ValueError("at least one positional feature function is needed")
-  num_components = len(functions) * (1 if symmetric else 2)
-  if feature_size < 0:
-    raise ValueError(f"feature_size must be >= 0, got {feature_size}")
-  if feature_size % num_components != 0:
-    raise ValueError(f"feature_size has to be divisible by {num_components}")
-  for name in functions:
-    if name not in POSITIONAL_FUNCTIONS:
-      raise ValueError(f"Function {name} not available in "
-                       f"{list(POSITIONAL_FUNCTIONS)}")
-  per_function = feature_size // num_components
-  if "positional_features_sin_cos" in functions and per_function % 2:
-    raise ValueError("feature_size needs to be divisible by 2.")
-  return per_function
+POSITIONAL_FUNCTIONS: dict[str, Callable] = dict(zip(
+    RELATIVE_POSITION_FUNCTIONS,
+    (positional_features_exponential, positional_features_central_mask,
+     positional_features_gamma, positional_features_cosine,
+     positional_features_linear_masks, positional_features_sin_cos)))
 
 
 def _features(distances, feature_size, seq_length, functions, symmetric, xp):
   """`positional_features` with `xp` (see the basis functions)."""
-  functions = list(DEFAULT_FUNCTIONS if functions is None else functions)
-  per_function = _check_feature_count(feature_size, functions, symmetric)
+  functions = list(DEFAULT_RELATIVE_POSITION_FUNCTIONS if functions is None
+                   else functions)
+  per_function = features_per_function(feature_size, functions, symmetric)
   distances = xp.cast(distances, "float32")
   magnitude = xp.abs(distances)
   embeddings = xp.concatenate(
@@ -286,7 +269,8 @@ def relative_position_features(length, feature_size: int,
   (`HostOps`) and rounded to float32, so they are the same on every backend.
   In float32, backends' exp and log differ by an ulp, and the gamma basis's
   concentrations of up to (2k)^2 turn that into ~5e-4 (k = 16, MadLab's
-  attention); float32 anywhere is as far from the exact values (facts.md).
+  attention); Enformer's float32 TensorFlow evaluation is as far from the
+  exact values.
   A tensor `length`: `positional_features` in the graph.
 
   Returns:
@@ -294,8 +278,9 @@ def relative_position_features(length, feature_size: int,
   """
   if _is_number(length):
     return _host_features(int(length), int(feature_size),
-                          tuple(DEFAULT_FUNCTIONS if functions is None
-                                else functions), bool(symmetric))
+                          tuple(DEFAULT_RELATIVE_POSITION_FUNCTIONS
+                                if functions is None else functions),
+                          bool(symmetric))
   distances = ops.expand_dims(ops.arange(1 - length, length,
                                          dtype="float32"), 0)
   return positional_features(distances, feature_size, length, functions,
@@ -311,27 +296,3 @@ def _host_features(length: int, feature_size: int, functions: tuple,
                     HostOps).astype(np.float32)
   out.flags.writeable = False
   return out
-
-
-def default_relative_features(value_size: int, num_functions: int) -> int:
-  """Enformer's default feature count: (value_size // 2n) * 2n."""
-  divisible_by = 2 * num_functions
-  return (value_size // divisible_by) * divisible_by
-
-
-def resolve_relative_features(value_size: int, num_features: int | None,
-                              functions: Sequence[str],
-                              symmetric: bool) -> int:
-  """The attention's feature count F, validated (ValueError if unusable)."""
-  functions = list(functions)
-  if num_features is None:
-    features = default_relative_features(value_size, len(functions))
-  else:
-    features = int(num_features)
-  _check_feature_count(features, functions, symmetric)
-  if features == 0:
-    raise ValueError(
-        f"the number of relative-position features is 0 (value_size "
-        f"{value_size} is below 2 x {len(functions)} functions); set "
-        "num_relative_position_features")
-  return features

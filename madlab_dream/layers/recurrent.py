@@ -3,13 +3,13 @@
   BiLSTM        [batch, L, W] -> [batch, 2u]: both directions of an LSTM
                 with the input projection hoisted out of the recurrence
                 (the model's; `keras.ops` only)
-  NoCudnnLSTM   `keras.layers.LSTM` without the cuDNN path (the factory's
-                LSTM before BiLSTM, inside `Bidirectional`; still loads)
+  NoCudnnLSTM   `keras.layers.LSTM` without the cuDNN path; the LSTM inside
+                `Bidirectional` of models saved by madlab-dream 0.2.0, which
+                load with it
 """
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import keras
@@ -17,34 +17,52 @@ import numpy as np
 from keras import ops
 
 from madlab_dream import compat
+from madlab_dream.layers import arguments
+from madlab_dream.layers.keras_objects import check_activation
+from madlab_dream.layers.keras_objects import fresh_initializer
+from madlab_dream.layers.keras_objects import serialized_initializer
 
 _PACKAGE = "madlab_dream"
 _DIRECTIONS = ("forward", "backward")
 
 
-def _serialized(initializer: Any) -> Any:
-  """A name stays a name; anything else its serialised config."""
-  if isinstance(initializer, str):
-    return initializer
-  return keras.initializers.serialize(keras.initializers.get(initializer))
-
-
-def _fresh(initializer: Any) -> keras.initializers.Initializer:
-  """A new instance (a new default seed) from a name or config."""
-  return keras.initializers.get(copy.deepcopy(initializer))
-
-
+# compat-workaround: Keras 3.13-3.15 marks an LSTM that could take the cuDNN
+# path `supports_jit = False` on a GPU machine unless `use_cudnn=False`,
+# which `compile(jit_compile=True)` then silently drops for the whole model;
+# `use_cudnn` is not in LSTM's config, so Bidirectional's copies and
+# `load_model` lose it. This class sets it in its constructor.
 @keras.saving.register_keras_serializable(package=_PACKAGE)
 class NoCudnnLSTM(keras.layers.LSTM):
   """`keras.layers.LSTM` that never takes the cuDNN path, so XLA stays on.
 
-  Keras marks an LSTM whose activations allow cuDNN (tanh/sigmoid) with
-  `supports_jit = False` on a GPU machine unless `use_cudnn=False`, and then
-  `compile(jit_compile=True)` silently turns XLA off for the whole model.
-  `use_cudnn` is not part of LSTM's config, so `Bidirectional` (which
-  rebuilds its forward and backward copies from the config) and
-  `keras.models.load_model` lose it; this class sets it in its constructor,
-  so every copy keeps it. Any `use_cudnn` argument is ignored.
+  Every copy keeps `use_cudnn=False` (Bidirectional rebuilds its forward
+  and backward layers from the config, and so does `load_model`); any
+  `use_cudnn` argument is ignored. Models saved by madlab-dream 0.2.0 hold
+  it inside `Bidirectional`; the model factory uses `BiLSTM`.
+
+  Args:
+    units: as `keras.layers.LSTM`.
+    **kwargs: `keras.layers.LSTM`'s other arguments.
+
+  Call arguments:
+    As `keras.layers.LSTM`.
+
+  Input shape:
+    3D tensor `(batch, L, features)`.
+
+  Output shape:
+    `(batch, units)`, or `(batch, L, units)` with `return_sequences=True`.
+
+  Example:
+
+  >>> import keras
+  >>> import numpy as np
+  >>> from madlab_dream import layers
+  >>> lstm = keras.layers.Bidirectional(layers.NoCudnnLSTM(3))
+  >>> tuple(lstm(np.zeros((2, 7, 5), "float32")).shape)
+  (2, 6)
+  >>> lstm.forward_layer.use_cudnn, lstm.backward_layer.use_cudnn
+  (False, False)
   """
 
   def __init__(self, units: int, **kwargs):
@@ -73,35 +91,50 @@ class BiLSTM(keras.layers.Layer):
   loop (W / (W + u) of the LSTM's FLOPs: 96 % at MadLab's W = 96, u = 4),
   and one loop of L steps runs both directions together, carrying
   h, c [2, batch, u] and doing only the [2, batch, u] x [2, u, 4u]
-  recurrent products and the gates. Keras's LSTM instead walks each
-  direction separately and multiplies x_t K inside every step. With the
-  same weights the results are Keras's to float32 rounding; the weights
-  are the same six tensors in the same order as `Bidirectional(LSTM)`'s
-  (forward kernel, recurrent kernel, bias, then backward), so
-  `set_weights(bidirectional.get_weights())` converts.
+  recurrent products and the gates. With the same weights the results are
+  Keras's to float32 rounding; the weights are the same six tensors in the
+  same order as `Bidirectional(LSTM)`'s (forward kernel, recurrent kernel,
+  bias, then backward), so `set_weights(bidirectional.get_weights())`
+  converts. The loop is `compat.scan_carry` (a while loop; XLA compiles
+  its gradient).
 
-  Input [batch, L, W] -> output [batch, 2 x units]. No mask, no dropout, no
-  sequence output (what the MadLab model uses).
-
-  Measured against `Bidirectional(NoCudnnLSTM)` with the same weights (2-core
-  AMD EPYC, avx512_bf16, no AMX; alternating windows in one process, other
-  work loading the machine; MadLab's W = 96, u = 4, L = 110): forward at
-  batch 4,096 1.29x (XLA) and 1.32x (no XLA) as fast, forward + gradients
-  at batch 1,024 1.39x (XLA) and 1.25x (no XLA), so the model uses it on
-  both paths. The loop is `compat.scan_carry` (a while loop): unrolled
-  (`unroll=True`) the forward pass under XLA was faster still (1.83x), but
-  XLA's gradient of the unrolled steps fuses the cell-state chain across
-  steps and took 6 s instead of 0.1 s, so unrolling is left to the HLO FLOP
-  count, which needs no execution.
+  No mask, no dropout, no sequence output (what the MadLab model uses).
 
   Args:
-    units: u, per direction.
-    activation, recurrent_activation: as Keras's LSTM (tanh, sigmoid).
-    kernel_initializer, recurrent_initializer, bias_initializer,
-      unit_forget_bias: as Keras's LSTM.
-    unroll: a Python loop of L steps instead of `keras.ops.scan` (needs a
-      static L; the HLO FLOP count uses it, since a while loop's trip count
+    units: u, per direction, positive int.
+    activation: as Keras's LSTM (default tanh).
+    recurrent_activation: as Keras's LSTM (default sigmoid).
+    kernel_initializer: of both input kernels [W, 4u] (default
+      glorot_uniform).
+    recurrent_initializer: of both recurrent kernels [u, 4u] (default
+      orthogonal).
+    bias_initializer: of both biases [4u] (default zeros).
+    unit_forget_bias: add 1 to the forget gate's initial bias (default
+      True, as Keras's LSTM).
+    unroll: a Python loop of L steps instead of the while loop (needs a
+      static L; an HLO FLOP count uses it, since a while loop's trip count
       is not in the HLO text).
+    **kwargs: the base Layer's (name, dtype, trainable).
+
+  Call arguments:
+    inputs: [batch, L, W].
+
+  Input shape:
+    3D tensor `(batch, L, W)`.
+
+  Output shape:
+    2D tensor `(batch, 2 * units)`: the forward direction's last state,
+    then the backward direction's.
+
+  Example:
+
+  >>> import numpy as np
+  >>> from madlab_dream import layers
+  >>> bilstm = layers.BiLSTM(4, activation="swish")
+  >>> tuple(bilstm(np.zeros((2, 24, 8), "float32")).shape)
+  (2, 8)
+  >>> [tuple(w.shape) for w in bilstm.weights][:3]
+  [(8, 16), (4, 16), (16,)]
   """
 
   def __init__(self, units: int, activation: Any = "tanh",
@@ -110,22 +143,30 @@ class BiLSTM(keras.layers.Layer):
                recurrent_initializer: Any = "orthogonal",
                bias_initializer: Any = "zeros", unit_forget_bias: bool = True,
                unroll: bool = False, **kwargs):
+    units = arguments.positive_int("units", units)
+    activation = check_activation("activation", activation)
+    recurrent_activation = check_activation("recurrent_activation",
+                                            recurrent_activation)
+    # Kept serialised: each weight gets a fresh instance.
+    initializers = {
+        name: serialized_initializer(name, value) for name, value in (
+            ("kernel_initializer", kernel_initializer),
+            ("recurrent_initializer", recurrent_initializer),
+            ("bias_initializer", bias_initializer))}
+    unit_forget_bias = arguments.boolean("unit_forget_bias", unit_forget_bias)
+    unroll = arguments.boolean("unroll", unroll)
     super().__init__(**kwargs)
-    self.units = int(units)
-    if self.units < 1:
-      raise ValueError(f"units must be at least 1, got {units}")
+    self.units = units
     self.activation = keras.activations.get(activation)
     self.recurrent_activation = keras.activations.get(recurrent_activation)
-    # Kept serialised: each weight gets a fresh instance (an unseeded
-    # instance would give the forward and backward kernels equal values).
-    self.kernel_initializer = _serialized(kernel_initializer)
-    self.recurrent_initializer = _serialized(recurrent_initializer)
-    self.bias_initializer = _serialized(bias_initializer)
-    self.unit_forget_bias = bool(unit_forget_bias)
-    self.unroll = bool(unroll)
+    self.kernel_initializer = initializers["kernel_initializer"]
+    self.recurrent_initializer = initializers["recurrent_initializer"]
+    self.bias_initializer = initializers["bias_initializer"]
+    self.unit_forget_bias = unit_forget_bias
+    self.unroll = unroll
 
   def _bias_initializer(self):
-    base = _fresh(self.bias_initializer)
+    base = fresh_initializer(self.bias_initializer)
     if not self.unit_forget_bias:
       return base
     units = self.units
@@ -142,10 +183,10 @@ class BiLSTM(keras.layers.Layer):
     for direction in _DIRECTIONS:
       setattr(self, f"{direction}_kernel", self.add_weight(
           name=f"{direction}_kernel", shape=(width, gates),
-          initializer=_fresh(self.kernel_initializer)))
+          initializer=fresh_initializer(self.kernel_initializer)))
       setattr(self, f"{direction}_recurrent_kernel", self.add_weight(
           name=f"{direction}_recurrent_kernel", shape=(self.units, gates),
-          initializer=_fresh(self.recurrent_initializer)))
+          initializer=fresh_initializer(self.recurrent_initializer)))
       setattr(self, f"{direction}_bias", self.add_weight(
           name=f"{direction}_bias", shape=(gates,),
           initializer=self._bias_initializer()))

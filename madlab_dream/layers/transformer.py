@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping
 
 import keras
 
-from madlab_dream.config import RELATIVE_LOGITS
+from madlab_dream.layers import arguments
+from madlab_dream.layers.attention import ATTENTION_SETTINGS
 from madlab_dream.layers.attention import RelativeMultiHeadAttention
-from madlab_dream.layers.positional import DEFAULT_FUNCTIONS
-from madlab_dream.layers.positional import resolve_relative_features
+from madlab_dream.layers.attention import check_attention_settings
+from madlab_dream.layers.attention import check_relative_logits
 
 _PACKAGE = "madlab_dream"
+
+
+def check_activation(name: str, value: Any) -> str | Callable:
+  """A Keras activation (a name or a callable); ValueError otherwise."""
+  try:
+    keras.activations.get(value)
+  except (ValueError, TypeError):
+    raise ValueError(f"Invalid value for argument `{name}`: expected a Keras "
+                     f"activation. Received: {name}={value!r}") from None
+  return value
+
+
+def serialized_activation(value: str | Callable) -> Any:
+  """A name stays a name; a callable becomes its Keras serialisation."""
+  if isinstance(value, str):
+    return value
+  return keras.activations.serialize(value)
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -22,95 +40,87 @@ class TransformerBlock(keras.layers.Layer):
     x = x + Dropout(MHA(LayerNorm(x)))
     x = x + Dropout(Dense(width)(Dropout(act(Dense(m * width)(LayerNorm(x))))))
 
-  MHA is `RelativeMultiHeadAttention`; both Dense layers have a bias and
-  Sonnet Linear's default initialisation (truncated normal, sd
-  1/sqrt(fan_in)), as MadLab's `snt.Linear`. LayerNorms have scale and
-  center (Keras defaults, epsilon 1e-3). Dropout defaults to 0 (MadLab).
+  MHA is `RelativeMultiHeadAttention(**attention_kwargs)`; both Dense
+  layers have a bias and Sonnet Linear's default initialisation (truncated
+  normal, sd 1/sqrt(fan_in)), as MadLab's `snt.Linear`. LayerNorms have
+  scale and center (Keras defaults, epsilon 1e-3).
 
-  Input [batch, L, width] -> [batch, L, width]; width must equal
-  num_heads * value_size.
+  Configs with the attention's settings beside the block's (as madlab-dream
+  0.2.0 wrote them, `relative_logits` included) load as this layer.
 
   Args:
-    num_heads, key_size, value_size, num_relative_position_features,
-      relative_position_functions, attention_dropout_rate,
-      positional_dropout_rate, relative_position_symmetric,
-      zero_initialize, relative_logits: the attention's
-      (`RelativeMultiHeadAttention`).
+    attention_kwargs: the attention's settings, by the names of
+      `RelativeMultiHeadAttention`'s arguments (num_heads, key_size,
+      value_size required); width = num_heads * value_size.
     ffn_multiplier: the feed-forward hidden width, in multiples of width
-      (keyword-only, like every argument after value_size).
+      (keyword-only, like every argument after attention_kwargs).
     activation: of the feed-forward hidden layer (default ReLU, as
       Enformer's transformer).
-    dropout_rate: after the attention, the hidden layer and the output.
+    dropout_rate: after the attention, the hidden layer and the output;
+      default 0 (MadLab).
     freeze_attention_and_ffn: make the attention's weights (q, k, v, the
       relative-key projection, both position biases, the output projection)
       and both feed-forward layers non-trainable, as in the model MadLab
       actually ran (Keras 2 never tracked those Sonnet variables, so they
       kept their initial values); the LayerNorms still train. With the
       zero-initialised output projection the attention then adds exactly 0.
+    **kwargs: the base Layer's (name, dtype, trainable).
+
+  Call arguments:
+    inputs: [batch, L, width].
+    training: whether the dropouts apply.
+
+  Input shape:
+    3D tensor `(batch, L, width)`, width = num_heads * value_size.
+
+  Output shape:
+    The input's: `(batch, L, width)`.
+
+  Example:
+
+  >>> import numpy as np
+  >>> from madlab_dream import layers
+  >>> block = layers.TransformerBlock(
+  ...     {"num_heads": 2, "key_size": 4, "value_size": 3,
+  ...      "num_relative_position_features": 6}, ffn_multiplier=2)
+  >>> tuple(block(np.ones((5, 11, 6), "float32")).shape)
+  (5, 11, 6)
   """
 
-  def __init__(self, num_heads: int, key_size: int, value_size: int, *,
-               ffn_multiplier: int,
-               num_relative_position_features: int | None = None,
-               relative_position_functions: Sequence[str] = DEFAULT_FUNCTIONS,
-               attention_dropout_rate: float = 0.0,
-               positional_dropout_rate: float = 0.0,
-               relative_position_symmetric: bool = False,
-               zero_initialize: bool = True,
-               relative_logits: str = "gather",
-               activation: str | Callable = "relu",
+  def __init__(self, attention_kwargs: Mapping[str, Any], *,
+               ffn_multiplier: int, activation: str | Callable = "relu",
                dropout_rate: float = 0.0,
                freeze_attention_and_ffn: bool = False, **kwargs):
+    attention_kwargs = check_attention_settings(attention_kwargs)
+    ffn_multiplier = arguments.positive_int("ffn_multiplier", ffn_multiplier)
+    activation = check_activation("activation", activation)
+    dropout_rate = arguments.rate("dropout_rate", dropout_rate)
+    freeze_attention_and_ffn = arguments.boolean("freeze_attention_and_ffn",
+                                                 freeze_attention_and_ffn)
     super().__init__(**kwargs)
-    self.num_heads = int(num_heads)
-    self.key_size = int(key_size)
-    self.value_size = int(value_size)
-    self.num_relative_position_features = num_relative_position_features
-    self.relative_position_functions = list(relative_position_functions)
-    self.attention_dropout_rate = float(attention_dropout_rate)
-    self.positional_dropout_rate = float(positional_dropout_rate)
-    self.relative_position_symmetric = bool(relative_position_symmetric)
-    self.zero_initialize = bool(zero_initialize)
-    if relative_logits not in RELATIVE_LOGITS:
-      raise ValueError(f"relative_logits must be one of {RELATIVE_LOGITS}, "
-                       f"got {relative_logits!r}")
-    self.relative_logits = relative_logits
-    self.ffn_multiplier = int(ffn_multiplier)
+    self._attention_kwargs = attention_kwargs
+    self.ffn_multiplier = ffn_multiplier
     self.activation = activation
-    self.dropout_rate = float(dropout_rate)
-    self.freeze_attention_and_ffn = bool(freeze_attention_and_ffn)
-    # Fail at construction, not at build, on bad attention settings.
-    resolve_relative_features(self.value_size,
-                              num_relative_position_features,
-                              self.relative_position_functions,
-                              self.relative_position_symmetric)
+    self.dropout_rate = dropout_rate
+    self.freeze_attention_and_ffn = freeze_attention_and_ffn
+    self.width = attention_kwargs["num_heads"] * attention_kwargs["value_size"]
+    self._create_sublayers()
 
-  def _attention_config(self) -> dict[str, Any]:
-    return dict(
-        num_heads=self.num_heads, key_size=self.key_size,
-        value_size=self.value_size,
-        num_relative_position_features=self.num_relative_position_features,
-        relative_position_functions=list(self.relative_position_functions),
-        attention_dropout_rate=self.attention_dropout_rate,
-        positional_dropout_rate=self.positional_dropout_rate,
-        relative_position_symmetric=self.relative_position_symmetric,
-        zero_initialize=self.zero_initialize,
-        relative_logits=self.relative_logits)
+  @property
+  def attention_kwargs(self) -> dict[str, Any]:
+    """The attention's settings (a copy; every one, defaults included)."""
+    return {name: list(value) if isinstance(value, (list, tuple)) else value
+            for name, value in self._attention_kwargs.items()}
 
-  def build(self, input_shape):
-    width = input_shape[-1]
-    if width != self.num_heads * self.value_size:
-      raise ValueError(
-          f"TransformerBlock: input width {width} must equal num_heads x "
-          f"value_size = {self.num_heads} x {self.value_size} (residual "
-          "connection)")
-    hidden = self.ffn_multiplier * width
-    policy = self.dtype_policy
+  def _create_sublayers(self) -> None:
+    """The attention, LayerNorms, Dense and Dropout layers (unbuilt)."""
+    width, hidden = self.width, self.ffn_multiplier * self.width
+    policy, rate = self.dtype_policy, self.dropout_rate
     self.mha_norm = keras.layers.LayerNormalization(dtype=policy,
                                                     name="mha_norm")
-    self.mha = RelativeMultiHeadAttention(**self._attention_config(),
+    self.mha = RelativeMultiHeadAttention(**self._attention_kwargs,
                                           dtype=policy, name="mha")
-    self.mha_dropout = keras.layers.Dropout(self.dropout_rate, dtype=policy,
+    self.mha_dropout = keras.layers.Dropout(rate, dtype=policy,
                                             name="mha_dropout")
     self.ffn_norm = keras.layers.LayerNormalization(dtype=policy,
                                                     name="ffn_norm")
@@ -120,22 +130,29 @@ class TransformerBlock(keras.layers.Layer):
             stddev=1.0 / math.sqrt(width)),
         dtype=policy, name="ffn_hidden")
     self.ffn_hidden_dropout = keras.layers.Dropout(
-        self.dropout_rate, dtype=policy, name="ffn_hidden_dropout")
+        rate, dtype=policy, name="ffn_hidden_dropout")
     self.ffn_output = keras.layers.Dense(
         width, kernel_initializer=keras.initializers.TruncatedNormal(
             stddev=1.0 / math.sqrt(hidden)),
         dtype=policy, name="ffn_output")
-    self.ffn_dropout = keras.layers.Dropout(self.dropout_rate, dtype=policy,
+    self.ffn_dropout = keras.layers.Dropout(rate, dtype=policy,
                                             name="ffn_dropout")
     if self.freeze_attention_and_ffn:
       for layer in (self.mha, self.ffn_hidden, self.ffn_output):
         layer.trainable = False
+
+  def build(self, input_shape):
+    if input_shape[-1] != self.width:
+      raise ValueError(
+          f"TransformerBlock: input width {input_shape[-1]} must equal "
+          f"num_heads x value_size = {self.width} (residual connection). "
+          f"Received: input_shape={tuple(input_shape)}")
     shape = tuple(input_shape)
     self.mha_norm.build(shape)
     self.mha.build(shape)
     self.ffn_norm.build(shape)
     self.ffn_hidden.build(shape)
-    self.ffn_output.build(shape[:-1] + (hidden,))
+    self.ffn_output.build(shape[:-1] + (self.ffn_multiplier * self.width,))
 
   def call(self, inputs, training=None):
     x = inputs
@@ -151,14 +168,19 @@ class TransformerBlock(keras.layers.Layer):
 
   def get_config(self):
     config = super().get_config()
-    config.update(self._attention_config())
-    config.update(ffn_multiplier=self.ffn_multiplier,
-                  activation=(self.activation
-                              if isinstance(self.activation, str)
-                              else keras.activations.serialize(
-                                  self.activation)),
+    config.update(attention_kwargs=self.attention_kwargs,
+                  ffn_multiplier=self.ffn_multiplier,
+                  activation=serialized_activation(self.activation),
                   dropout_rate=self.dropout_rate,
                   freeze_attention_and_ffn=self.freeze_attention_and_ffn)
     return config
 
-
+  @classmethod
+  def from_config(cls, config):
+    config = dict(config)
+    check_relative_logits(config.pop("relative_logits", "gather"))
+    if "attention_kwargs" not in config:  # the attention's settings inline
+      config["attention_kwargs"] = {name: config.pop(name)
+                                    for name in ATTENTION_SETTINGS
+                                    if name in config}
+    return super().from_config(config)
