@@ -25,8 +25,8 @@ from madlab_dream import cli
 from madlab_dream import config as cfg
 from madlab_dream import flags
 from madlab_dream import machine
-from madlab_dream.demo import plan as plan_lib
-from madlab_dream.demo import report
+from madlab_dream.demo import budget
+from madlab_dream.demo import verdict
 from madlab_dream.errors import InputError
 from madlab_dream.io import files
 from madlab_dream.scoring import names
@@ -80,14 +80,14 @@ def main():
                                 f.sim_seed)}
 
   print("\n== 2. measure this machine and plan the run", flush=True)
-  speed = plan_lib.measure_speed(run)
+  speed = budget.measure_speed(run)
   times["plan"] = speed["seconds"]
   kept = f.train_rows * 0.72  # whole-number rows kept with p = 0.5
   val_rows = max(run.data.val_fraction * kept, run.data.min_val_rows)
-  reserve = plan_lib.reserve_seconds(
+  reserve = budget.reserve_seconds(
       speed, int(val_rows), min(run.train.train_eval_rows, int(kept)),
       f.test_rows, int(kept) if run.train.baseline_kmer else 0)
-  plan = plan_lib.make_plan(budget_s, time.perf_counter() - t_start, reserve,
+  plan = budget.make_plan(budget_s, time.perf_counter() - t_start, reserve,
                             speed, run.train.batch_size)
   print(f"machine: {machine.cpu_line(machine.describe())}")
   print(plan.describe(run.train.batch_size), flush=True)
@@ -112,10 +112,10 @@ def main():
     trained = json.load(fh)
   with open(scores_path) as fh:
     scores = json.load(fh)
-  ceiling = report.noise_ceiling_on_validation(data_dir, run_dir)
+  ceiling = verdict.noise_ceiling_on_validation(data_dir, run_dir)
   model_r = trained["validation"]["pearson"]
   base_r = trained["baseline"]["validation"]["pearson"]
-  report.learning_curve(os.path.join(out, "learning_curve.png"),
+  verdict.learning_curve(os.path.join(out, "learning_curve.png"),
                         trained["history"], base_r, ceiling["pearson"])
   total_s = time.perf_counter() - t_start
   summary = {
@@ -127,7 +127,7 @@ def main():
                              "rows": ceiling["rows"]},
       "test_scores": {"pearson_score": scores["pearson_score"],
                       "spearman_score": scores["spearman_score"]},
-      "checks": report.checks(model_r, base_r, ceiling["pearson"], total_s,
+      "checks": verdict.checks(model_r, base_r, ceiling["pearson"], total_s,
                               budget_s),
       "plan": {**vars(plan), "speed": speed},
       "seconds": {k: round(v, 1) for k, v in times.items()},
@@ -142,7 +142,7 @@ def main():
                        "epoch", "steps", "elapsed_seconds", "val_pearson")}
                                for h in trained["history"]]},
   }
-  print("\n" + report.write(out, summary))
+  print("\n" + verdict.write(out, summary))
   print(f"""Where everything is:
   simulated data        {data_dir}/ (train/test files, subsets, simulation.json)
   training run          {run_dir}/ (report.md, history.csv, tensorboard/,

@@ -4,9 +4,10 @@
   optim.py       optimiser, loss, XLA choice
   precision.py   --mixed_precision=auto: float32 or mixed_bfloat16, measured
   callbacks.py   validation Pearson, selection/checkpoint, TensorBoard
-  evaluation.py  exact in-process predictions (validation, report)
+  exact_predictions.py  exact in-process predictions (validation, report)
+  step_plan.py   planned steps, the early-stopping rule
   state.py       checkpoints and resume
-  report.py      report.json / report.md, history.csv
+  run_report.py  report.json / report.md, history.csv
   plots.py       validation scatter
   distribute.py  tf.distribute strategies and worker roles
 """

@@ -25,9 +25,9 @@ import keras
 import numpy as np
 
 from madlab_dream import metrics
-from madlab_dream.train.evaluation import Evaluator
-from madlab_dream.train.plan import Plan
-from madlab_dream.train.plan import early_stop
+from madlab_dream.train.exact_predictions import Evaluator
+from madlab_dream.train.step_plan import Plan
+from madlab_dream.train.step_plan import early_stop
 from madlab_dream.train.state import RunState
 
 

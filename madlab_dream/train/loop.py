@@ -34,11 +34,11 @@ from madlab_dream.io import files
 from madlab_dream.train import distribute
 from madlab_dream.train import optim
 from madlab_dream.train import plots
-from madlab_dream.train import report as report_lib
+from madlab_dream.train import run_report
 from madlab_dream.train.lock import RunLock
-from madlab_dream.train.plan import Plan
-from madlab_dream.train.plan import make_plan
-from madlab_dream.train.plan import small_data_warning
+from madlab_dream.train.step_plan import Plan
+from madlab_dream.train.step_plan import make_plan
+from madlab_dream.train.step_plan import small_data_warning
 from madlab_dream.train.state import RunState
 
 DATA_HELP = (
@@ -88,7 +88,7 @@ def run(config: RunConfig) -> int:
 def _run_locked(config, strategy, keras, is_chief, run_dir, wall0) -> int:
   # Keras-dependent modules are imported after the quiet TensorFlow start.
   from madlab_dream.train import callbacks as cb
-  from madlab_dream.train.evaluation import Evaluator
+  from madlab_dream.train.exact_predictions import Evaluator
   t = config.train
   jit = optim.resolve_jit(t.jit_compile)
 
@@ -150,7 +150,7 @@ def _run_locked(config, strategy, keras, is_chief, run_dir, wall0) -> int:
   history_csv = os.path.join(run_dir, "history.csv")
   callbacks += [
       cb.EpochEnd(state, control, plan, t.batch_size,
-                  lambda history: report_lib.write_history(history_csv,
+                  lambda history: run_report.write_history(history_csv,
                                                            history)),
       cb.FloatTensorBoard(os.path.join(run_dir, "tensorboard"),
                           write_graph=False)]
@@ -256,7 +256,7 @@ def finish(config: RunConfig, model, cache, state: RunState,
                        "is 1 - SSE/SST. Training metrics on a seeded sample of"
                        f" {len(sample):,} rows" if sampled else
                        "mse on the standardised target; whole sets"),
-      "madlab_table3": report_lib.MADLAB_TABLE3,
+      "madlab_table3": run_report.MADLAB_TABLE3,
       "history": state.history,
       "hardware": machine.describe(),
       "config": config.to_dict(),
@@ -286,7 +286,7 @@ def finish(config: RunConfig, model, cache, state: RunState,
   files.write_text(os.path.join(run_dir, "report.json"),
                    json.dumps(report, indent=1, default=float))
   files.write_text(os.path.join(run_dir, "report.md"),
-                   report_lib.report_markdown(report))
+                   run_report.report_markdown(report))
   summary = f"best epoch {state.best_epoch}: train r {train_m['pearson']:.4f}"
   if val_m:
     summary += (f", validation r {val_m['pearson']:.4f} (r^2 "

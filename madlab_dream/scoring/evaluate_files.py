@@ -13,8 +13,8 @@ from madlab_dream.scoring.inputs import load_predictions
 from madlab_dream.scoring.inputs import load_public
 from madlab_dream.scoring.inputs import load_subsets
 from madlab_dream.scoring.official import score
-from madlab_dream.scoring.report import jsonable
-from madlab_dream.scoring.report import to_markdown
+from madlab_dream.scoring.score_formats import jsonable
+from madlab_dream.scoring.score_formats import to_markdown
 
 
 def markdown_path(output: str) -> str:

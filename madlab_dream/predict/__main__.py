@@ -33,7 +33,7 @@ def main():
   if f.eval_batch_size < 1:
     raise InputError(f"--eval_batch_size={f.eval_batch_size}: must be at "
                      "least 1")
-  from madlab_dream.inference.predict import predict_file
+  from madlab_dream.inference.predict_file import predict_file
   from madlab_dream.inference.predictor import Predictor
   from madlab_dream.io import files
   files.check_readable(f.input)
