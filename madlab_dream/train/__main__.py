@@ -19,13 +19,11 @@ epoch so far is still exported); 130/143 interrupted by SIGINT/SIGTERM
 
 from madlab_dream import cli
 from madlab_dream import flags
+from madlab_dream.train import loop
 
 
 def main():
-  config = flags.run_config()
-  from madlab_dream.train import loop
-  loop.check_paths(config)
-  return loop.run(config)
+  return loop.run(flags.run_config()).status
 
 
 if __name__ == "__main__":

@@ -22,6 +22,15 @@ MADLAB_TABLE3 = {
 }
 
 
+def metric_notes(train_rows: int, sampled: bool) -> str:
+  """What the report's metrics are, and on which training rows."""
+  if not sampled:
+    return "mse on the standardised target; whole sets"
+  return ("mse on the standardised target; pearson is r over the whole set; "
+          "pearson_squared is r^2; r2_determination is 1 - SSE/SST. Training "
+          f"metrics on a seeded sample of {train_rows:,} rows")
+
+
 def report_markdown(report: dict) -> str:
   def row(name, m):
     return (f"| {name} | {m['n']:,} | {m['mse']:.4f} | "
