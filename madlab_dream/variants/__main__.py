@@ -44,60 +44,76 @@ import time
 from madlab_dream import cli
 from madlab_dream import flags
 from madlab_dream.errors import InputError
+from madlab_dream.inference import variants
+from madlab_dream.inference.predictor import Predictor
+from madlab_dream.io import files
 
 
 def main():
-  f = flags.FLAGS
-  if not f.model or not f.output:
+  args = flags.FLAGS
+  if not args.model or not args.output:
     raise InputError("--model and --output are required")
-  if sum(bool(v) for v in (f.pairs, f.sequence, f.ism_input)) != 1:
+  if sum(bool(v) for v in (args.pairs, args.sequence, args.ism_input)) != 1:
     raise InputError("give exactly one of --pairs, --sequence or "
                      "--ism_input")
-  from madlab_dream.inference import variants
-  from madlab_dream.inference.predictor import Predictor
-  from madlab_dream.io import files
-  files.check_output(f.output, [p for p in (f.pairs, f.ism_input) if p])
-  t0 = time.perf_counter()
-  if f.ism_input:
-    if f.heatmap:
-      raise InputError("--heatmap is for --sequence (one sequence); "
-                       "--ism_input writes the table only")
-    predictor = Predictor(f.model, f.eval_batch_size)
-    done = variants.ism_file(predictor, f.ism_input, f.output,
-                             f.allow_long_sequence)
-    long_note = (f" ({done['long_sequences']:,} longer than "
-                 f"{predictor.seq_len} nt: only their last "
-                 f"{predictor.seq_len} positions mutated)"
-                 if done["long_sequences"] else "")
-    print(f"wrote {done['variants']:,} single-nucleotide variants of "
-          f"{done['sequences']:,} sequences{long_note} to {f.output} in "
-          f"{time.perf_counter() - t0:.1f} s")
-    return
-  if f.pairs:
-    refs, alts, names = variants.read_pairs(f.pairs, f.allow_unequal_lengths)
-    predictor = Predictor(f.model, f.eval_batch_size)
-    table = variants.pair_table(predictor, refs, alts, names, f.pairs)
-    variants.write_tsv(f.output, table)
-    print(f"wrote effects of {len(refs):,} pairs to {f.output} in "
-          f"{time.perf_counter() - t0:.1f} s")
-    return
-  seq = f.sequence.strip()
-  heatmap = f.heatmap or os.path.splitext(f.output)[0] + ".png"
-  if os.path.realpath(heatmap) == os.path.realpath(f.output):
+  files.check_output(args.output,
+                     [p for p in (args.pairs, args.ism_input) if p])
+  started = time.perf_counter()
+  if args.ism_input:
+    ism_of_file(args, started)
+  elif args.pairs:
+    pair_effects(args, started)
+  else:
+    ism_of_sequence(args, started)
+
+
+def ism_of_file(args, started: float) -> None:
+  """--ism_input: every sequence of a file, into one table."""
+  if args.heatmap:
+    raise InputError("--heatmap is for --sequence (one sequence); "
+                     "--ism_input writes the table only")
+  predictor = Predictor(args.model, args.eval_batch_size)
+  done = variants.ism_file(predictor, args.ism_input, args.output,
+                           args.allow_long_sequence)
+  long_note = (f" ({done['long_sequences']:,} longer than "
+               f"{predictor.seq_len} nt: only their last "
+               f"{predictor.seq_len} positions mutated)"
+               if done["long_sequences"] else "")
+  print(f"wrote {done['variants']:,} single-nucleotide variants of "
+        f"{done['sequences']:,} sequences{long_note} to {args.output} in "
+        f"{time.perf_counter() - started:.1f} s")
+
+
+def pair_effects(args, started: float) -> None:
+  """--pairs: the effect of each (reference, alternative) pair."""
+  refs, alts, names = variants.read_pairs(args.pairs,
+                                          args.allow_unequal_lengths)
+  predictor = Predictor(args.model, args.eval_batch_size)
+  table = variants.pair_table(predictor, refs, alts, names, args.pairs)
+  variants.write_tsv(args.output, table)
+  print(f"wrote effects of {len(refs):,} pairs to {args.output} in "
+        f"{time.perf_counter() - started:.1f} s")
+
+
+def ism_of_sequence(args, started: float) -> None:
+  """--sequence: one sequence's table and heatmap."""
+  seq = args.sequence.strip()
+  heatmap = args.heatmap or os.path.splitext(args.output)[0] + ".png"
+  if os.path.realpath(heatmap) == os.path.realpath(args.output):
     raise InputError("--heatmap must differ from --output", heatmap)
   files.check_output(heatmap, gzip_ok=False)
-  predictor = Predictor(f.model, f.eval_batch_size)
+  predictor = Predictor(args.model, args.eval_batch_size)
   ism = variants.saturation_mutagenesis(predictor, seq,
-                                        f.allow_long_sequence)
-  variants.write_tsv(f.output, variants.ism_table(ism),
+                                        args.allow_long_sequence)
+  variants.write_tsv(args.output, variants.ism_table(ism),
                      f"# reference prediction {ism['reference']:.9g}\n"
                      f"# {variants.coverage(ism)}\n")
-  variants.heatmap_png(heatmap, seq[ism["first"] - 1:].upper(), ism["matrix"],
-                       ism["reference"], ism["first"])
+  variants.heatmap_png(heatmap, seq[ism["first"] - 1:].upper(),
+                       ism["matrix"], ism["reference"], ism["first"])
   print(variants.coverage(ism))
   print(f"wrote {len(ism['effect']):,} single-nucleotide variants to "
-        f"{f.output} and the heatmap to {heatmap} in "
-        f"{time.perf_counter() - t0:.1f} s")
+        f"{args.output} and the heatmap to {heatmap} in "
+        f"{time.perf_counter() - started:.1f} s")
 
 
 if __name__ == "__main__":
