@@ -65,7 +65,7 @@ class Predictor:
                     output: str = "prediction") -> np.ndarray:
     """Predictions for codes [N, L] ("prediction": expression scale;
     "standardised": the model's own output)."""
-    import tensorflow as tf
+    import tensorflow as tf  # started quietly by `_load`: imported by now
     out = np.empty(len(codes), np.float32)
     for start in range(0, len(codes), self.batch_size):
       batch = tf.constant(np.ascontiguousarray(
@@ -97,7 +97,7 @@ def _load(saved: str):
   """(the loaded SavedModel, its codes signature); a damaged or foreign
   SavedModel is an InputError naming it."""
   tf = compat.tensorflow()
-  from google.protobuf.message import DecodeError
+  from google.protobuf.message import DecodeError  # comes with TensorFlow
   try:
     loaded = tf.saved_model.load(saved)
   except (OSError, ValueError, KeyError, DecodeError, tf.errors.OpError) as e:

@@ -17,6 +17,7 @@ import math
 import os
 import shutil
 
+import h5py
 import numpy as np
 
 from madlab_dream.errors import InputError
@@ -95,7 +96,6 @@ class RunState:
 
   def _check_weights_files(self) -> None:
     """Opens the checkpoint's weight files now, so damage shows before work."""
-    import h5py
     paths = [self.weights_file(self.epochs_done)] if self.epochs_done else []
     if self.best_epoch:
       paths.append(self.best_weights)
