@@ -57,7 +57,7 @@ def test_variants_bad_pairs_file(exported_model, tmp_path):
   assert not (tmp_path / "o.tsv").exists()
 
 
-# --- Quiet surprises and outputs (issue 15) ----------------------------------
+# --- Quiet surprises and outputs ---------------------------------------------
 
 def test_pairs_of_unequal_length_are_refused_unless_allowed(exported_model,
                                                             tmp_path):
@@ -112,7 +112,7 @@ def test_variants_refuses_to_overwrite_its_pairs(exported_model, tmp_path):
   assert pairs.read_text() == "ACGT\tACGA\n"
 
 
-# --- Batched saturation mutagenesis (issue 16) -------------------------------
+# --- Batched saturation mutagenesis ------------------------------------------
 
 
 def test_ism_input_writes_every_sequence_with_an_id(exported_model, tmp_path,
