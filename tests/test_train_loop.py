@@ -114,6 +114,31 @@ def test_saved_model_loads_with_tensorflow_alone(run_dir, demo_train):
   np.testing.assert_allclose(by_text, in_memory, rtol=1e-4, atol=1e-4)
 
 
+def test_the_train_function_runs_what_the_command_runs(run_dir, demo_train,
+                                                     tmp_path):
+  """madlab_dream.train(...) in this process: the command's run, its
+  numbers, its outputs and the report it returns."""
+  import madlab_dream
+  command_dir, _ = run_dir
+  result = madlab_dream.train(
+      "--batch_size=64", "--steps_per_epoch=8", TINY_MODEL,
+      train_data=str(demo_train), model_dir=str(tmp_path), epochs=2,
+      train_eval_rows=500, seed=3, val_fraction=0.05)
+  assert result.status == 0 and result.run_dir == str(tmp_path)
+  written = json.loads((tmp_path / "report.json").read_text())
+  assert json.loads(json.dumps(result.report, default=float)) == written
+  command = json.loads((command_dir / "report.json").read_text())
+  assert written["config"] == command["config"] | {
+      "train": command["config"]["train"] | {"model_dir": str(tmp_path)}}
+  for part in ("train", "validation"):
+    for name, value in command[part].items():
+      assert written[part][name] == pytest.approx(value, rel=1e-5), name
+  assert [h["loss"] for h in written["history"]] == pytest.approx(
+      [h["loss"] for h in command["history"]], rel=1e-5)
+  for name in ("saved_model/saved_model.pb", "model.keras", "flags.txt"):
+    assert (tmp_path / name).exists(), name
+
+
 def test_rerun_flagfile_is_complete(run_dir):
   d, _ = run_dir
   text = (d / "flags.txt").read_text()
