@@ -13,7 +13,13 @@ from __future__ import annotations
 import os
 import zipfile
 
-from madlab_dream import compat
+import keras
+
+# What a model.keras may name, registered with Keras on import: the layers,
+# and the optimizer and learning-rate schedule a run compiled it with.
+import madlab_dream.layers  # noqa: F401
+import madlab_dream.train.keras2_rmsprop  # noqa: F401
+import madlab_dream.train.schedules  # noqa: F401
 from madlab_dream.errors import InputError
 
 KERAS_FILE = "model.keras"
@@ -46,13 +52,6 @@ def load_model(path: str | os.PathLike, compile: bool = True):
     InputError: no such file, or not a loadable .keras archive.
   """
   path = keras_file(path)
-  keras = compat.keras()
-  # Registering what a model.keras may name: the layers, and the
-  # optimizer and learning-rate schedule a run compiled it with. These
-  # import Keras: here, after its quiet import.
-  import madlab_dream.layers  # noqa: F401
-  import madlab_dream.train.keras2_rmsprop  # noqa: F401
-  import madlab_dream.train.schedules  # noqa: F401
   try:
     return keras.models.load_model(path, compile=compile, safe_mode=True)
   except (OSError, ValueError, KeyError, TypeError,
