@@ -1,8 +1,9 @@
 """Training: `python -m madlab_dream.train --flagfile=experiments/base.flags`.
 
-  loop.py               one run: paths checked, TensorFlow started, the run
-                        directory locked; `train(...)` from settings
-  training_run.py       its steps: cache -> model -> fit -> reports, exports
+  loop.py               one run: paths checked, the run directory locked,
+                        TensorFlow started; `train(...)` from settings
+  preparation.py        cache, planned steps, checkpoint state (no framework)
+  training_run.py       its steps: model -> fit -> reports, exports
   optim.py              optimiser, loss, XLA choice
   precision.py          --mixed_precision=auto: float32 or mixed_bfloat16
   callbacks.py          validation Pearson, selection/checkpoint, TensorBoard

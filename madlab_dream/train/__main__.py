@@ -1,4 +1,6 @@
-"""Train the MadLab model: `python -m madlab_dream.train --flagfile=experiments/base.flags`.
+"""Train the MadLab model.
+
+  python -m madlab_dream.train --flagfile=experiments/base.flags
 
 Outputs in --model_dir:
   saved_model/    TF SavedModel of the best epoch (string and code signatures)

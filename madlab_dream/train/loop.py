@@ -1,8 +1,9 @@
 """One training run, from a `RunConfig` to exported weights and a report.
 
-Steps: check the paths -> start TensorFlow quietly with the distribution
-strategy -> lock the run directory -> `training_run.TrainingRun`: cache
-(`data.preprocess`) -> model (`model.build_model`) -> fit with exact
+Steps: check the paths -> lock the run directory -> `preparation.prepare`:
+cache (`data.preprocess`), planned steps, checkpoint state -> start
+TensorFlow quietly with the distribution strategy ->
+`training_run.TrainingRun`: model (`model.build_model`) -> fit with exact
 validation Pearson at each epoch end, keeping the best epoch -> report,
 plots, exports. `run(config)` returns a `RunResult` whose status is the
 command's exit status:
@@ -27,6 +28,7 @@ from madlab_dream.errors import InputError
 from madlab_dream.io import files
 from madlab_dream.train import distribute
 from madlab_dream.train.lock import RunLock
+from madlab_dream.train.preparation import prepare
 
 DATA_HELP = (
     "the challenge data are not downloaded at run time: get "
@@ -68,25 +70,27 @@ def run(config: RunConfig) -> RunResult:
   wall0 = time.perf_counter()
   settings = config.train
   check_paths(config)
-  _, strategy = compat.tensorflow(
-      before_init=lambda _: distribute.make_strategy(settings.strategy,
-                                                     settings.tpu))
-  # Keras and TensorFlow: imported once compat.tensorflow() has started
-  # them quietly (and after the checks above, which need neither).
-  from madlab_dream.train.training_run import TrainingRun
   is_chief, task_index = distribute.worker_role()
   run_dir = settings.model_dir
   if not is_chief:  # non-chief workers write only to their own scratch space
     run_dir = os.path.join(settings.model_dir, "workers",
                            f"worker-{task_index}")
     files.check_writable_dir(run_dir)
-  policy = compat.keras().mixed_precision.global_policy()
-  try:
-    with RunLock(run_dir):
-      outcome = TrainingRun(config, strategy, run_dir, is_chief,
-                            wall0).execute()
-  finally:  # a notebook's next model is built under the policy it had
-    compat.keras().mixed_precision.set_global_policy(policy)
+  with RunLock(run_dir):
+    prepared = prepare(config, run_dir)
+    _, strategy = compat.tensorflow(
+        before_init=lambda _: distribute.make_strategy(settings.strategy,
+                                                       settings.tpu))
+    # Keras and TensorFlow: imported once compat.tensorflow() has started
+    # them quietly (and after the steps above, which need neither).
+    from madlab_dream.train.training_run import TrainingRun
+    keras = compat.keras()
+    policy = keras.mixed_precision.global_policy()
+    try:
+      outcome = TrainingRun(config, strategy, run_dir, is_chief, wall0,
+                            prepared).execute()
+    finally:  # a notebook's next model is built under the policy it had
+      keras.mixed_precision.set_global_policy(policy)
   return RunResult(outcome.status, run_dir, outcome.report)
 
 

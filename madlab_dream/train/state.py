@@ -4,9 +4,9 @@ Files in <run_dir>/checkpoints/: state.json names the last completed epoch;
 its weights file (epoch-numbered, written before state.json, so a kill at
 any moment leaves a consistent pair) holds the model's and the optimizer's
 variables, so the optimizer's step count and the learning-rate schedule
-continue where they were; best.weights.h5 holds the best epoch so far. state.json also holds the run's result settings
-(`RunConfig.result_dict`) and the training file's SHA-256: a rerun resumes
-only with the same ones. A damaged checkpoint file is an InputError (one
+continue where they were; best.weights.h5 holds the best epoch so far.
+state.json also holds the run's result settings (`RunConfig.result_dict`)
+and the training file's SHA-256: a rerun resumes only with the same ones. A damaged checkpoint file is an InputError (one
 line, exit 2) that says how to start over.
 """
 

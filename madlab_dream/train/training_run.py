@@ -1,8 +1,9 @@
 """The steps of one training run, once TensorFlow has started.
 
-`TrainingRun(config, strategy, run_dir, is_chief, wall0).execute()` builds
-what the run needs, one `_build_*` step each (cache and plan, precision,
-model, dataset, callbacks), fits, and on the chief writes the outputs of
+`TrainingRun(config, strategy, run_dir, is_chief, wall0, prepared)
+.execute()` builds what the run needs beyond `preparation.prepare`'s cache,
+plan and checkpoint state, one `_build_*` step each (precision, model, dataset,
+callbacks), fits, and on the chief writes the outputs of
 the best epoch (`_write_*` steps): report.json / report.md, history.csv,
 the figures, model.keras, the SavedModel, flags.txt, config.json. It
 returns a `RunOutcome`: the exit status and the report.
@@ -41,9 +42,9 @@ from madlab_dream.train import plots
 from madlab_dream.train import precision as precision_lib
 from madlab_dream.train import run_report
 from madlab_dream.train.exact_predictions import Evaluator
+from madlab_dream.train.preparation import PreparedRun
 from madlab_dream.train.state import RunState
 from madlab_dream.train.step_plan import Plan
-from madlab_dream.train.step_plan import make_plan
 from madlab_dream.train.step_plan import small_data_warning
 
 OUTPUTS = ("saved_model/ model.keras report.json report.md history.csv "
@@ -88,19 +89,20 @@ class TrainingRun:
   """One run in a locked run directory, from its cache to its exports."""
 
   def __init__(self, config: RunConfig, strategy, run_dir: str,
-               is_chief: bool, wall0: float):
+               is_chief: bool, wall0: float, prepared: PreparedRun):
     self.config = config
     self.train_config = config.train
     self.strategy = strategy
     self.run_dir = run_dir
     self.is_chief = is_chief
     self.wall0 = wall0
+    self.cache, self.plan = prepared.cache, prepared.plan
+    self.state, self.resumed = prepared.state, prepared.resumed
     self.jit = optim.resolve_jit(self.train_config.jit_compile)
     self.flagfile = flagfile_text(config)
 
   def execute(self) -> RunOutcome:
     """Builds, fits and (on the chief) exports; see the module docstring."""
-    self._build_cache_and_plan()
     self._build_precision()
     self._build_model()
     self._print_start()
@@ -112,18 +114,6 @@ class TrainingRun:
     return self._outcome()
 
   # --- Building ----------------------------------------------------------
-
-  def _build_cache_and_plan(self) -> None:
-    settings = self.train_config
-    self.cache = data.preprocess(
-        settings.train_data,
-        settings.cache_dir or os.path.join(self.run_dir, "cache"),
-        self.config.data)
-    self.plan = make_plan(self.config, len(self.cache.train_codes))
-    self.state = RunState(self.run_dir, {
-        **self.config.result_dict(),
-        "input": self.cache.meta["input"]["sha256"]})
-    self.resumed = settings.resume and self.state.load()
 
   def _build_precision(self) -> None:
     settings = self.train_config
