@@ -1,15 +1,15 @@
 """The steps of one training run, once TensorFlow has started.
 
-`TrainingRun(config, strategy, run_dir, is_chief, wall0, prepared)
-.execute()` builds what the run needs beyond `preparation.prepare`'s cache,
-plan and checkpoint state, one `_build_*` step each (precision, model, dataset,
-callbacks), fits, and on the chief writes the outputs of
-the best epoch (`_write_*` steps): report.json / report.md, history.csv,
-the figures, model.keras, the SavedModel, flags.txt, config.json. It
-returns a `RunOutcome`: the exit status and the report.
+`TrainingRun(config, strategy, run_dir, is_chief, wall0, prepared)`
+takes `preparation.prepare`'s cache, plan and checkpoint state; `execute()`
+builds the rest, one `_build_*` step each (precision, model, dataset,
+callbacks), fits, and on the chief writes the outputs of the best epoch
+(`_write_*` steps): report.json / report.md, history.csv, the figures,
+model.keras, the SavedModel, flags.txt, config.json. It returns a
+`RunOutcome`: the exit status and the report.
 
-`loop.run` creates it after the quiet TensorFlow start and under the run
-directory's lock; this module imports Keras and TensorFlow at its top.
+`loop.run` creates it under the run directory's lock, after the quiet
+TensorFlow start; this module imports Keras and TensorFlow at its top.
 """
 
 from __future__ import annotations
