@@ -57,9 +57,9 @@ class Predictor:
     """One line: which model this is."""
     if self.config is None:
       return f"{self.path} (L = {self.seq_len})"
-    m = self.config.model
-    return (f"{self.path}: {m.num_blocks} transformer block(s), "
-            f"{len(m.conv_kernels)} conv branches, L = {self.seq_len}")
+    model = self.config.model
+    return (f"{self.path}: {model.num_blocks} transformer block(s), "
+            f"{len(model.conv_kernels)} conv branches, L = {self.seq_len}")
 
   def predict_codes(self, codes: np.ndarray,
                     output: str = "prediction") -> np.ndarray:

@@ -68,8 +68,8 @@ def evaluate(predictions: str, ground_truth: str, subsets_dir: str,
 
 def write_outputs(result: dict, output: str) -> str:
   """Writes JSON `output` and the Markdown beside it; returns the .md path."""
-  md = markdown_path(output)
+  markdown = markdown_path(output)
   text = json.dumps(jsonable(result), indent=2, allow_nan=False)
   files.write_text(output, text + "\n")
-  files.write_text(md, to_markdown(result))
-  return md
+  files.write_text(markdown, to_markdown(result))
+  return markdown
