@@ -1,6 +1,26 @@
 """madlab-dream: team MadLab's Random Promoter DREAM Challenge 2022 model.
 
-The package in data-flow order (README "Layout" has one line per module):
+The public API, imported on first use (`import madlab_dream` imports no
+framework):
+
+  build_model(config)   the Keras model (madlab_dream.model)
+  ModelConfig           the model's settings (madlab_dream.config)
+  train(...)            a training run, as `python -m madlab_dream.train`
+  load_model(path)      a run's model.keras, as a Keras model
+  Predictor(path)       a run's SavedModel, for prediction on new sequences
+  encode(seqs, L)       DNA strings -> uint8 codes (madlab_dream.io.sequences)
+  score(...)            the challenge's official scores (madlab_dream.scoring)
+
+For example (a notebook):
+
+  import madlab_dream
+  result = madlab_dream.train("--flagfile=experiments/small_data.flags",
+                              train_data="data/train_sequences.txt",
+                              model_dir="runs/notebook")
+  model = madlab_dream.load_model(result.run_dir)
+  model(madlab_dream.encode(["ACGT" * 28], 110))
+
+The package in data-flow order:
 
   io/         files -> DNA codes (reader, ACGTN check, length policy)
   data/       MadLab's preprocessing -> on-disk cache -> tf.data
@@ -9,13 +29,45 @@ The package in data-flow order (README "Layout" has one line per module):
   train/      training: callbacks, checkpoints/resume, reports, distribution
   inference/  SavedModel export, prediction, variant effects
   scoring/    the challenge: file formats, subsets, official scores
-  simulate/, demo.py, bench/   tools: simulator, demo, benchmarks
+  simulate/, demo/, bench/   tools: simulator, demo, benchmarks
 
   config.py, flags.py, cli.py, errors.py, compat.py, machine.py, metrics.py,
   timing.py
 
-Commands: python -m madlab_dream.{data,train,predict,evaluate,variants,
-simulate,demo,bench}.
+Commands, each the package `madlab_dream/<verb>/` with its `__main__.py`:
+python -m madlab_dream.{data,train,predict,evaluate,variants,simulate,demo,
+bench}.
 """
 
+import importlib
+
 __version__ = "0.2.0"
+
+#: Public name -> (module, attribute; None for the module itself).
+_API = {
+    "build_model": ("madlab_dream.model", "build_model"),
+    "ModelConfig": ("madlab_dream.config", "ModelConfig"),
+    "train": ("madlab_dream.train", None),  # the package, callable
+    "load_model": ("madlab_dream.inference.keras_model", "load_model"),
+    "Predictor": ("madlab_dream.inference.predictor", "Predictor"),
+    "encode": ("madlab_dream.io.sequences", "encode"),
+    "score": ("madlab_dream.scoring.official", "score"),
+}
+
+__all__ = ["__version__", *_API]
+
+
+def __getattr__(name: str):
+  """Imports a public name on first use (PEP 562)."""
+  if name not in _API:
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+  module_name, attribute = _API[name]
+  value = importlib.import_module(module_name)
+  if attribute is not None:
+    value = getattr(value, attribute)
+  globals()[name] = value
+  return value
+
+
+def __dir__() -> list[str]:
+  return sorted(set(globals()) | set(_API))

@@ -22,6 +22,10 @@ import signal
 import sys
 from typing import Callable
 
+from absl import app
+from absl import flags
+from absl import logging
+
 from madlab_dream import errors
 
 
@@ -41,10 +45,6 @@ def _terminate(signum, frame):
 def run(main: Callable[[], int | None], prog: str,
         define_flags: Callable[[], None]) -> None:
   """Defines the flags, parses argv and runs `main()` (see module doc)."""
-  from absl import app
-  from absl import flags
-  from absl import logging
-
   define_flags()
 
   def parse(argv):

@@ -46,6 +46,9 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from importlib import metadata
+
+import numpy as np
 
 from madlab_dream.errors import InputError
 
@@ -64,7 +67,6 @@ def _version_tuple(text: str) -> tuple[int, int]:
 
 
 def _check_version(package: str, supported) -> None:
-  from importlib import metadata
   try:
     found = metadata.version(package)
   except metadata.PackageNotFoundError:
@@ -123,7 +125,7 @@ def keras():
     return sys.modules["keras"]
   os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
   require_supported_keras()
-  with _silenced_fd2():
+  with _silenced_fd2():  # the quiet import this function exists for
     import keras as keras_module
   return keras_module
 
@@ -140,7 +142,7 @@ def tensorflow(before_init=None):
   """
   keras()
   result = None
-  with _silenced_fd2():
+  with _silenced_fd2():  # the quiet import this function exists for
     import tensorflow as tf
     if before_init is not None:
       result = before_init(tf)
@@ -161,7 +163,6 @@ def tensorflow(before_init=None):
 
 def build_for_strategy(model, strategy, seq_len: int) -> None:
   """Builds loss/metric/optimizer state from shapes before `fit`."""
-  import numpy as np
   sample = (np.zeros((2, seq_len), np.uint8), np.zeros((2, 1), np.float32))
   with strategy.scope():
     model._symbolic_build(data_batch=sample)  # pylint: disable=protected-access
@@ -170,6 +171,7 @@ def build_for_strategy(model, strategy, seq_len: int) -> None:
 
 def patch_keras_log_reduction() -> None:
   """Makes Keras reduce scalar per-replica logs across workers correctly."""
+  # TensorFlow-only (this module imports no framework; see its docstring).
   import tensorflow as tf
   from keras.src.backend.tensorflow import trainer
   if getattr(trainer.reduce_per_replica, "_madlab_patched", False):
@@ -210,6 +212,8 @@ def scan_carry(step, init, xs):
   Returns:
     The carry after T steps.
   """
+  # Keras on any backend; TensorFlow only on its own (this module imports
+  # no framework; see its docstring).
   from keras import backend
   from keras import ops
   if backend.backend() != "tensorflow":
@@ -240,7 +244,8 @@ def op_determinism_enabled() -> bool:
   """Whether tf.config.experimental.enable_op_determinism() is on."""
   if "tensorflow" not in sys.modules:
     return False
-  # No public getter exists; Keras reads the same private function.
+  # No public getter exists; Keras reads the same private function (here
+  # only when TensorFlow is already imported).
   from tensorflow.python.framework import config  # pylint: disable=g-direct-tensorflow-import
   return bool(config.is_op_determinism_enabled())
 

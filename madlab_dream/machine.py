@@ -52,6 +52,7 @@ def describe(with_tensorflow: bool = True) -> dict:
   out = {"cpu": info["model"], "cpu_matrix_flags": info["matrix_flags"],
          "cores": os.cpu_count(), "memory_gib": memory_gib, "gpus": [],
          "python": platform.python_version()}
+  # The frameworks this process runs on, imported (or found) only here.
   import keras
   out["keras"] = keras.__version__
   out["keras_backend"] = keras.backend.backend()

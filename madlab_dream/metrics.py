@@ -41,13 +41,13 @@ def pearson(x, y) -> float:
   NaN when undefined: fewer than 2 items, a non-finite value, or a constant
   side.
   """
-  from scipy import stats
+  from scipy import stats  # seconds to import: only correlations need it
   return _correlation(stats.pearsonr, x, y)
 
 
 def spearman(x, y) -> float:
   """Spearman rho of two [N] arrays (scipy.stats.spearmanr); NaN if undefined."""
-  from scipy import stats
+  from scipy import stats  # seconds to import: only correlations need it
   return _correlation(stats.spearmanr, x, y)
 
 

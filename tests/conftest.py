@@ -39,6 +39,13 @@ def exported_model(tmp_path_factory) -> pathlib.Path:
   return d
 
 
+@pytest.fixture(scope="session")
+def predictor(exported_model):
+  """A Predictor on `exported_model` (inference.predictor)."""
+  from madlab_dream.inference.predictor import Predictor
+  return Predictor(str(exported_model))
+
+
 @pytest.fixture
 def inputs(tmp_path):
   """Scoring inputs (tests/scoring_cases.py) written under tmp_path."""

@@ -48,6 +48,11 @@ def assert_one_line_error(proc, *needles, status=2):
   return lines[0]
 
 
+def demo_sequences(demo_train, n=None):
+  """The first `n` (default: all) sequences of the real DREAM rows."""
+  return [l.split("\t")[0] for l in demo_train.read_text().splitlines()[:n]]
+
+
 def run_through_fifo(fifo, data: bytes, consume, timeout=120, piece=1 << 14):
   """Calls `consume()` while a thread writes `data` into the FIFO `fifo`.
 

@@ -53,3 +53,12 @@ def test_commands_give_one_line_for_a_damaged_model(exported_model, tmp_path,
                     f"--pairs={pairs}", f"--output={out}")
   assert_one_line_error(proc, str(saved), "cannot load the SavedModel")
   assert not out.exists()
+
+
+def test_reverse_complement_averaging(predictor):
+  seq = "TGCATTTTTTTCACATC" + "ACGGTTACCCGGATATAAAGCTTGACTCATTACCCGGAAA" * 2 \
+      + "GGTTACGGCTGTT"
+  rc = seq.translate(str.maketrans("ACGT", "TGCA"))[::-1]
+  both = predictor.predict_text([seq], reverse_complement=True)[0]
+  one, other = predictor.predict_text([seq, rc])
+  assert both == pytest.approx((one + other) / 2, rel=1e-6)

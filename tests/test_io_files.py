@@ -87,7 +87,7 @@ def test_save_figure_writes_a_png(tmp_path):
   assert sorted(p.name for p in tmp_path.iterdir()) == ["f.png"]
 
 
-# --- Outputs that are not regular files (issue 15, defect 1) -----------------
+# --- Outputs that are not regular files --------------------------------------
 
 def test_output_into_a_fifo_is_written_straight(tmp_path):
   fifo = tmp_path / "out.fifo"
@@ -143,7 +143,7 @@ def test_gzip_outputs_are_written_compressed_or_refused(tmp_path):
   files.check_output(tmp_path / "x.png", gzip_ok=False)
 
 
-# --- Litter and permissions (issue 15, defect 7) ------------------------------
+# --- Litter and permissions --------------------------------------------------
 
 KILLED_WRITER = """
 import os, signal, sys
@@ -203,7 +203,7 @@ def test_atomic_dir_applies_the_umask(tmp_path):
   assert stat.S_IMODE(os.stat(tmp_path / "model").st_mode) == 0o755
 
 
-# --- Reading once (issue 15, defects 2 and 8) --------------------------------
+# --- Reading once ------------------------------------------------------------
 
 def test_open_input_peeks_without_losing_bytes(tmp_path):
   data = b"".join(b"ACGT%d\t%d\n" % (i, i) for i in range(50_000))

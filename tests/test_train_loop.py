@@ -114,6 +114,31 @@ def test_saved_model_loads_with_tensorflow_alone(run_dir, demo_train):
   np.testing.assert_allclose(by_text, in_memory, rtol=1e-4, atol=1e-4)
 
 
+def test_the_train_function_runs_what_the_command_runs(run_dir, demo_train,
+                                                     tmp_path):
+  """madlab_dream.train(...) in this process: the command's run, its
+  numbers, its outputs and the report it returns."""
+  import madlab_dream
+  command_dir, _ = run_dir
+  result = madlab_dream.train(
+      "--batch_size=64", "--steps_per_epoch=8", TINY_MODEL,
+      train_data=str(demo_train), model_dir=str(tmp_path), epochs=2,
+      train_eval_rows=500, seed=3, val_fraction=0.05)
+  assert result.status == 0 and result.run_dir == str(tmp_path)
+  written = json.loads((tmp_path / "report.json").read_text())
+  assert json.loads(json.dumps(result.report, default=float)) == written
+  command = json.loads((command_dir / "report.json").read_text())
+  assert written["config"] == command["config"] | {
+      "train": command["config"]["train"] | {"model_dir": str(tmp_path)}}
+  for part in ("train", "validation"):
+    for name, value in command[part].items():
+      assert written[part][name] == pytest.approx(value, rel=1e-5), name
+  assert [h["loss"] for h in written["history"]] == pytest.approx(
+      [h["loss"] for h in command["history"]], rel=1e-5)
+  for name in ("saved_model/saved_model.pb", "model.keras", "flags.txt"):
+    assert (tmp_path / name).exists(), name
+
+
 def test_rerun_flagfile_is_complete(run_dir):
   d, _ = run_dir
   text = (d / "flags.txt").read_text()
@@ -157,9 +182,22 @@ def test_bad_flags_are_one_line_errors(demo_train, tmp_path, args, needles):
   assert not (tmp_path / "m" / "report.json").exists()
 
 
-def test_max_steps_stops_mid_epoch_and_exports(demo_train, tmp_path):
-  proc = train(tmp_path, demo_train, "--max_steps=13", "--epochs=5",
+AS_RUN = ("--split=tail", "--shuffle_buffer=64", "--notransformer_trainable",
+          "--optimizer=rmsprop_keras2")
+
+
+@pytest.fixture(scope="module")
+def as_run_capped(demo_train, tmp_path_factory):
+  """One run for two tests: MadLab's as-run data options, frozen
+  transformer and Keras 2 RMSprop, cut by --max_steps in its third epoch."""
+  d = tmp_path_factory.mktemp("as_run")
+  proc = train(d, demo_train, *AS_RUN, "--max_steps=13", "--epochs=5",
                "--steps_per_epoch=5")
+  return d, proc
+
+
+def test_max_steps_stops_mid_epoch_and_exports(as_run_capped):
+  tmp_path, proc = as_run_capped
   assert proc.returncode == 0, proc.stderr[-3000:]
   report = json.loads((tmp_path / "report.json").read_text())
   assert [h["steps"] for h in report["history"]] == [5, 5, 3]
@@ -230,10 +268,8 @@ def test_a_second_run_on_the_same_directory_is_refused(demo_train, tmp_path):
   assert third.returncode == 0, third.stderr[-3000:]
 
 
-def test_as_run_data_options_are_recorded_and_exact(demo_train, tmp_path):
-  proc = train(tmp_path, demo_train, "--split=tail", "--shuffle_buffer=64",
-               "--notransformer_trainable", "--optimizer=rmsprop_keras2",
-               "--epochs=1")
+def test_as_run_data_options_are_recorded_and_exact(as_run_capped):
+  tmp_path, proc = as_run_capped
   assert proc.returncode == 0, proc.stderr[-3000:]
   from madlab_dream import data
   cache = data.load_cache(str(tmp_path / "cache"))
@@ -242,8 +278,7 @@ def test_as_run_data_options_are_recorded_and_exact(demo_train, tmp_path):
   kept = np.sort(np.concatenate([cache.train_rows, cache.val_rows]))
   np.testing.assert_array_equal(cache.val_rows, kept[-len(cache.val_rows):])
   flagfile = (tmp_path / "flags.txt").read_text()
-  for flag in ("--split=tail", "--shuffle_buffer=64",
-               "--notransformer_trainable", "--optimizer=rmsprop_keras2"):
+  for flag in AS_RUN:
     assert flag in flagfile
   config = json.loads((tmp_path / "config.json").read_text())
   assert config["model"]["transformer_trainable"] is False

@@ -106,29 +106,64 @@ def preprocess(input_path: str, cache_dir: str,
     log: receives one line per step and the counts.
   """
   config = config or DataConfig()
-  opts = config.to_dict()
-  t0 = time.perf_counter()
+  started = time.perf_counter()
   files.check_regular_file(input_path, "preprocessing reads it twice (to "
                            "parse it and to fingerprint it)")
-  # The SHA-256 runs in a thread (hashlib releases the GIL) while the file
-  # is parsed, unless a cache with the same options may be reused.
+  cached, rows, digest = _read_unless_cached(input_path, cache_dir, config,
+                                             log)
+  if cached is not None:
+    return cached
+  read_seconds = time.perf_counter() - started
+  arrays, scaler, counts = _select_and_standardise(rows, config, input_path)
+  codes = rows.codes
+  del rows  # only the codes are needed from here on
+  meta = {
+      "version": CACHE_VERSION,
+      "input": {"path": os.path.abspath(input_path), "sha256": digest,
+                "bytes": os.path.getsize(input_path)},
+      "options": config.to_dict(),
+      "scaler": scaler,
+      "counts": counts,
+      "seconds": {"read": round(read_seconds, 3)},
+  }
+  _write_cache(cache_dir, codes, arrays, meta, started)
+  cache = load_cache(cache_dir)
+  log(summary(meta))
+  return cache
+
+
+def _read_unless_cached(input_path: str, cache_dir: str, config: DataConfig,
+                        log: Callable[[str], None]):
+  """(cache, None, None) when a complete cache of the same input and options
+  is there, else (None, the parsed file's dream.Rows, its SHA-256).
+
+  The SHA-256 runs in a thread (hashlib releases the GIL) while the file is
+  parsed, unless a cache with the same options may be reused.
+  """
+  options = config.to_dict()
   with concurrent.futures.ThreadPoolExecutor(1) as pool:
     digest_future = pool.submit(fingerprint, input_path)
     cached = load_cache(cache_dir)
-    if cached is not None and cached.meta["options"] == opts:
+    if cached is not None and cached.meta["options"] == options:
       if cached.meta["input"]["sha256"] == digest_future.result():
         log(f"reusing cache {cache_dir} (input and options unchanged)")
         log(summary(cached.meta))
-        return cached
+        return cached, None, None
     files.check_writable_dir(cache_dir)
     log(f"reading {input_path}")
-    rows = dream.read(input_path, opts["seq_len"], require_expression=True)
-    digest = digest_future.result()
-  t_read = time.perf_counter() - t0
+    rows = dream.read(input_path, options["seq_len"], require_expression=True)
+    return None, rows, digest_future.result()
+
+
+def _select_and_standardise(rows: dream.Rows, config: DataConfig,
+                            input_path: str):
+  """MadLab's filter and split, then the targets standardised with the kept
+  rows' mean and sd: ({name: array} of the rows and targets of each set,
+  the scaler, the counts)."""
   keep, val, counts = select_rows(rows.expression, config)
-  L = opts["seq_len"]
-  counts["trimmed"] = int((rows.lengths > L).sum())
-  counts["padded"] = int((rows.lengths < L).sum())
+  seq_len = config.seq_len
+  counts["trimmed"] = int((rows.lengths > seq_len).sum())
+  counts["padded"] = int((rows.lengths < seq_len).sum())
   if counts["train"] == 0:
     raise InputError("no training rows left after filtering and the split",
                      input_path)
@@ -140,35 +175,27 @@ def preprocess(input_path: str, cache_dir: str,
     raise InputError("expression is constant over the kept rows; cannot "
                      "standardise", input_path)
   targets = ((expression - mean) / sd).astype(np.float32)
-  codes = rows.codes
-  del rows
   arrays = {
       "train_rows": kept_rows[~val], "val_rows": kept_rows[val],
       "train_targets": targets[~val], "val_targets": targets[val],
   }
-  meta = {
-      "version": CACHE_VERSION,
-      "input": {"path": os.path.abspath(input_path), "sha256": digest,
-                "bytes": os.path.getsize(input_path)},
-      "options": opts,
-      "scaler": {"mean": mean, "sd": sd},
-      "counts": counts,
-      "seconds": {"read": round(t_read, 3)},
-  }
-  # meta.json is the commit marker: removed first, written last.
+  return arrays, {"mean": mean, "sd": sd}, counts
+
+
+def _write_cache(cache_dir: str, codes: np.ndarray,
+                 arrays: dict[str, np.ndarray], meta: dict,
+                 started: float) -> None:
+  """The arrays, then meta.json: the commit marker, removed first and
+  written last."""
   meta_path = os.path.join(cache_dir, "meta.json")
   if os.path.exists(meta_path):
     os.remove(meta_path)
   for name in ("train", "val"):
-    rows_of = arrays[f"{name}_rows"]
-    _save(cache_dir, f"{name}_codes", codes[rows_of])
+    _save(cache_dir, f"{name}_codes", codes[arrays[f"{name}_rows"]])
   for name, array in arrays.items():
     _save(cache_dir, name, array)
-  meta["seconds"]["total"] = round(time.perf_counter() - t0, 3)
+  meta["seconds"]["total"] = round(time.perf_counter() - started, 3)
   files.write_text(meta_path, json.dumps(meta, indent=1))
-  cache = load_cache(cache_dir)
-  log(summary(meta))
-  return cache
 
 
 def _save(directory: str, name: str, array: np.ndarray) -> None:
@@ -177,14 +204,16 @@ def _save(directory: str, name: str, array: np.ndarray) -> None:
 
 
 def summary(meta: dict[str, Any]) -> str:
-  c, o, s = meta["counts"], meta["options"], meta["scaler"]
-  rule = c.get("validation_rule", "")
+  """One line: the counts of every step and the scaler."""
+  counts, options, scaler = meta["counts"], meta["options"], meta["scaler"]
+  rule = counts.get("validation_rule", "")
   rule = f" ({rule})" if rule.startswith("--val_fraction gave") else ""
-  return (f"rows read {c['read']:,}; whole-number {c['whole_number']:,}; "
-          f"dropped {c['dropped']:,} (singleton_keep={o['singleton_keep']}); "
-          f"kept {c['kept']:,}; train {c['train']:,}; validation "
-          f"{c['validation']:,}{rule}; trimmed to {o['seq_len']} nt "
-          f"{c['trimmed']:,}; padded {c['padded']:,}; mean {s['mean']:.4f} "
-          f"sd {s['sd']:.4f}")
+  return (f"rows read {counts['read']:,}; whole-number "
+          f"{counts['whole_number']:,}; dropped {counts['dropped']:,} "
+          f"(singleton_keep={options['singleton_keep']}); kept "
+          f"{counts['kept']:,}; train {counts['train']:,}; validation "
+          f"{counts['validation']:,}{rule}; trimmed to {options['seq_len']} "
+          f"nt {counts['trimmed']:,}; padded {counts['padded']:,}; mean "
+          f"{scaler['mean']:.4f} sd {scaler['sd']:.4f}")
 
 

@@ -25,6 +25,7 @@ def pass_order(n: int, seed: int, p, shuffle_buffer: int = 0):
   shuffle in which row i lands at a position within N of i (N = 1 keeps
   file order), the near-file-order a tf.data shuffle buffer of N gives.
   """
+  # TensorFlow when called: `madlab_dream.data` (preprocessing) needs none.
   import tensorflow as tf
   key = tf.stack([tf.constant(seed, tf.int64), tf.cast(p, tf.int64)])
   rows = tf.range(n, dtype=tf.int64)
@@ -52,6 +53,7 @@ def train_dataset(codes: np.ndarray, targets: np.ndarray, batch_size: int,
 
   Yields (codes uint8 [b, L], targets float32 [b, 1]).
   """
+  # TensorFlow when called: `madlab_dream.data` (preprocessing) needs none.
   import tensorflow as tf
 
   n = len(codes)

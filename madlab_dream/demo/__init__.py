@@ -1,8 +1,8 @@
 """`make demo`: the whole product on a laptop, inside a time budget.
 
-  plan.py      measure this machine's training speed in a few seconds and
+  budget.py    measure this machine's training speed in a few seconds and
                size the run to the budget (steps, epochs, time budget)
-  report.py    model vs k-mer ridge vs noise ceiling, the checks, the
+  verdict.py   model vs k-mer ridge vs noise ceiling, the checks, the
                learning curve, demo_report.md / .json
   __main__.py  the steps, each a real command: simulate, train, predict,
                score

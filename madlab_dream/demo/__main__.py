@@ -15,6 +15,7 @@
       [--train_arg=--flag=value ...] [--check_targets]
 """
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -25,8 +26,8 @@ from madlab_dream import cli
 from madlab_dream import config as cfg
 from madlab_dream import flags
 from madlab_dream import machine
-from madlab_dream.demo import plan as plan_lib
-from madlab_dream.demo import report
+from madlab_dream.demo import budget
+from madlab_dream.demo import verdict
 from madlab_dream.errors import InputError
 from madlab_dream.io import files
 from madlab_dream.scoring import names
@@ -34,14 +35,40 @@ from madlab_dream.scoring import names
 MIN_ROWS = 1000
 
 
+@dataclasses.dataclass(frozen=True)
+class DemoPaths:
+  """Where the demo writes, under --output_dir."""
+  out: str
+
+  @property
+  def data_dir(self) -> str:
+    return os.path.join(self.out, "data")
+
+  @property
+  def run_dir(self) -> str:
+    return os.path.join(self.out, "run")
+
+  def data(self, name: str) -> str:
+    return os.path.join(self.data_dir, name)
+
+  @property
+  def submission(self) -> str:
+    return os.path.join(self.out, "test_predictions.json")
+
+  @property
+  def scores(self) -> str:
+    return os.path.join(self.out, "test_scores.json")
+
+
 def step(title: str, args: list[str]) -> float:
+  """Runs `python ARGS` as one demo step; returns its seconds."""
   print(f"\n== {title}\n$ {' '.join(args)}", flush=True)
-  t0 = time.perf_counter()
+  started = time.perf_counter()
   proc = subprocess.run([sys.executable, *args])
   if proc.returncode != 0:
     raise SystemExit(f"demo: step failed ({title}), exit status "
                      f"{proc.returncode}")
-  return time.perf_counter() - t0
+  return time.perf_counter() - started
 
 
 def simulate(data_dir: str, train_rows: int, test_rows: int,
@@ -62,75 +89,101 @@ def simulate(data_dir: str, train_rows: int, test_rows: int,
 
 
 def main():
-  f = flags.FLAGS
+  args = flags.FLAGS
   for name in ("train_rows", "test_rows"):
-    if f[name].value < MIN_ROWS:
-      raise InputError(f"--{name}={f[name].value}: must be at least "
+    if args[name].value < MIN_ROWS:
+      raise InputError(f"--{name}={args[name].value}: must be at least "
                        f"{MIN_ROWS:,}")
-  budget_s = cfg.duration_seconds("budget", f.budget)
-  t_start = time.perf_counter()
-  out = f.output_dir
-  files.check_writable_dir(out)
-  data_dir, run_dir = os.path.join(out, "data"), os.path.join(out, "run")
-  train_data = os.path.join(data_dir, names.TRAIN_FILE)
-  base_args = [f"--flagfile={f.flagfile_path}", f"--train_data={train_data}",
-               f"--model_dir={run_dir}", "--noresume"]
-  run = flags.run_config_from_args(base_args + list(f.train_arg))
-  times = {"simulate": simulate(data_dir, f.train_rows, f.test_rows,
-                                f.sim_seed)}
-
-  print("\n== 2. measure this machine and plan the run", flush=True)
-  speed = plan_lib.measure_speed(run)
+  budget_s = cfg.duration_seconds("budget", args.budget)
+  started = time.perf_counter()
+  paths = DemoPaths(args.output_dir)
+  files.check_writable_dir(paths.out)
+  base_args = [f"--flagfile={args.flagfile_path}",
+               f"--train_data={paths.data(names.TRAIN_FILE)}",
+               f"--model_dir={paths.run_dir}", "--noresume"]
+  run = flags.run_config_from_args(base_args + list(args.train_arg))
+  times = {"simulate": simulate(paths.data_dir, args.train_rows,
+                                args.test_rows, args.sim_seed)}
+  plan, speed = measure_and_plan(run, args.train_rows, args.test_rows,
+                                 budget_s, started)
   times["plan"] = speed["seconds"]
-  kept = f.train_rows * 0.72  # whole-number rows kept with p = 0.5
+  times.update(train_predict_score(paths, base_args, list(args.train_arg),
+                                   plan))
+  summary = summarise(paths, plan, speed, times, budget_s, started)
+  print("\n" + verdict.write(paths.out, summary))
+  print_where(paths)
+  failed = [name for name, ok in summary["checks"].items() if not ok]
+  if args.check_targets and failed:
+    print(f"demo: FAILED check(s): {'; '.join(failed)}", file=sys.stderr)
+    return 1
+  return 0
+
+
+def measure_and_plan(run, train_rows: int, test_rows: int, budget_s: float,
+                     started: float):
+  """Step 2: this machine's speed, and the run sized to the budget left."""
+  print("\n== 2. measure this machine and plan the run", flush=True)
+  speed = budget.measure_speed(run)
+  kept = train_rows * 0.72  # whole-number rows kept with p = 0.5
   val_rows = max(run.data.val_fraction * kept, run.data.min_val_rows)
-  reserve = plan_lib.reserve_seconds(
+  reserve = budget.reserve_seconds(
       speed, int(val_rows), min(run.train.train_eval_rows, int(kept)),
-      f.test_rows, int(kept) if run.train.baseline_kmer else 0)
-  plan = plan_lib.make_plan(budget_s, time.perf_counter() - t_start, reserve,
-                            speed, run.train.batch_size)
+      test_rows, int(kept) if run.train.baseline_kmer else 0)
+  plan = budget.make_plan(budget_s, time.perf_counter() - started, reserve,
+                          speed, run.train.batch_size)
   print(f"machine: {machine.cpu_line(machine.describe())}")
   print(plan.describe(run.train.batch_size), flush=True)
+  return plan, speed
 
-  times["train"] = step("3. train the MadLab model (+ k-mer ridge baseline)", [
-      "-m", "madlab_dream.train", *base_args, *plan.train_args(),
-      *f.train_arg])
-  submission = os.path.join(out, "test_predictions.json")
-  times["predict"] = step("4. predict the test set from the SavedModel", [
-      "-m", "madlab_dream.predict", f"--model={run_dir}",
-      f"--input={os.path.join(data_dir, names.TEST_FILE)}",
-      f"--output={submission}"])
-  scores_path = os.path.join(out, "test_scores.json")
-  times["evaluate"] = step("5. score it like the challenge", [
-      "-m", "madlab_dream.evaluate", f"--predictions={submission}",
-      f"--ground_truth={os.path.join(data_dir, names.TRUTH_FILE)}",
-      f"--subsets_dir={os.path.join(data_dir, names.SUBSET_DIR)}",
-      f"--public_dir={os.path.join(data_dir, names.PUBLIC_DIR)}",
-      f"--output={scores_path}"])
 
-  with open(os.path.join(run_dir, "report.json")) as fh:
-    trained = json.load(fh)
-  with open(scores_path) as fh:
-    scores = json.load(fh)
-  ceiling = report.noise_ceiling_on_validation(data_dir, run_dir)
+def train_predict_score(paths: DemoPaths, base_args: list[str],
+                        train_args: list[str],
+                        plan: budget.DemoPlan) -> dict[str, float]:
+  """Steps 3-5, each a real command; returns their seconds."""
+  return {
+      "train": step("3. train the MadLab model (+ k-mer ridge baseline)", [
+          "-m", "madlab_dream.train", *base_args, *plan.train_args(),
+          *train_args]),
+      "predict": step("4. predict the test set from the SavedModel", [
+          "-m", "madlab_dream.predict", f"--model={paths.run_dir}",
+          f"--input={paths.data(names.TEST_FILE)}",
+          f"--output={paths.submission}"]),
+      "evaluate": step("5. score it like the challenge", [
+          "-m", "madlab_dream.evaluate", f"--predictions={paths.submission}",
+          f"--ground_truth={paths.data(names.TRUTH_FILE)}",
+          f"--subsets_dir={paths.data(names.SUBSET_DIR)}",
+          f"--public_dir={paths.data(names.PUBLIC_DIR)}",
+          f"--output={paths.scores}"]),
+  }
+
+
+def summarise(paths: DemoPaths, plan: budget.DemoPlan, speed: dict,
+              times: dict[str, float], budget_s: float,
+              started: float) -> dict:
+  """Step 6: demo_report.json's content (and the learning curve)."""
+  with open(os.path.join(paths.run_dir, "report.json")) as f:
+    trained = json.load(f)
+  with open(paths.scores) as f:
+    scores = json.load(f)
+  ceiling = verdict.noise_ceiling_on_validation(paths.data_dir, paths.run_dir)
   model_r = trained["validation"]["pearson"]
-  base_r = trained["baseline"]["validation"]["pearson"]
-  report.learning_curve(os.path.join(out, "learning_curve.png"),
-                        trained["history"], base_r, ceiling["pearson"])
-  total_s = time.perf_counter() - t_start
-  summary = {
+  baseline_r = trained["baseline"]["validation"]["pearson"]
+  verdict.learning_curve(os.path.join(paths.out, "learning_curve.png"),
+                         trained["history"], baseline_r, ceiling["pearson"])
+  total_s = time.perf_counter() - started
+  return {
       "machine": machine.cpu_line(machine.describe()),
-      "validation_pearson": {"model": model_r, "baseline": base_r,
+      "validation_pearson": {"model": model_r, "baseline": baseline_r,
                              "noise_ceiling": ceiling["pearson"],
                              "fraction_of_ceiling": model_r /
                              ceiling["pearson"],
                              "rows": ceiling["rows"]},
       "test_scores": {"pearson_score": scores["pearson_score"],
                       "spearman_score": scores["spearman_score"]},
-      "checks": report.checks(model_r, base_r, ceiling["pearson"], total_s,
-                              budget_s),
+      "checks": verdict.checks(model_r, baseline_r, ceiling["pearson"],
+                               total_s, budget_s),
       "plan": {**vars(plan), "speed": speed},
-      "seconds": {k: round(v, 1) for k, v in times.items()},
+      "seconds": {name: round(seconds, 1) for name, seconds in times.items()},
       "total_seconds": round(total_s, 1),
       "training": {"epochs": trained["epochs_run"],
                    "best_epoch": trained["best_epoch"],
@@ -142,20 +195,24 @@ def main():
                        "epoch", "steps", "elapsed_seconds", "val_pearson")}
                                for h in trained["history"]]},
   }
-  print("\n" + report.write(out, summary))
-  print(f"""Where everything is:
-  simulated data        {data_dir}/ (train/test files, subsets, simulation.json)
-  training run          {run_dir}/ (report.md, history.csv, tensorboard/,
-                        validation_scatter.png, model.keras, saved_model/)
-  learning curve        {os.path.join(out, 'learning_curve.png')}
-  test submission       {submission}
-  challenge scores      {scores_path} (+ .md)
-  this summary          {os.path.join(out, 'demo_report.md')}""")
-  failed = [k for k, ok in summary["checks"].items() if not ok]
-  if f.check_targets and failed:
-    print(f"demo: FAILED check(s): {'; '.join(failed)}", file=sys.stderr)
-    return 1
-  return 0
+
+
+def print_where(paths: DemoPaths) -> None:
+  """Step 6's last lines: where each output is."""
+  print("\n".join([
+      "Where everything is:",
+      f"  simulated data        {paths.data_dir}/ (train/test files, subsets, "
+      "simulation.json)",
+      f"  training run          {paths.run_dir}/ (report.md, history.csv, "
+      "tensorboard/,",
+      "                        validation_scatter.png, model.keras, "
+      "saved_model/)",
+      "  learning curve        "
+      f"{os.path.join(paths.out, 'learning_curve.png')}",
+      f"  test submission       {paths.submission}",
+      f"  challenge scores      {paths.scores} (+ .md)",
+      "  this summary          "
+      f"{os.path.join(paths.out, 'demo_report.md')}"]))
 
 
 if __name__ == "__main__":

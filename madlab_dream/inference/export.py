@@ -37,6 +37,8 @@ def encode_strings(strings, seq_len: int):
   Raises InvalidArgumentError for an empty string or a character outside
   ACGTN (any case).
   """
+  # TensorFlow when called: `Predictor` reads this module's names before
+  # it starts TensorFlow quietly.
   import tensorflow as tf
   upper = tf.strings.upper(strings)
   valid = tf.strings.regex_full_match(upper, "[ACGTN]+")
@@ -58,6 +60,7 @@ def export_saved_model(model, path: str, mean: float, sd: float,
                        seq_len: int, metadata: dict | None = None) -> str:
   """Writes the SavedModel for `model` (its BatchNorm folded) to directory
   `path` atomically."""
+  # Keras, TensorFlow and the model when called (see `encode_strings`).
   import keras
   import tensorflow as tf
   from madlab_dream.model import inference_model

@@ -57,15 +57,15 @@ class Predictor:
     """One line: which model this is."""
     if self.config is None:
       return f"{self.path} (L = {self.seq_len})"
-    m = self.config.model
-    return (f"{self.path}: {m.num_blocks} transformer block(s), "
-            f"{len(m.conv_kernels)} conv branches, L = {self.seq_len}")
+    model = self.config.model
+    return (f"{self.path}: {model.num_blocks} transformer block(s), "
+            f"{len(model.conv_kernels)} conv branches, L = {self.seq_len}")
 
   def predict_codes(self, codes: np.ndarray,
                     output: str = "prediction") -> np.ndarray:
     """Predictions for codes [N, L] ("prediction": expression scale;
     "standardised": the model's own output)."""
-    import tensorflow as tf
+    import tensorflow as tf  # started quietly by `_load`: imported by now
     out = np.empty(len(codes), np.float32)
     for start in range(0, len(codes), self.batch_size):
       batch = tf.constant(np.ascontiguousarray(
@@ -97,7 +97,7 @@ def _load(saved: str):
   """(the loaded SavedModel, its codes signature); a damaged or foreign
   SavedModel is an InputError naming it."""
   tf = compat.tensorflow()
-  from google.protobuf.message import DecodeError
+  from google.protobuf.message import DecodeError  # comes with TensorFlow
   try:
     loaded = tf.saved_model.load(saved)
   except (OSError, ValueError, KeyError, DecodeError, tf.errors.OpError) as e:

@@ -20,6 +20,8 @@ when asked, only the last L positions are mutated, and the output says so.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 
@@ -27,6 +29,7 @@ from madlab_dream.errors import InputError
 from madlab_dream.inference.predictor import Predictor
 from madlab_dream.io import files
 from madlab_dream.io import sequences
+from madlab_dream.io.seqfiles import iter_sequences
 
 BASES = "ACGT"
 
@@ -189,25 +192,23 @@ def ism_file(predictor: Predictor, input_path: str, output_path: str,
   Returns:
     {"sequences", "variants", "long_sequences", "seconds"}.
   """
-  import time
-  from madlab_dream.io.seqfiles import iter_sequences
-  t0 = time.perf_counter()
+  started = time.perf_counter()
   files.check_readable(input_path)
   files.check_output(output_path, [input_path])
-  L = predictor.seq_len
+  seq_len = predictor.seq_len
   total = variants = long_sequences = 0
   with files.open_output(output_path, encoding="ascii") as out:
     out.write("sequence_id\tposition\tref\talt\treference_prediction\t"
               "prediction\teffect\n")
-    for rows in iter_sequences(input_path, L):
-      too_long = np.flatnonzero(rows.lengths > L)
+    for rows in iter_sequences(input_path, seq_len):
+      too_long = np.flatnonzero(rows.lengths > seq_len)
       if len(too_long) and not allow_long_sequence:
         raise InputError(
             f"sequence {total + too_long[0] + 1:,} is "
             f"{rows.lengths[too_long[0]]:,} nt but the model sees only its "
-            f"last {L} nt, so changes before those have effect 0; pass "
-            f"--allow_long_sequence to mutate only the last {L} positions",
-            input_path)
+            f"last {seq_len} nt, so changes before those have effect 0; "
+            "pass --allow_long_sequence to mutate only the last "
+            f"{seq_len} positions", input_path)
       long_sequences += len(too_long)
       for start in range(0, len(rows), chunk_sequences):
         stop = min(start + chunk_sequences, len(rows))
@@ -227,7 +228,7 @@ def ism_file(predictor: Predictor, input_path: str, output_path: str,
       raise InputError("no sequences found", input_path)
   return {"sequences": total, "variants": variants,
           "long_sequences": long_sequences,
-          "seconds": time.perf_counter() - t0}
+          "seconds": time.perf_counter() - started}
 
 
 def saturation_mutagenesis(predictor: Predictor, seq: str,
@@ -241,18 +242,18 @@ def saturation_mutagenesis(predictor: Predictor, seq: str,
   Returns {"reference": float, "positions" (1-based, in `seq`), "ref",
   "alt", "prediction", "effect" (prediction - reference), "matrix": float
   [4, mutated positions] effects with 0 at the reference base, "first",
-  "last": the mutated positions, "length": len(seq), "seq_len": L}.
+  "last": the mutated positions, "length": len(seq), "seq_len": seq_len}.
   """
   sequences.encode([seq], 1, "--sequence")
-  L = predictor.seq_len
-  if len(seq) > L and not allow_long_sequence:
+  seq_len = predictor.seq_len
+  if len(seq) > seq_len and not allow_long_sequence:
     raise InputError(f"the sequence is {len(seq):,} nt but the model sees "
-                     f"only its last {L} nt, so changes before those have "
-                     f"effect 0; pass --allow_long_sequence to mutate only "
-                     f"the last {L} positions", "--sequence")
-  offset = max(0, len(seq) - L)
-  ism = ism_codes(predictor, sequences.encode([seq], L, "--sequence"),
-                  np.array([len(seq)]))
+                     f"only its last {seq_len} nt, so changes before those "
+                     "have effect 0; pass --allow_long_sequence to mutate "
+                     f"only the last {seq_len} positions", "--sequence")
+  offset = max(0, len(seq) - seq_len)
+  codes = sequences.encode([seq], seq_len, "--sequence")
+  ism = ism_codes(predictor, codes, np.array([len(seq)]))
   effect = ism["effect"]
   matrix = np.zeros((4, len(seq) - offset), np.float32)
   matrix[[BASES.index(a) for a in ism["alt"]],
@@ -261,7 +262,7 @@ def saturation_mutagenesis(predictor: Predictor, seq: str,
           "positions": ism["position"], "ref": list(ism["ref"]),
           "alt": list(ism["alt"]), "prediction": ism["prediction"],
           "effect": effect, "matrix": matrix, "first": offset + 1,
-          "last": len(seq), "length": len(seq), "seq_len": L}
+          "last": len(seq), "length": len(seq), "seq_len": seq_len}
 
 
 def coverage(ism: dict) -> str:

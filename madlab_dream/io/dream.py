@@ -69,43 +69,79 @@ def parse_block(block: bytes, source: str, first_line: int, seq_len: int,
   """
   arr = np.frombuffer(block, dtype=np.uint8)
   if arr.size == 0:
-    return Rows(np.zeros((0, seq_len), np.uint8), np.zeros(0), np.zeros(0, np.int32),
-                first_line, [] if keep_text else None)
-  newlines = np.flatnonzero(arr == _NL)
-  if newlines.size == 0 or newlines[-1] != arr.size - 1:
-    newlines = np.append(newlines, arr.size)  # last line without newline
-  starts = np.concatenate([[0], newlines[:-1] + 1]).astype(np.int64)
-  ends = newlines.astype(np.int64)
-  has_cr = (ends > starts) & (arr[np.maximum(ends - 1, 0)] == _CR)
-  ends = ends - has_cr
-  n = len(starts)
-
-  def line_of(pos: int) -> int:
-    return first_line + int(np.searchsorted(starts, pos, side="right") - 1)
-
+    return Rows(np.zeros((0, seq_len), np.uint8), np.zeros(0),
+                np.zeros(0, np.int32), first_line, [] if keep_text else None)
+  lines = _Lines.of(arr, first_line)
   odd = np.flatnonzero((arr == 0) | (arr >= 128))
   if odd.size:
-    raise InputError(_BINARY, source, line_of(odd[0]))
+    raise InputError(_BINARY, source, lines.line_of(odd[0]))
+  seq_ends = _sequence_ends(arr, lines, columns, source)
+  lengths = seq_ends - lines.starts
+  codes_all = sequences.LOOKUP[arr]
+  _check_sequences(arr, codes_all, lines, seq_ends, columns, source)
+  codes = sequences.fit_length(codes_all, lines.starts, lengths, seq_len)
+  if columns == 2:
+    expression = _parse_values(arr, seq_ends + 1, lines.ends, source,
+                               first_line, require_expression)
+  else:
+    expression = np.full(len(lines.starts), np.nan)
+  text = None
+  if keep_text:
+    text = [block[s:e].decode("ascii") for s, e in zip(lines.starts,
+                                                       seq_ends)]
+  return Rows(codes, expression, lengths.astype(np.int32), first_line, text)
 
+
+@dataclasses.dataclass(frozen=True)
+class _Lines:
+  """Where each line of a block starts and ends (its CR and LF excluded)."""
+  starts: np.ndarray  # int64 [n]
+  ends: np.ndarray    # int64 [n]
+  first_line: int
+
+  @classmethod
+  def of(cls, arr: np.ndarray, first_line: int) -> _Lines:
+    newlines = np.flatnonzero(arr == _NL)
+    if newlines.size == 0 or newlines[-1] != arr.size - 1:
+      newlines = np.append(newlines, arr.size)  # last line without newline
+    starts = np.concatenate([[0], newlines[:-1] + 1]).astype(np.int64)
+    ends = newlines.astype(np.int64)
+    has_cr = (ends > starts) & (arr[np.maximum(ends - 1, 0)] == _CR)
+    return cls(starts, ends - has_cr, first_line)
+
+  def line_of(self, pos: int) -> int:
+    """The file's line number of byte `pos` of the block."""
+    return self.first_line + int(
+        np.searchsorted(self.starts, pos, side="right") - 1)
+
+
+def _sequence_ends(arr: np.ndarray, lines: _Lines, columns: int,
+                   source: str) -> np.ndarray:
+  """int64 [n]: where each line's sequence ends (its tab, or the line end);
+  InputError for an empty line or a wrong number of columns."""
+  n = len(lines.starts)
   tabs = np.flatnonzero(arr == _TAB)
-  tab_line = np.searchsorted(starts, tabs, side="right") - 1
+  tab_line = np.searchsorted(lines.starts, tabs, side="right") - 1
   tab_count = np.bincount(tab_line, minlength=n)
   bad = np.flatnonzero(tab_count != columns - 1)
   if bad.size:
     row = int(bad[0])
-    if ends[row] == starts[row]:
-      raise InputError("empty line", source, first_line + row)
+    if lines.ends[row] == lines.starts[row]:
+      raise InputError("empty line", source, lines.first_line + row)
     raise InputError(_wrong_columns(int(tab_count[row]) + 1, columns),
-                     source, first_line + row)
+                     source, lines.first_line + row)
+  if columns != 2:
+    return lines.ends
+  seq_ends = np.empty(n, np.int64)
+  seq_ends[tab_line] = tabs
+  return seq_ends
 
-  if columns == 2:
-    seq_ends = np.empty(n, np.int64)
-    seq_ends[tab_line] = tabs
-  else:
-    seq_ends = ends
-  lengths = seq_ends - starts
 
-  codes_all = sequences.LOOKUP[arr]
+def _check_sequences(arr: np.ndarray, codes_all: np.ndarray, lines: _Lines,
+                     seq_ends: np.ndarray, columns: int, source: str) -> None:
+  """InputError at the first line with an empty sequence or a character
+  outside ACGTN (a header line is named as such)."""
+  starts, lengths = lines.starts, seq_ends - lines.starts
   marks = np.zeros(arr.size + 1, np.int8)
   marks[starts] += 1
   marks[seq_ends] -= 1
@@ -114,36 +150,26 @@ def parse_block(block: bytes, source: str, first_line: int, seq_len: int,
   empty = np.flatnonzero(lengths == 0)
   problems = []
   if empty.size:
-    problems.append(first_line + int(empty[0]))
+    problems.append(lines.first_line + int(empty[0]))
   if bad_chars.size:
-    problems.append(line_of(bad_chars[0]))
-  first_bad = min(problems, default=None)
-  if first_bad is not None:
-    row = first_bad - first_line
-    if columns == 2 and row == 0 and first_line == 1 and lengths[0] > 0:
-      value = bytes(arr[seq_ends[0] + 1:ends[0]])
-      if not _is_number(value):
-        raise InputError("looks like a header line; DREAM files have no "
-                         "header (`sequence<TAB>expression` on every line)",
-                         source, 1)
-    if lengths[row] == 0:
-      raise InputError("empty sequence", source, first_bad)
-    offset = int(np.flatnonzero(
-        codes_all[starts[row]:seq_ends[row]] == sequences.INVALID)[0])
-    char = chr(arr[starts[row] + offset])
-    raise InputError(sequences.invalid_character(char, offset + 1), source,
-                     first_bad)
-
-  codes = sequences.fit_length(codes_all, starts, lengths, seq_len)
-  if columns == 2:
-    expression = _parse_values(arr, seq_ends + 1, ends, source, first_line,
-                               require_expression)
-  else:
-    expression = np.full(n, np.nan)
-  text = None
-  if keep_text:
-    text = [block[s:e].decode("ascii") for s, e in zip(starts, seq_ends)]
-  return Rows(codes, expression, lengths.astype(np.int32), first_line, text)
+    problems.append(lines.line_of(bad_chars[0]))
+  if not problems:
+    return
+  first_bad = min(problems)
+  row = first_bad - lines.first_line
+  if columns == 2 and row == 0 and lines.first_line == 1 and lengths[0] > 0:
+    value = bytes(arr[seq_ends[0] + 1:lines.ends[0]])
+    if not _is_number(value):
+      raise InputError("looks like a header line; DREAM files have no "
+                       "header (`sequence<TAB>expression` on every line)",
+                       source, 1)
+  if lengths[row] == 0:
+    raise InputError("empty sequence", source, first_bad)
+  offset = int(np.flatnonzero(
+      codes_all[starts[row]:seq_ends[row]] == sequences.INVALID)[0])
+  char = chr(arr[starts[row] + offset])
+  raise InputError(sequences.invalid_character(char, offset + 1), source,
+                   first_bad)
 
 
 def _is_number(field: bytes) -> bool:
@@ -322,14 +348,16 @@ def read(path: str | os.PathLike, seq_len: int = 110,
 
 
 def concat(blocks: list[Rows], seq_len: int) -> Rows:
+  """One `Rows` of blocks in order (empty ones of width `seq_len`)."""
   if not blocks:
     return Rows(np.zeros((0, seq_len), np.uint8), np.zeros(0),
                 np.zeros(0, np.int32))
   text = None
   if blocks[0].text is not None:
     text = [s for b in blocks for s in b.text]
-  codes = np.concatenate([b.codes for b in blocks]) if len(blocks) > 1 else blocks[0].codes
+  codes = (np.concatenate([b.codes for b in blocks]) if len(blocks) > 1
+           else blocks[0].codes)
   return Rows(codes,
               np.concatenate([b.expression for b in blocks]),
-              np.concatenate([b.lengths for b in blocks]), blocks[0].first_line,
-              text)
+              np.concatenate([b.lengths for b in blocks]),
+              blocks[0].first_line, text)

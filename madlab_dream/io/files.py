@@ -365,7 +365,7 @@ def write_text(path: str | os.PathLike, text: str) -> None:
 
 def save_figure(fig, path: str | os.PathLike) -> None:
   """Saves a Matplotlib figure as PNG atomically and closes it."""
-  import matplotlib.pyplot as plt
+  import matplotlib.pyplot as plt  # heavy; only figures need it (`pyplot`)
   with atomic_path(path) as tmp:
     fig.savefig(tmp, format="png")
   plt.close(fig)
@@ -373,6 +373,8 @@ def save_figure(fig, path: str | os.PathLike) -> None:
 
 def pyplot():
   """matplotlib.pyplot on the Agg backend (no display needed)."""
+  # Heavy, and pyplot must come after the backend is chosen: here, when a
+  # figure is drawn.
   import matplotlib
   matplotlib.use("Agg")
   import matplotlib.pyplot as plt

@@ -3,8 +3,8 @@
   names.py       file and subset names, score weights, public modes
   inputs.py      reading ground truth, predictions, subsets, public ids
   official.py    the Pearson and Spearman scores (organisers' evaluation.py)
-  report.py      the result as text, Markdown and strict JSON
-  evaluation.py  read, check, score and write: what `evaluate` runs
+  score_formats.py   the result as text, Markdown and strict JSON
+  evaluate_files.py  read, check, score and write: what `evaluate` runs
 
 Typical use (notebook):
 
@@ -18,9 +18,9 @@ Typical use (notebook):
   print(scoring.to_markdown(result))
 """
 
-from madlab_dream.scoring.evaluation import evaluate
-from madlab_dream.scoring.evaluation import markdown_path
-from madlab_dream.scoring.evaluation import write_outputs
+from madlab_dream.scoring.evaluate_files import evaluate
+from madlab_dream.scoring.evaluate_files import markdown_path
+from madlab_dream.scoring.evaluate_files import write_outputs
 from madlab_dream.scoring.inputs import load_ground_truth
 from madlab_dream.scoring.inputs import load_predictions
 from madlab_dream.scoring.inputs import load_public
@@ -35,9 +35,9 @@ from madlab_dream.scoring.names import TOTAL_WEIGHT
 from madlab_dream.scoring.names import WEIGHTS
 from madlab_dream.scoring.official import correlations
 from madlab_dream.scoring.official import score
-from madlab_dream.scoring.report import jsonable
-from madlab_dream.scoring.report import to_markdown
-from madlab_dream.scoring.report import to_text
+from madlab_dream.scoring.score_formats import jsonable
+from madlab_dream.scoring.score_formats import to_markdown
+from madlab_dream.scoring.score_formats import to_text
 
 __all__ = ["PAIR_FILES", "PUBLIC_FILES", "PUBLIC_MODES",
            "SINGLE_FILES", "SUBSET_NAMES", "TOTAL_WEIGHT", "WEIGHTS",

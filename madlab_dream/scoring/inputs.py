@@ -13,6 +13,7 @@ import math
 import os
 
 import numpy as np
+import pandas as pd
 
 from madlab_dream.errors import InputError
 from madlab_dream.io import files
@@ -180,7 +181,6 @@ def _json_predictions(path: str, text: str, n: int | None) -> np.ndarray:
 
 
 def _read_csv(path: str):
-  import pandas as pd
   try:
     # Blank lines are kept (and dropped below) so row i is line i + 2.
     return pd.read_csv(path, skip_blank_lines=False)
@@ -193,7 +193,6 @@ def _read_csv(path: str):
 
 def _positions(df, column: str, path: str, n: int | None) -> np.ndarray:
   """int64 [rows] of a position column; InputError naming the line if bad."""
-  import pandas as pd
   raw = df[column]
   values = pd.to_numeric(raw, errors="coerce").to_numpy(np.float64)
   bad = ~np.isfinite(values) | (values != np.floor(values)) | (values < 0)

@@ -32,6 +32,7 @@ side) makes the score NaN, as in the original, and is listed in
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any, Mapping
 
@@ -85,61 +86,73 @@ def score(predictions, ground_truth, subsets: Mapping[str, Any],
     pearson_squared, spearman, n, weight, kind, listed, skipped_missing_truth,
     public_filtered}} for "all" and each present subset.
   """
-  pred = np.asarray(predictions, np.float64).ravel()
-  truth = np.asarray(ground_truth, np.float64).ravel()
-  n = len(truth)
-  if len(pred) != n:
-    raise InputError(f"{len(pred):,} predictions but the ground truth has "
-                     f"{n:,} rows")
-  if not np.all(np.isfinite(pred)):
-    bad = int(np.flatnonzero(~np.isfinite(pred))[0])
-    raise InputError(f"prediction for position {bad} is not finite")
+  pred, truth = _checked_arrays(predictions, ground_truth)
   unknown = set(subsets) - set(SUBSET_NAMES)
   if unknown:
     raise ValueError(f"unknown subsets {sorted(unknown)}; known: "
                      f"{list(SUBSET_NAMES)}")
   mode = _check_mode(mode, public)
-  valid = np.isfinite(truth)
-
-  public_single: set[int] = set()
-  public_pairs: set[tuple[int, int]] = set()
-  public_mask = np.zeros(n, bool)
-  if public is not None:
-    public_single = {int(p) for p in public[0]}
-    public_pairs = {(int(a), int(b)) for a, b in public[1]}
-    members = public_single | {p for pair in public_pairs for p in pair}
-    idx = np.fromiter(members, np.int64, len(members))
-    if idx.size and (idx.min() < 0 or idx.max() >= n):
-      raise InputError(f"public-leaderboard position {int(idx.max())} is out "
-                       f"of range: the ground truth has {n:,} rows")
-    public_mask[idx] = True
-
-  results: dict[str, dict] = {}
-
-  def keep_single(positions: np.ndarray) -> np.ndarray:
-    if mode == "exclude":
-      return positions[~public_mask[positions]]
-    if mode == "only":
-      return positions[public_mask[positions]]
-    return positions
-
-  def add(name, kind, listed, kept, used, x_truth, x_pred):
-    r, rho = correlations(x_truth, x_pred)
-    results[name] = {
-        "pearson": r, "pearson_squared": r * r, "spearman": rho,
-        "n": int(used), "weight": WEIGHTS[name], "kind": kind,
-        "listed": int(listed), "public_filtered": int(listed - kept),
-        "skipped_missing_truth": int(kept - used)}
-
-  everything = np.arange(n)
-  kept = keep_single(everything)
-  used = kept[valid[kept]]
-  add("all", "single", n, len(kept), len(used), truth[used], pred[used])
-
+  scorer = _SubsetScorer(pred, truth, _PublicPositions.of(public, len(truth)),
+                         mode)
+  scorer.add_singles("all", np.arange(len(truth)))
   for name in SUBSET_NAMES:
-    if name not in subsets:
-      continue
-    positions = np.asarray(subsets[name], np.int64)
+    if name in subsets:
+      scorer.add_subset(name, subsets[name])
+  return _combined(scorer, [name for name in SUBSET_NAMES
+                            if name not in subsets])
+
+
+def _checked_arrays(predictions, ground_truth):
+  """(predictions, truth) as float64 [N]; InputError on a length mismatch
+  or a non-finite prediction."""
+  pred = np.asarray(predictions, np.float64).ravel()
+  truth = np.asarray(ground_truth, np.float64).ravel()
+  if len(pred) != len(truth):
+    raise InputError(f"{len(pred):,} predictions but the ground truth has "
+                     f"{len(truth):,} rows")
+  if not np.all(np.isfinite(pred)):
+    bad = int(np.flatnonzero(~np.isfinite(pred))[0])
+    raise InputError(f"prediction for position {bad} is not finite")
+  return pred, truth
+
+
+@dataclasses.dataclass(frozen=True)
+class _PublicPositions:
+  """The public leaderboard's single positions and pairs, and the mask of
+  every public position (the singles plus both members of each pair)."""
+  single: set[int]
+  pairs: set[tuple[int, int]]
+  mask: np.ndarray
+
+  @classmethod
+  def of(cls, public, n: int) -> _PublicPositions:
+    if public is None:
+      return cls(set(), set(), np.zeros(n, bool))
+    single = {int(p) for p in public[0]}
+    pairs = {(int(a), int(b)) for a, b in public[1]}
+    members = single | {p for pair in pairs for p in pair}
+    positions = np.fromiter(members, np.int64, len(members))
+    if positions.size and (positions.min() < 0 or positions.max() >= n):
+      raise InputError(f"public-leaderboard position {int(positions.max())} "
+                       f"is out of range: the ground truth has {n:,} rows")
+    mask = np.zeros(n, bool)
+    mask[positions] = True
+    return cls(single, pairs, mask)
+
+
+class _SubsetScorer:
+  """The correlations of "all" and each subset, filtered by `mode`."""
+
+  def __init__(self, pred: np.ndarray, truth: np.ndarray,
+               public: _PublicPositions, mode: str):
+    self.pred, self.truth, self.public, self.mode = pred, truth, public, mode
+    self.valid = np.isfinite(truth)
+    self.results: dict[str, dict] = {}
+
+  def add_subset(self, name: str, listed) -> None:
+    """Scores one subset file's positions (pairs or singles)."""
+    n = len(self.truth)
+    positions = np.asarray(listed, np.int64)
     is_pair = name in PAIR_FILES
     if is_pair:
       positions = positions.reshape(-1, 2)
@@ -151,52 +164,75 @@ def score(predictions, ground_truth, subsets: Mapping[str, Any],
       raise InputError(f"subset {name}: position {int(positions.max())} is "
                        f"out of range: the ground truth has {n:,} rows")
     if is_pair:
-      if mode == "ignore":
-        keep = np.ones(len(positions), bool)
-      else:
-        in_public = np.array([(int(a), int(b)) in public_pairs
-                              for a, b in positions], bool).reshape(-1)
-        keep = ~in_public if mode == "exclude" else in_public
-      kept_pairs = positions[keep]
-      ok = valid[kept_pairs[:, 0]] & valid[kept_pairs[:, 1]]
-      usable = kept_pairs[ok]
-      alt, ref = usable[:, 0], usable[:, 1]
-      add(name, "pair", len(positions), len(kept_pairs), len(usable),
-          truth[alt] - truth[ref], pred[alt] - pred[ref])
+      self.add_pairs(name, positions)
     else:
-      kept = keep_single(positions)
-      used = kept[valid[kept]]
-      add(name, "single", len(positions), len(kept), len(used), truth[used],
-          pred[used])
+      self.add_singles(name, positions)
 
-  missing = [name for name in SUBSET_NAMES if name not in subsets]
+  def add_singles(self, name: str, positions: np.ndarray) -> None:
+    if self.mode == "exclude":
+      kept = positions[~self.public.mask[positions]]
+    elif self.mode == "only":
+      kept = positions[self.public.mask[positions]]
+    else:
+      kept = positions
+    used = kept[self.valid[kept]]
+    self._add(name, "single", len(positions), len(kept), len(used),
+              self.truth[used], self.pred[used])
+
+  def add_pairs(self, name: str, positions: np.ndarray) -> None:
+    """Pairs are scored on within-pair differences, alt - ref."""
+    if self.mode == "ignore":
+      keep = np.ones(len(positions), bool)
+    else:
+      in_public = np.array([(int(a), int(b)) in self.public.pairs
+                            for a, b in positions], bool).reshape(-1)
+      keep = ~in_public if self.mode == "exclude" else in_public
+    kept = positions[keep]
+    usable = kept[self.valid[kept[:, 0]] & self.valid[kept[:, 1]]]
+    alt, ref = usable[:, 0], usable[:, 1]
+    self._add(name, "pair", len(positions), len(kept), len(usable),
+              self.truth[alt] - self.truth[ref],
+              self.pred[alt] - self.pred[ref])
+
+  def _add(self, name, kind, listed, kept, used, x_truth, x_pred) -> None:
+    r, rho = correlations(x_truth, x_pred)
+    self.results[name] = {
+        "pearson": r, "pearson_squared": r * r, "spearman": rho,
+        "n": int(used), "weight": WEIGHTS[name], "kind": kind,
+        "listed": int(listed), "public_filtered": int(listed - kept),
+        "skipped_missing_truth": int(kept - used)}
+
+
+def _combined(scorer: _SubsetScorer, missing: list[str]) -> dict:
+  """The weighted scores over the subsets scored, and the whole result."""
+  results = scorer.results
   covers = list(results)
   complete = not missing
-  weight = TOTAL_WEIGHT if complete else math.fsum(WEIGHTS[c] for c in covers)
-  undefined = [c for c in covers if math.isnan(results[c]["pearson"])]
+  weight = (TOTAL_WEIGHT if complete else
+            math.fsum(WEIGHTS[name] for name in covers))
+  undefined = [name for name in covers if math.isnan(results[name]["pearson"])]
   # Summed left to right in the official order, as the original does, so a
   # complete result equals the official formula to the last bit.
   pearson_sum = spearman_sum = 0.0
-  for c in covers:
-    pearson_sum += WEIGHTS[c] * results[c]["pearson"] ** 2
-    spearman_sum += WEIGHTS[c] * results[c]["spearman"]
-  pearson_score = pearson_sum / weight
-  spearman_score = spearman_sum / weight
+  for name in covers:
+    pearson_sum += WEIGHTS[name] * results[name]["pearson"] ** 2
+    spearman_sum += WEIGHTS[name] * results[name]["spearman"]
+  public = scorer.public
   return {
-      "pearson_score": pearson_score,
-      "spearman_score": spearman_score,
+      "pearson_score": pearson_sum / weight,
+      "spearman_score": spearman_sum / weight,
       "complete": complete,
       "score_covers": covers,
       "score_weight": weight,
       "missing_subsets": missing,
       "undefined_subsets": undefined,
-      "public_mode": mode,
+      "public_mode": scorer.mode,
       "counts": {
-          "ground_truth_rows": n,
-          "skipped_missing_truth": int((~valid).sum()),
-          "public_single_positions": len(public_single),
-          "public_pairs": len(public_pairs),
-          "public_positions": int(public_mask.sum()),
+          "ground_truth_rows": len(scorer.truth),
+          "skipped_missing_truth": int((~scorer.valid).sum()),
+          "public_single_positions": len(public.single),
+          "public_pairs": len(public.pairs),
+          "public_positions": int(public.mask.sum()),
       },
       "subsets": results,
   }

@@ -136,11 +136,11 @@ def _yeast(rng: np.random.Generator, n: int):
     rows = np.flatnonzero(count > slot)
     which = rng.integers(0, len(MOTIFS), size=len(rows))
     for m, motif in enumerate(MOTIFS):
-      r = rows[which == m]
-      starts = _random_starts(rng, len(r), motif)
-      _plant(codes, r, motif, starts, rng.random(len(r)) < 0.5, rng)
+      hosts = rows[which == m]
+      starts = _random_starts(rng, len(hosts), motif)
+      _plant(codes, hosts, motif, starts, rng.random(len(hosts)) < 0.5, rng)
       if slot == 0:
-        first[r, 0], first[r, 1] = starts, len(motif.consensus)
+        first[hosts, 0], first[hosts, 1] = starts, len(motif.consensus)
   return codes, first
 
 
@@ -188,16 +188,16 @@ def _perturbation(rng: np.random.Generator, n: int):
   which = rng.integers(0, len(MOTIFS), size=n)
   remove = rng.random(n) < 0.5
   for i, motif in enumerate(MOTIFS):
-    r = np.flatnonzero(which == i)
-    starts = _random_starts(rng, len(r), motif)
-    reverse = rng.random(len(r)) < 0.5
-    _plant(alts, r, motif, starts, reverse, rng)
-    gone = r[remove[r]]
+    hosts = np.flatnonzero(which == i)
+    starts = _random_starts(rng, len(hosts), motif)
+    reverse = rng.random(len(hosts)) < 0.5
+    _plant(alts, hosts, motif, starts, reverse, rng)
+    gone = hosts[remove[hosts]]
     refs[gone] = alts[gone]
     informative = np.flatnonzero(
         allowed_codes(motif.consensus)[:, :4].sum(1) < 4)
     k = len(motif.consensus)
-    for j, row in enumerate(r):
+    for j, row in enumerate(hosts):
       if not remove[row]:
         continue
       hit = rng.choice(informative, size=3, replace=False)

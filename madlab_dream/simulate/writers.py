@@ -144,16 +144,17 @@ def write_train(path: str, train_rows: int, seed: int,
     with open(tmp, "wb") as f:
       for index, start in enumerate(range(0, train_rows, TRAIN_BLOCK)):
         n = min(TRAIN_BLOCK, train_rows - start)
-        b = train_block(seed, index, n)
-        f.write(format_rows(b.seq_codes, b.lengths, b.measured))
-        all_sums.add(b.activity, b.measured)
-        single_sums.add(b.activity[b.singleton], b.measured[b.singleton])
-        average_sums.add(b.activity[~b.singleton], b.measured[~b.singleton])
-        whole += int(b.singleton.sum())
-        with_n += int((b.seq_codes == sequences.N_CODE).any(axis=1).sum())
-        exact_110 += int((b.lengths == SEQ_LEN).sum())
-        moments += [n, b.measured.sum(), (b.measured ** 2).sum()]
-        lo, hi = min(lo, b.measured.min()), max(hi, b.measured.max())
+        block = train_block(seed, index, n)
+        f.write(format_rows(block.seq_codes, block.lengths, block.measured))
+        all_sums.add(block.activity, block.measured)
+        single = block.singleton
+        single_sums.add(block.activity[single], block.measured[single])
+        average_sums.add(block.activity[~single], block.measured[~single])
+        whole += int(block.singleton.sum())
+        with_n += int((block.seq_codes == sequences.N_CODE).any(axis=1).sum())
+        exact_110 += int((block.lengths == SEQ_LEN).sum())
+        moments += [n, block.measured.sum(), (block.measured ** 2).sum()]
+        lo, hi = min(lo, block.measured.min()), max(hi, block.measured.max())
         done = start + n
         log(f"  train: {done:,} / {train_rows:,} rows "
             f"({time.perf_counter() - t0:.1f} s)")

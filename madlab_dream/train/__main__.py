@@ -1,4 +1,6 @@
-"""Train the MadLab model: `python -m madlab_dream.train --flagfile=experiments/base.flags`.
+"""Train the MadLab model.
+
+  python -m madlab_dream.train --flagfile=experiments/base.flags
 
 Outputs in --model_dir:
   saved_model/    TF SavedModel of the best epoch (string and code signatures)
@@ -19,13 +21,11 @@ epoch so far is still exported); 130/143 interrupted by SIGINT/SIGTERM
 
 from madlab_dream import cli
 from madlab_dream import flags
+from madlab_dream.train import loop
 
 
 def main():
-  config = flags.run_config()
-  from madlab_dream.train import loop
-  loop.check_paths(config)
-  return loop.run(config)
+  return loop.run(flags.run_config()).status
 
 
 if __name__ == "__main__":

@@ -1,13 +1,13 @@
 """Keras callbacks of a training run, sharing one explicit `RunControl`.
 
-  ValidationMetrics  exact validation Pearson r, r^2, MSE at each epoch end
-  EpochEnd           the stop rules, model selection, checkpoint, one line
-  FloatTensorBoard   TensorBoard that records overflowing epoch logs as inf
+  ValidationMetrics    exact validation Pearson r, r^2, MSE at each epoch end
+  StopSelectCheckpoint the stop rules, model selection, checkpoint, one line
+  FloatTensorBoard     TensorBoard that records overflowing epoch logs as inf
 
 Order matters: ValidationMetrics adds `val_*` to the epoch logs that
-EpochEnd and TensorBoard read, so it comes first.
+StopSelectCheckpoint and TensorBoard read, so it comes first.
 
-Stop rules (EpochEnd): a non-finite loss, non-finite weights or
+Stop rules (StopSelectCheckpoint): a non-finite loss, non-finite weights or
 non-finite validation predictions end the run as diverged (nothing of that
 epoch is kept); the planned steps (`--max_steps`, the last epoch may be
 partial), the time budget and early stopping end it cleanly after the epoch
@@ -25,9 +25,9 @@ import keras
 import numpy as np
 
 from madlab_dream import metrics
-from madlab_dream.train.evaluation import Evaluator
-from madlab_dream.train.plan import Plan
-from madlab_dream.train.plan import early_stop
+from madlab_dream.train.exact_predictions import Evaluator
+from madlab_dream.train.step_plan import Plan
+from madlab_dream.train.step_plan import early_stop
 from madlab_dream.train.state import RunState
 
 
@@ -75,17 +75,17 @@ class ValidationMetrics(keras.callbacks.Callback):
       self.control.stop(f"validation predictions became non-finite in "
                         f"epoch {epoch + 1}")
       return
-    m = metrics.regression_metrics(self.targets, pred)
-    logs.update({"val_pearson": m["pearson"], "val_r2": m["pearson_squared"],
-                 "val_mse": m["mse"],
-                 "val_r2_determination": m["r2_determination"]})
+    scores = metrics.regression_metrics(self.targets, pred)
+    logs.update({"val_pearson": scores["pearson"],
+                 "val_r2": scores["pearson_squared"], "val_mse": scores["mse"],
+                 "val_r2_determination": scores["r2_determination"]})
 
 
 def weights_finite(model) -> bool:
   return all(np.all(np.isfinite(np.asarray(w))) for w in model.weights)
 
 
-class EpochEnd(keras.callbacks.Callback):
+class StopSelectCheckpoint(keras.callbacks.Callback):
   """The stop rules, model selection, checkpoint and a summary line."""
 
   def __init__(self, state: RunState, control: RunControl, plan: Plan,
@@ -94,20 +94,20 @@ class EpochEnd(keras.callbacks.Callback):
     self.state, self.control, self.plan = state, control, plan
     self.batch_size = batch_size
     self.on_history = on_history
-    self.fit_t0 = self.fit_seconds0 = 0.0
-    self.t0 = self.t_last = 0.0
+    self.fit_start = self.fit_seconds_before = 0.0
+    self.epoch_start = self.last_batch_end = 0.0
     self.steps = 0
 
   def on_train_begin(self, logs=None):
-    self.fit_t0 = time.perf_counter()
-    self.fit_seconds0 = self.state.fit_seconds
+    self.fit_start = time.perf_counter()
+    self.fit_seconds_before = self.state.fit_seconds
 
   def on_epoch_begin(self, epoch, logs=None):
-    self.t0 = self.t_last = time.perf_counter()
+    self.epoch_start = self.last_batch_end = time.perf_counter()
     self.steps = 0
 
   def on_train_batch_end(self, batch, logs=None):
-    self.t_last = time.perf_counter()
+    self.last_batch_end = time.perf_counter()
     self.steps += 1
     loss = (logs or {}).get("loss")
     if loss is not None and not math.isfinite(float(loss)):
@@ -124,7 +124,7 @@ class EpochEnd(keras.callbacks.Callback):
                         f"reached after {done:,} steps")
 
   def _fit_seconds(self) -> float:
-    return self.fit_seconds0 + time.perf_counter() - self.fit_t0
+    return self.fit_seconds_before + time.perf_counter() - self.fit_start
 
   def on_epoch_end(self, epoch, logs=None):
     if self.control.interrupted:
@@ -134,7 +134,7 @@ class EpochEnd(keras.callbacks.Callback):
       return
     logs = logs or {}
     state = self.state
-    seconds = self.t_last - self.t0
+    seconds = self.last_batch_end - self.epoch_start
     row = {"epoch": epoch + 1, "steps": self.steps,
            "loss": float(logs.get("loss", math.nan))}
     for key in ("val_pearson", "val_r2", "val_mse", "val_r2_determination"):

@@ -23,7 +23,9 @@ def check_environment(name: str) -> None:
 
 
 def make_strategy(name: str, tpu: str | None = None):
-  import tensorflow as tf
+  """The tf.distribute strategy `name` (called by `compat.tensorflow`'s
+  `before_init`, before the runtime starts)."""
+  import tensorflow as tf  # imported quietly by compat.tensorflow by now
   if name == "default":
     return tf.distribute.get_strategy()
   if name == "mirrored":

@@ -1,4 +1,9 @@
-"""Optimiser (with its learning-rate schedule), loss and XLA choice."""
+"""Optimiser (with its learning-rate schedule), loss and XLA choice.
+
+Keras (and TensorFlow for `resolve_jit`) is imported when a function is
+called, so that modules which only name these functions (the benchmark's
+parent process, the demo before it measures) start no framework.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,9 @@ def make_optimizer(config: TrainConfig, total_steps: int | None = None):
   With `lr_schedule="constant"` and no warm-up (MadLab's) the learning rate
   is the plain number; otherwise a `schedules.Schedule` over `total_steps`.
   """
-  import keras
+  import keras  # Keras-dependent imports: see the module docstring
   from madlab_dream.train import schedules
+  from madlab_dream.train.keras2_rmsprop import Keras2RMSprop
   rate = config.learning_rate
   warmup = schedules.warmup_steps(config.lr_schedule, total_steps or 0,
                                   config.warmup_fraction)
@@ -21,7 +27,6 @@ def make_optimizer(config: TrainConfig, total_steps: int | None = None):
       raise ValueError("a learning-rate schedule needs the planned steps")
     rate = schedules.Schedule(config.lr_schedule, config.learning_rate,
                               total_steps, warmup)
-  from madlab_dream.train.keras2_rmsprop import Keras2RMSprop
   return {"rmsprop": keras.optimizers.RMSprop,
           "rmsprop_keras2": Keras2RMSprop,
           "adam": keras.optimizers.Adam,
@@ -31,7 +36,8 @@ def make_optimizer(config: TrainConfig, total_steps: int | None = None):
 
 
 def make_loss(name: str):
-  import keras
+  """The Keras loss named by --loss."""
+  import keras  # see the module docstring
   return {"mse": keras.losses.MeanSquaredError(),
           "huber": keras.losses.Huber(),
           "mae": keras.losses.MeanAbsoluteError()}[name]
@@ -40,7 +46,7 @@ def make_loss(name: str):
 def resolve_jit(mode: str) -> bool:
   """--jit_compile=auto|true|false -> bool (auto: on with a GPU or TPU)."""
   if mode == "auto":
-    import tensorflow as tf
+    import tensorflow as tf  # see the module docstring
     return bool(tf.config.list_physical_devices("GPU") or
                 tf.config.list_physical_devices("TPU"))
   return mode == "true"

@@ -44,14 +44,18 @@ import os
 import time
 from typing import Callable
 
+import keras
 import numpy as np
 
 from madlab_dream import config as cfg
 from madlab_dream import machine
 from madlab_dream import metrics
+from madlab_dream import model as model_lib
 from madlab_dream import timing
+from madlab_dream.io import files
+from madlab_dream.train import optim
 
-FLOAT32 = "none"
+NO_MIXED_PRECISION = "none"
 BF16 = "mixed_bfloat16"
 RECORD_FILE = "precision.json"
 
@@ -60,14 +64,14 @@ def keras_policy(mixed_precision: str) -> str:
   """The Keras policy of a resolved --mixed_precision value."""
   if mixed_precision == "auto":
     raise ValueError("resolve --mixed_precision=auto first")
-  return "float32" if mixed_precision == FLOAT32 else mixed_precision
+  if mixed_precision == NO_MIXED_PRECISION:
+    return "float32"
+  return mixed_precision
 
 
 def _build(model_config: cfg.ModelConfig, policy: str):
   """The model built under the Keras `policy` (the global policy is
   restored to float32)."""
-  import keras
-  from madlab_dream import model as model_lib
   keras.mixed_precision.set_global_policy(policy)
   try:
     return model_lib.build_model(model_config)
@@ -76,7 +80,6 @@ def _build(model_config: cfg.ModelConfig, policy: str):
 
 
 def _compiled(model_config, train_config, policy, jit, weights=None):
-  from madlab_dream.train import optim
   model = _build(model_config, policy)
   if weights is not None:
     model.set_weights(weights)
@@ -170,10 +173,9 @@ def accuracy_probe(model_config: cfg.ModelConfig,
 
 
 def _has_gpu() -> bool:
-  import keras
   if keras.backend.backend() != "tensorflow":
     return False
-  import tensorflow as tf
+  import tensorflow as tf  # the backend here; Keras may run without it
   return bool(tf.config.list_physical_devices("GPU"))
 
 
@@ -184,32 +186,35 @@ def verdict(strategy: str, units: bool, gpu: bool, speed: dict | None = None,
   docstring): (mixed_precision, reason), or None while a probe that would
   decide has not run yet (`speed`, then `accuracy`)."""
   if strategy != "default":
-    return FLOAT32, (f"--strategy={strategy}: auto measures one device "
-                     "only")
+    return NO_MIXED_PRECISION, (f"--strategy={strategy}: auto measures one "
+                                "device only")
   if not units and not gpu:
-    return FLOAT32, ("this CPU has no bfloat16 matrix units (AMX-BF16 or "
-                     "AVX512-BF16): bfloat16 would be emulated")
+    return NO_MIXED_PRECISION, ("this CPU has no bfloat16 matrix units "
+                                "(AMX-BF16 or AVX512-BF16): bfloat16 would "
+                                "be emulated")
   if speed is None:
     return None
-  if speed["speedup"] < cfg.AUTO_BF16_MIN_SPEEDUP:
-    return FLOAT32, (f"mixed_bfloat16 trained {speed['speedup']:.2f}x as "
-                     f"fast as float32 here (< "
-                     f"{cfg.AUTO_BF16_MIN_SPEEDUP:.2f}x)")
+  speedup = speed["speedup"]
+  if speedup < cfg.AUTO_BF16_MIN_SPEEDUP:
+    return NO_MIXED_PRECISION, (f"mixed_bfloat16 trained {speedup:.2f}x as "
+                                f"fast as float32 here (< "
+                                f"{cfg.AUTO_BF16_MIN_SPEEDUP:.2f}x)")
   if not has_validation:
-    return FLOAT32, "no validation rows for the accuracy probe"
+    return NO_MIXED_PRECISION, "no validation rows for the accuracy probe"
   if accuracy is None:
     return None
-  p = accuracy["pearson"]
+  pearson = accuracy["pearson"]
   if not accuracy["within"]:
-    return FLOAT32, (f"mixed_bfloat16 trained {speed['speedup']:.2f}x as "
-                     f"fast, but its validation r after {accuracy['steps']} "
-                     f"steps ({p[BF16]:.4f}) is more than "
-                     f"{cfg.AUTO_BF16_MAX_R_DROP} below float32's "
-                     f"({p['float32']:.4f})")
-  return BF16, (f"mixed_bfloat16 trained {speed['speedup']:.2f}x as fast "
-                f"and its validation r after {accuracy['steps']} steps "
-                f"({p[BF16]:.4f}) is within {cfg.AUTO_BF16_MAX_R_DROP} of "
-                f"float32's ({p['float32']:.4f})")
+    return NO_MIXED_PRECISION, (
+        f"mixed_bfloat16 trained {speedup:.2f}x as fast, but its validation "
+        f"r after {accuracy['steps']} steps ({pearson[BF16]:.4f}) "
+        f"is more than {cfg.AUTO_BF16_MAX_R_DROP} below float32's "
+        f"({pearson['float32']:.4f})")
+  return BF16, (
+      f"mixed_bfloat16 trained {speedup:.2f}x as fast and its validation r "
+      f"after {accuracy['steps']} steps ({pearson[BF16]:.4f}) is "
+      f"within {cfg.AUTO_BF16_MAX_R_DROP} of float32's "
+      f"({pearson['float32']:.4f})")
 
 
 def resolve(train_config: cfg.TrainConfig, model_config: cfg.ModelConfig,
@@ -251,7 +256,7 @@ def resolve(train_config: cfg.TrainConfig, model_config: cfg.ModelConfig,
   if found:
     return decided(*found)
   if cache is None or not len(cache.train_codes):
-    return decided(FLOAT32, "no training rows to measure on")
+    return decided(NO_MIXED_PRECISION, "no training rows to measure on")
   rng = np.random.default_rng([model_config.seed, 17])
   batch = min(train_config.batch_size, len(cache.train_codes))
   index = np.sort(rng.choice(len(cache.train_codes), batch, replace=False))
@@ -275,7 +280,6 @@ def resolve(train_config: cfg.TrainConfig, model_config: cfg.ModelConfig,
 def resolve_for_run(run_dir: str, resumed: bool, **kwargs) -> dict:
   """`resolve`, recorded in <run_dir>/precision.json; a resumed run whose
   record asked for the same reuses it (the weights keep one precision)."""
-  from madlab_dream.io import files
   path = os.path.join(run_dir, RECORD_FILE)
   requested = kwargs["train_config"].mixed_precision
   if resumed and os.path.exists(path):

@@ -29,7 +29,8 @@ ONECYCLE_FINAL_DIV = 1e4     # final lr = initial lr / 1e4
 
 def warmup_steps(name: str, total: int, warmup_fraction: float | None) -> int:
   """Warm-up steps: the fraction (or the schedule's default) of `total`."""
-  fraction = DEFAULT_WARMUP[name] if warmup_fraction is None else warmup_fraction
+  fraction = (DEFAULT_WARMUP[name] if warmup_fraction is None
+              else warmup_fraction)
   return int(round(fraction * total))
 
 

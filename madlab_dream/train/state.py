@@ -4,9 +4,9 @@ Files in <run_dir>/checkpoints/: state.json names the last completed epoch;
 its weights file (epoch-numbered, written before state.json, so a kill at
 any moment leaves a consistent pair) holds the model's and the optimizer's
 variables, so the optimizer's step count and the learning-rate schedule
-continue where they were; best.weights.h5 holds the best epoch so far. state.json also holds the run's result settings
-(`RunConfig.result_dict`) and the training file's SHA-256: a rerun resumes
-only with the same ones. A damaged checkpoint file is an InputError (one
+continue where they were; best.weights.h5 holds the best epoch so far.
+state.json also holds the run's result settings (`RunConfig.result_dict`)
+and the training file's SHA-256: a rerun resumes only with the same ones. A damaged checkpoint file is an InputError (one
 line, exit 2) that says how to start over.
 """
 
@@ -17,6 +17,7 @@ import math
 import os
 import shutil
 
+import h5py
 import numpy as np
 
 from madlab_dream.errors import InputError
@@ -95,7 +96,6 @@ class RunState:
 
   def _check_weights_files(self) -> None:
     """Opens the checkpoint's weight files now, so damage shows before work."""
-    import h5py
     paths = [self.weights_file(self.epochs_done)] if self.epochs_done else []
     if self.best_epoch:
       paths.append(self.best_weights)

@@ -1,43 +1,10 @@
-"""`make demo` in miniature (simulate, plan, train, predict, score) and the
-budget planner (demo.plan)."""
+"""`make demo` in miniature: simulate, plan, train, predict, score."""
 
 import json
 
 import pytest
 
 from helpers import TINY_MODEL, assert_one_line_error, run_module
-from madlab_dream.demo import plan as plan_lib
-from madlab_dream.errors import InputError
-
-
-def test_plan_fills_the_training_time_at_the_measured_speed():
-  speed = {"train_seq_per_s": 600.0, "infer_seq_per_s": 3000.0}
-  p = plan_lib.make_plan(720, spent_s=20, reserve_s=100, speed=speed,
-                         batch_size=128)
-  assert p.train_s == 600
-  assert p.steps == int(600 * plan_lib.SAFETY * 600 / 128)
-  assert p.epochs == plan_lib.EVALUATIONS
-  assert p.steps_per_epoch * (p.epochs - 1) < p.steps <= (
-      p.steps_per_epoch * p.epochs)
-  assert p.train_args() == [f"--max_steps={p.steps}",
-                            f"--steps_per_epoch={p.steps_per_epoch}",
-                            f"--epochs={p.epochs}", "--time_budget=600s"]
-  slower = plan_lib.make_plan(720, 20, 100, {**speed,
-                                             "train_seq_per_s": 300.0}, 128)
-  assert slower.steps == pytest.approx(p.steps / 2, abs=1)
-
-
-def test_plan_refuses_a_budget_with_no_time_to_train():
-  with pytest.raises(InputError, match="--budget=100s leaves"):
-    plan_lib.make_plan(100, 40, 50, {"train_seq_per_s": 1.0}, 128)
-
-
-def test_reserve_grows_with_the_work_after_training():
-  speed = {"infer_seq_per_s": 1000.0}
-  small = plan_lib.reserve_seconds(speed, 1000, 1000, 1000, 0)
-  big = plan_lib.reserve_seconds(speed, 1000, 1000, 1000, 100_000)
-  assert small == pytest.approx(plan_lib.RESERVE_FIXED_S + 13.0)
-  assert big - small == pytest.approx(100_000 * plan_lib.BASELINE_S_PER_ROW)
 
 
 @pytest.mark.slow

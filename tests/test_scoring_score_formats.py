@@ -1,4 +1,4 @@
-"""The score as text and Markdown, and strict JSON (scoring.report)."""
+"""The score as text and Markdown, and strict JSON (scoring.score_formats)."""
 
 from madlab_dream import scoring
 from scoring_cases import HAND_WEIGHTS, load_all

@@ -22,11 +22,20 @@ MADLAB_TABLE3 = {
 }
 
 
+def metric_notes(train_rows: int, sampled: bool) -> str:
+  """What the report's metrics are, and on which training rows."""
+  if not sampled:
+    return "mse on the standardised target; whole sets"
+  return ("mse on the standardised target; pearson is r over the whole set; "
+          "pearson_squared is r^2; r2_determination is 1 - SSE/SST. Training "
+          f"metrics on a seeded sample of {train_rows:,} rows")
+
+
 def report_markdown(report: dict) -> str:
-  def row(name, m):
-    return (f"| {name} | {m['n']:,} | {m['mse']:.4f} | "
-            f"{m['r2_determination']:.4f} | {m['pearson']:.4f} | "
-            f"{m['pearson_squared']:.4f} |")
+  def row(name, scores):
+    return (f"| {name} | {scores['n']:,} | {scores['mse']:.4f} | "
+            f"{scores['r2_determination']:.4f} | {scores['pearson']:.4f} | "
+            f"{scores['pearson_squared']:.4f} |")
   lines = [
       "# Training report", "",
       f"Stopped: {report['stopped']}. Best epoch {report['best_epoch']} of "
@@ -49,22 +58,25 @@ def report_markdown(report: dict) -> str:
       f", 'Pearson' {ref['validation']['reported_pearson']}. "
       + ref["note"], ""]
   if report.get("baseline"):
-    b = report["baseline"]
+    baseline = report["baseline"]
     lines += ["## Baseline", "",
-              f"{b['description']}: validation Pearson r "
-              f"{b['validation']['pearson']:.4f} (model "
+              f"{baseline['description']}: validation Pearson r "
+              f"{baseline['validation']['pearson']:.4f} (model "
               f"{report['validation']['pearson']:.4f}); fitted in "
-              f"{b['seconds']:.1f} s.", ""]
-  c = report["data"]["counts"]
+              f"{baseline['seconds']:.1f} s.", ""]
+  counts = report["data"]["counts"]
   lines += [
       "## Data", "",
-      f"Rows read {c['read']:,}; whole-number {c['whole_number']:,}; dropped "
-      f"{c['dropped']:,}; kept {c['kept']:,}; train {c['train']:,}; validation "
-      f"{c['validation']:,}; trimmed {c['trimmed']:,}; padded {c['padded']:,}.",
+      f"Rows read {counts['read']:,}; whole-number "
+      f"{counts['whole_number']:,}; dropped {counts['dropped']:,}; kept "
+      f"{counts['kept']:,}; train {counts['train']:,}; validation "
+      f"{counts['validation']:,}; trimmed {counts['trimmed']:,}; padded "
+      f"{counts['padded']:,}.",
       f"Target mean {report['data']['scaler']['mean']:.4f}, sd "
       f"{report['data']['scaler']['sd']:.4f}.", "",
       "## Speed", "",
-      f"Wall time {report['wall_seconds']:.1f} s; training {report['train_seconds']:.1f} s; "
+      f"Wall time {report['wall_seconds']:.1f} s; training "
+      f"{report['train_seconds']:.1f} s; "
       f"throughput {report['throughput_seq_per_s']:,.0f} sequences/s "
       f"(batch {report['config']['train']['batch_size']}, "
       f"{report['steps_per_epoch']} "
@@ -79,10 +91,10 @@ def report_markdown(report: dict) -> str:
 
 def _precision(report: dict) -> str:
   """'mixed_bfloat16', or 'none (auto: <why>)' for --mixed_precision=auto."""
-  p = report.get("precision") or {}
-  value = p.get("mixed_precision", "none")
-  if p.get("requested") == "auto":
-    return f"{value} (auto: {p.get('reason', '')})"
+  precision = report.get("precision") or {}
+  value = precision.get("mixed_precision", "none")
+  if precision.get("requested") == "auto":
+    return f"{value} (auto: {precision.get('reason', '')})"
   return value
 
 

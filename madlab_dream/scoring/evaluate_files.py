@@ -13,8 +13,8 @@ from madlab_dream.scoring.inputs import load_predictions
 from madlab_dream.scoring.inputs import load_public
 from madlab_dream.scoring.inputs import load_subsets
 from madlab_dream.scoring.official import score
-from madlab_dream.scoring.report import jsonable
-from madlab_dream.scoring.report import to_markdown
+from madlab_dream.scoring.score_formats import jsonable
+from madlab_dream.scoring.score_formats import to_markdown
 
 
 def markdown_path(output: str) -> str:
@@ -68,8 +68,8 @@ def evaluate(predictions: str, ground_truth: str, subsets_dir: str,
 
 def write_outputs(result: dict, output: str) -> str:
   """Writes JSON `output` and the Markdown beside it; returns the .md path."""
-  md = markdown_path(output)
+  markdown = markdown_path(output)
   text = json.dumps(jsonable(result), indent=2, allow_nan=False)
   files.write_text(output, text + "\n")
-  files.write_text(md, to_markdown(result))
-  return md
+  files.write_text(markdown, to_markdown(result))
+  return markdown

@@ -1,6 +1,5 @@
-"""Prediction of whole files (inference.predict, the predict command)."""
+"""The predict command: formats, errors, pipes, FIFOs and signals."""
 
-import gzip
 import json
 import os
 import signal
@@ -13,14 +12,8 @@ import time
 import numpy as np
 import pytest
 
-from helpers import REPO, assert_one_line_error, default_sigint, env, run_module
-from helpers import run_through_fifo
-
-
-@pytest.fixture(scope="module")
-def predictor(exported_model):
-  from madlab_dream.inference.predictor import Predictor
-  return Predictor(str(exported_model))
+from helpers import REPO, assert_one_line_error, default_sigint, demo_sequences
+from helpers import env, run_module, run_through_fifo
 
 
 @pytest.mark.slow
@@ -44,41 +37,6 @@ def test_tsv_and_json_agree_and_keep_order(exported_model, demo_train, tmp_path,
   assert from_tsv.std() > 0  # the model is not constant
 
 
-def test_input_formats_give_the_same_predictions(predictor, demo_train,
-                                                 tmp_path):
-  seqs = [l.split("\t")[0] for l in demo_train.read_text().splitlines()[:50]]
-  files = {
-      "test.txt": "".join(f"{s}\t\n" for s in seqs),  # like test_sequences.txt
-      "plain.txt": "\n".join(seqs),
-      "seqs.fa": "".join(f">s{i}\n{s[:60]}\n{s[60:]}\n"
-                         for i, s in enumerate(seqs)),
-  }
-  from madlab_dream.inference.predict import predict_file
-  results = []
-  for name, text in files.items():
-    path = tmp_path / name
-    path.write_text(text)
-    out = tmp_path / f"{name}.json"
-    assert predict_file(predictor, str(path), str(out), progress=False) == 50
-    results.append(list(json.loads(out.read_text()).values()))
-  gz = tmp_path / "test.txt.gz"
-  gz.write_bytes(gzip.compress(files["test.txt"].encode()))
-  out = tmp_path / "gz.tsv"
-  predict_file(predictor, str(gz), str(out), fmt="json", progress=False)
-  results.append(list(json.loads(out.read_text()).values()))
-  for r in results[1:]:
-    np.testing.assert_allclose(r, results[0], rtol=1e-6)
-
-
-def test_reverse_complement_averaging(predictor):
-  seq = "TGCATTTTTTTCACATC" + "ACGGTTACCCGGATATAAAGCTTGACTCATTACCCGGAAA" * 2 \
-      + "GGTTACGGCTGTT"
-  rc = seq.translate(str.maketrans("ACGT", "TGCA"))[::-1]
-  both = predictor.predict_text([seq], reverse_complement=True)[0]
-  one, other = predictor.predict_text([seq, rc])
-  assert both == pytest.approx((one + other) / 2, rel=1e-6)
-
-
 @pytest.mark.slow
 def test_bad_input_is_one_line_and_leaves_no_output(exported_model, predictor,
                                                     tmp_path):
@@ -90,7 +48,7 @@ def test_bad_input_is_one_line_and_leaves_no_output(exported_model, predictor,
   assert_one_line_error(proc, f"{bad}:2:", "invalid character 'X'")
   assert not out.exists() and not list(tmp_path.glob(".out*"))
   from madlab_dream.errors import InputError
-  from madlab_dream.inference.predict import predict_file
+  from madlab_dream.inference.predict_file import predict_file
   from madlab_dream.inference.predictor import Predictor
   with pytest.raises(InputError, match="not a model directory"):
     Predictor(str(tmp_path))
@@ -99,38 +57,6 @@ def test_bad_input_is_one_line_and_leaves_no_output(exported_model, predictor,
   with pytest.raises(InputError, match=f"{fa}:4: invalid character"):
     predict_file(predictor, str(fa), str(out), progress=False)
   assert not out.exists()
-
-
-# --- Pipes, outputs, signals (issue 15) --------------------------------------
-
-def demo_sequences(demo_train, n=None):
-  return [l.split("\t")[0] for l in demo_train.read_text().splitlines()[:n]]
-
-
-def test_predict_from_a_pipe_keeps_every_row_in_place(predictor, demo_train,
-                                                      tmp_path):
-  from madlab_dream.inference.predict import predict_file
-  data = demo_train.read_bytes()
-  fifo, out = tmp_path / "stdin", tmp_path / "from_pipe.json"
-  n = run_through_fifo(fifo, data, lambda: predict_file(
-      predictor, str(fifo), str(out), progress=False))
-  assert n == 6370
-  got = json.loads(out.read_text())
-  assert list(got) == [str(i) for i in range(6370)]
-  expected = predictor.predict_text(demo_sequences(demo_train))
-  np.testing.assert_allclose(list(got.values()), expected, rtol=1e-6)
-
-
-def test_gzip_output_is_honoured(predictor, demo_train, tmp_path):
-  from madlab_dream.inference.predict import predict_file
-  src = tmp_path / "in.txt"
-  src.write_text("\n".join(demo_sequences(demo_train, 40)))
-  for name in ("p.json", "p.json.gz", "p.tsv", "p.tsv.gz"):
-    predict_file(predictor, str(src), str(tmp_path / name), progress=False)
-  for name in ("p.json", "p.tsv"):
-    plain = (tmp_path / name).read_bytes()
-    assert gzip.decompress((tmp_path / f"{name}.gz").read_bytes()) == plain
-  assert len(json.loads((tmp_path / "p.json").read_text())) == 40
 
 
 @pytest.mark.slow

@@ -14,13 +14,13 @@ the same full set of predictions.
 from __future__ import annotations
 
 import numpy as np
+import tensorflow as tf
 
 
 class Evaluator:
   """codes uint8 [N, L] -> standardised predictions float32 [N], in order."""
 
   def __init__(self, model, batch_size: int, jit_compile: bool = False):
-    import tensorflow as tf
     self.batch_size = int(batch_size)
 
     @tf.function(jit_compile=jit_compile)
@@ -31,13 +31,13 @@ class Evaluator:
 
   def predict(self, codes: np.ndarray) -> np.ndarray:
     n = len(codes)
-    b = min(self.batch_size, max(n, 1))  # one shape per set size
+    size = min(self.batch_size, max(n, 1))  # one batch shape per set size
     out = np.empty(n, np.float32)
-    for start in range(0, n, b):
-      batch = np.asarray(codes[start:start + b])
-      k = len(batch)
-      if k < b:  # the same shape for every call: pad, then drop the padding
-        batch = np.concatenate([batch, np.zeros((b - k,) + batch.shape[1:],
-                                                batch.dtype)])
-      out[start:start + k] = self._step(batch).numpy()[:k]
+    for start in range(0, n, size):
+      batch = np.asarray(codes[start:start + size])
+      rows = len(batch)
+      if rows < size:  # the same shape for every call: pad, drop the padding
+        padding = np.zeros((size - rows,) + batch.shape[1:], batch.dtype)
+        batch = np.concatenate([batch, padding])
+      out[start:start + rows] = self._step(batch).numpy()[:rows]
     return out

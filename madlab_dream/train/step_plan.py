@@ -53,18 +53,19 @@ def early_stop(values: list[float], patience: int) -> bool:
 
 def make_plan(config: RunConfig, n_train: int) -> Plan:
   """Steps per epoch, epochs and total steps of the run (see `Plan`)."""
-  t = config.train
-  steps = t.steps_per_epoch or batches_per_pass(n_train, t.batch_size)
+  settings = config.train
+  steps = (settings.steps_per_epoch or
+           batches_per_pass(n_train, settings.batch_size))
   if steps == 0:
-    raise InputError(f"--batch_size={t.batch_size} is larger than the "
+    raise InputError(f"--batch_size={settings.batch_size} is larger than the "
                      f"{n_train:,} training rows")
-  total = t.epochs * steps
-  if t.max_steps:
-    total = min(total, t.max_steps)
+  total = settings.epochs * steps
+  if settings.max_steps:
+    total = min(total, settings.max_steps)
   return Plan(steps_per_epoch=steps, epochs=math.ceil(total / steps),
-              total_steps=total, time_budget=t.time_budget,
-              patience=t.early_stopping_patience,
-              select=t.select_on_validation)
+              total_steps=total, time_budget=settings.time_budget,
+              patience=settings.early_stopping_patience,
+              select=settings.select_on_validation)
 
 
 def small_data_warning(plan: Plan, batch_size: int) -> str | None:

@@ -9,12 +9,18 @@ whole demo ends within its budget.
 
 from __future__ import annotations
 
+import json
 import os
 
 import numpy as np
 
+from madlab_dream import data
+from madlab_dream import metrics
+from madlab_dream import simulate
+from madlab_dream.io import dream
 from madlab_dream.io import files
 from madlab_dream.scoring import names
+from madlab_dream.train import plots
 
 MARGIN_OVER_BASELINE = 0.05
 CEILING_FRACTION = 0.75
@@ -22,10 +28,6 @@ CEILING_FRACTION = 0.75
 
 def noise_ceiling_on_validation(data_dir: str, run_dir: str) -> dict:
   """Pearson r of the noiseless activity vs the measured value, validation."""
-  from madlab_dream import data
-  from madlab_dream import metrics
-  from madlab_dream import simulate
-  from madlab_dream.io import dream
   cache = data.load_cache(os.path.join(run_dir, "cache"))
   rows = dream.read(os.path.join(data_dir, names.TRAIN_FILE), cache.seq_len,
                     keep_text=True)
@@ -48,36 +50,37 @@ def checks(model_r: float, baseline_r: float, ceiling_r: float,
 
 
 def markdown(summary: dict) -> str:
-  v, s = summary["validation_pearson"], summary["test_scores"]
-  p, t = summary["plan"], summary["training"]
+  """demo_report.md: the table of r, the test scores, the plan, the checks."""
+  val, test = summary["validation_pearson"], summary["test_scores"]
+  plan, training = summary["plan"], summary["training"]
   lines = [
       "# madlab-dream demo", "",
       f"Machine: {summary['machine']}.", "",
       "| validation (simulated) | Pearson r |", "|---|---:|",
-      f"| MadLab model (best epoch {t['best_epoch']} of {t['epochs']}) | "
-      f"{v['model']:.4f} |",
-      f"| ridge on k-mer counts | {v['baseline']:.4f} |",
+      f"| MadLab model (best epoch {training['best_epoch']} of "
+      f"{training['epochs']}) | {val['model']:.4f} |",
+      f"| ridge on k-mer counts | {val['baseline']:.4f} |",
       f"| noise ceiling (noiseless activity vs measured) | "
-      f"{v['noise_ceiling']:.4f} |",
-      f"| model / ceiling | {v['fraction_of_ceiling']:.1%} |", "",
-      f"Test set, challenge scores: Pearson score {s['pearson_score']:.4f}, "
-      f"Spearman score {s['spearman_score']:.4f}.", "",
-      f"Plan: {p['steps']:,} steps in {p['epochs']} epochs at "
-      f"{p['train_seq_per_s']:,.0f} training seq/s measured at start; ran "
-      f"{t['steps_run']:,} steps at {t['throughput_seq_per_s']:,.0f} seq/s "
-      f"({t['stopped']}). Learning curve: `learning_curve.png`.", "",
+      f"{val['noise_ceiling']:.4f} |",
+      f"| model / ceiling | {val['fraction_of_ceiling']:.1%} |", "",
+      f"Test set, challenge scores: Pearson score {test['pearson_score']:.4f}, "
+      f"Spearman score {test['spearman_score']:.4f}.", "",
+      f"Plan: {plan['steps']:,} steps in {plan['epochs']} epochs at "
+      f"{plan['train_seq_per_s']:,.0f} training seq/s measured at start; ran "
+      f"{training['steps_run']:,} steps at "
+      f"{training['throughput_seq_per_s']:,.0f} seq/s "
+      f"({training['stopped']}). Learning curve: `learning_curve.png`.", "",
       *[f"- [{'x' if ok else ' '}] {name}"
         for name, ok in summary["checks"].items()], "",
-      "Seconds: " + ", ".join(f"{k} {x:.0f}" for k, x in
+      "Seconds: " + ", ".join(f"{step} {seconds:.0f}" for step, seconds in
                               summary["seconds"].items()) +
-      f"; total {summary['total_seconds']:.0f} of {p['budget_s']:.0f}.", ""]
+      f"; total {summary['total_seconds']:.0f} of {plan['budget_s']:.0f}.", ""]
   return "\n".join(lines)
 
 
 def learning_curve(path: str, history: list[dict], baseline_r: float,
                    ceiling_r: float) -> None:
   """The run's validation r by training minute, with the targets drawn."""
-  from madlab_dream.train import plots
   plots.learning_curve(path, history, baseline_r, {
       f"{CEILING_FRACTION:.0%} of the noise ceiling": CEILING_FRACTION *
       ceiling_r,
@@ -86,7 +89,6 @@ def learning_curve(path: str, history: list[dict], baseline_r: float,
 
 def write(out: str, summary: dict) -> str:
   """demo_report.json and .md in `out`; returns the Markdown."""
-  import json
   text = markdown(summary)
   files.write_text(os.path.join(out, "demo_report.json"),
                    json.dumps(summary, indent=1))

@@ -19,7 +19,10 @@ import time
 
 import numpy as np
 
+from madlab_dream import compat
 from madlab_dream.config import RunConfig
+from madlab_dream.errors import InputError
+from madlab_dream.train import optim
 
 EVALUATIONS = 10           # epochs (validation points) per demo run
 RESERVE_FIXED_S = 45.0     # process start-ups, export, scoring, plots
@@ -34,44 +37,58 @@ def measure_speed(run: RunConfig, seconds: float = 8.0) -> dict:
   "seconds"}. Random uint8 codes, the run's batch size, optimizer,
   mixed-precision policy and XLA setting; 3 warm-up steps not timed.
   """
-  from madlab_dream import compat
-  from madlab_dream import model as model_lib
-  from madlab_dream.train import optim
-  t0 = time.perf_counter()
+  started = time.perf_counter()
   compat.tensorflow()
+  # Keras and the model: imported once compat.tensorflow() has started
+  # TensorFlow quietly (the demo checks its flags before that).
   import keras
-  t = run.train
-  if t.mixed_precision == "auto":
+  from madlab_dream import model as model_lib
+  from madlab_dream.train.precision import keras_policy
+  settings = run.train
+  if settings.mixed_precision == "auto":
     # The run decides with its own probes; sizing it here assumes float32,
     # which auto keeps unless bfloat16 is measured faster.
-    t = t.replace(mixed_precision="none")
-  from madlab_dream.train.precision import keras_policy
-  keras.mixed_precision.set_global_policy(keras_policy(t.mixed_precision))
+    settings = settings.replace(mixed_precision="none")
+  keras.mixed_precision.set_global_policy(
+      keras_policy(settings.mixed_precision))
   net = model_lib.build_model(run.model)
-  net.compile(optimizer=optim.make_optimizer(t, 10_000),
-              loss=optim.make_loss(t.loss),
-              jit_compile=optim.resolve_jit(t.jit_compile))
+  net.compile(optimizer=optim.make_optimizer(settings, 10_000),
+              loss=optim.make_loss(settings.loss),
+              jit_compile=optim.resolve_jit(settings.jit_compile))
   rng = np.random.default_rng(0)
-  x = rng.integers(0, 4, (t.batch_size, run.model.seq_len)).astype(np.uint8)
-  y = rng.normal(size=(t.batch_size, 1)).astype(np.float32)
-  for _ in range(3):
-    net.train_on_batch(x, y)
-  steps, start = 0, time.perf_counter()
-  while steps < 5 or time.perf_counter() - start < seconds:
-    net.train_on_batch(x, y)
-    steps += 1
-  train_rate = steps * t.batch_size / (time.perf_counter() - start)
-  xi = rng.integers(0, 4, (t.eval_batch_size, run.model.seq_len)).astype(
-      np.uint8)
-  net.predict_on_batch(xi)
-  start = time.perf_counter()
-  for _ in range(2):
-    net.predict_on_batch(xi)
-  infer_rate = 2 * t.eval_batch_size / (time.perf_counter() - start)
+  shape = (settings.batch_size, run.model.seq_len)
+  codes = rng.integers(0, 4, shape).astype(np.uint8)
+  targets = rng.normal(size=(settings.batch_size, 1)).astype(np.float32)
+  train_rate, steps = _train_rate(net, codes, targets, seconds)
+  eval_codes = rng.integers(
+      0, 4, (settings.eval_batch_size, run.model.seq_len)).astype(np.uint8)
+  infer_rate = _inference_rate(net, eval_codes)
   keras.mixed_precision.set_global_policy("float32")
   return {"train_seq_per_s": train_rate, "infer_seq_per_s": infer_rate,
           "train_steps_timed": steps,
-          "seconds": round(time.perf_counter() - t0, 1)}
+          "seconds": round(time.perf_counter() - started, 1)}
+
+
+def _train_rate(net, codes: np.ndarray, targets: np.ndarray,
+                seconds: float) -> tuple[float, int]:
+  """(training sequences/s, steps timed): 3 warm-up steps, then at least
+  5 steps and `seconds`."""
+  for _ in range(3):
+    net.train_on_batch(codes, targets)
+  steps, start = 0, time.perf_counter()
+  while steps < 5 or time.perf_counter() - start < seconds:
+    net.train_on_batch(codes, targets)
+    steps += 1
+  return steps * len(codes) / (time.perf_counter() - start), steps
+
+
+def _inference_rate(net, codes: np.ndarray) -> float:
+  """Inference sequences/s: one warm-up call, then two timed."""
+  net.predict_on_batch(codes)
+  start = time.perf_counter()
+  for _ in range(2):
+    net.predict_on_batch(codes)
+  return 2 * len(codes) / (time.perf_counter() - start)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,7 +131,6 @@ def make_plan(budget_s: float, spent_s: float, reserve_s: float,
   """Planned steps that fit the budget left (see the module docstring)."""
   train_s = budget_s - spent_s - reserve_s
   if train_s < 30:
-    from madlab_dream.errors import InputError
     raise InputError(f"--budget={budget_s:.0f}s leaves {train_s:.0f} s for "
                      f"training after {spent_s:.0f} s spent and "
                      f"{reserve_s:.0f} s reserved: raise --budget")

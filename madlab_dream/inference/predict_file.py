@@ -40,7 +40,7 @@ def predict_file(model: str | Predictor, input_path: str, output_path: str,
   total = 0
   bar = None
   if progress:
-    import keras
+    import keras  # started quietly by the Predictor: imported by now
     bar = keras.utils.Progbar(None, interval=0.5, unit_name="sequence")
   with files.open_output(output_path, encoding="ascii") as out:
     if fmt == "json":

@@ -57,10 +57,11 @@ def to_text(result: dict) -> str:
   """A plain-text table of the result, for a terminal."""
   lines = [f"{'set':<20}{'weight':>7}{'n':>9}{'Pearson r':>11}{'r^2':>9}"
            f"{'Spearman':>10}"]
-  for name, s in result["subsets"].items():
-    lines.append(f"{name:<20}{s['weight']:>7g}{s['n']:>9,}"
-                 f"{_fmt(s['pearson']):>11}{_fmt(s['pearson_squared']):>9}"
-                 f"{_fmt(s['spearman']):>10}")
+  for name, subset in result["subsets"].items():
+    lines.append(f"{name:<20}{subset['weight']:>7g}{subset['n']:>9,}"
+                 f"{_fmt(subset['pearson']):>11}"
+                 f"{_fmt(subset['pearson_squared']):>9}"
+                 f"{_fmt(subset['spearman']):>10}")
   for name in result["missing_subsets"]:
     lines.append(f"{name:<20}{WEIGHTS[name]:>7g}{'missing file':>39}")
   lines.append("")
@@ -92,16 +93,17 @@ def to_markdown(result: dict, title: str = "DREAM Challenge 2022 score") -> str:
   out.append("")
   out.append("| set | kind | weight | n | Pearson r | r² | Spearman ρ |")
   out.append("|---|---|---:|---:|---:|---:|---:|")
-  for name, s in result["subsets"].items():
-    out.append(f"| {name} | {s['kind']} | {s['weight']:g} | {s['n']:,} | "
-               f"{_fmt(s['pearson'])} | {_fmt(s['pearson_squared'])} | "
-               f"{_fmt(s['spearman'])} |")
+  for name, subset in result["subsets"].items():
+    out.append(f"| {name} | {subset['kind']} | {subset['weight']:g} | "
+               f"{subset['n']:,} | {_fmt(subset['pearson'])} | "
+               f"{_fmt(subset['pearson_squared'])} | "
+               f"{_fmt(subset['spearman'])} |")
   for name in result["missing_subsets"]:
     out.append(f"| {name} | missing file | {WEIGHTS[name]:g} | - | - | - | - |")
-  c = result["counts"]
+  counts = result["counts"]
   out.append("")
-  out.append(f"Ground truth: {c['ground_truth_rows']:,} rows, "
-             f"{c['skipped_missing_truth']:,} without a measured value "
-             f"(skipped). Public leaderboard: {c['public_positions']:,} "
-             f"positions, {c['public_pairs']:,} pairs.")
+  out.append(f"Ground truth: {counts['ground_truth_rows']:,} rows, "
+             f"{counts['skipped_missing_truth']:,} without a measured value "
+             f"(skipped). Public leaderboard: {counts['public_positions']:,} "
+             f"positions, {counts['public_pairs']:,} pairs.")
   return "\n".join(out) + "\n"

@@ -23,28 +23,28 @@ import time
 from madlab_dream import cli
 from madlab_dream import flags
 from madlab_dream.errors import InputError
+from madlab_dream.inference.predict_file import predict_file
+from madlab_dream.inference.predictor import Predictor
+from madlab_dream.io import files
 
 
 def main():
-  f = flags.FLAGS
+  args = flags.FLAGS
   for name in ("model", "input", "output"):
-    if not f[name].value:
+    if not args[name].value:
       raise InputError(f"--{name} is required")
-  if f.eval_batch_size < 1:
-    raise InputError(f"--eval_batch_size={f.eval_batch_size}: must be at "
-                     "least 1")
-  from madlab_dream.inference.predict import predict_file
-  from madlab_dream.inference.predictor import Predictor
-  from madlab_dream.io import files
-  files.check_readable(f.input)
-  files.check_output(f.output, [f.input])
-  t0 = time.perf_counter()
-  predictor = Predictor(f.model, f.eval_batch_size)
+  if args.eval_batch_size < 1:
+    raise InputError(f"--eval_batch_size={args.eval_batch_size}: must be "
+                     "at least 1")
+  files.check_readable(args.input)
+  files.check_output(args.output, [args.input])
+  started = time.perf_counter()
+  predictor = Predictor(args.model, args.eval_batch_size)
   print(f"model: {predictor.describe()}", flush=True)
-  n = predict_file(predictor, f.input, f.output, f.format,
-                   f.reverse_complement)
-  print(f"wrote {n:,} predictions to {f.output} in "
-        f"{time.perf_counter() - t0:.1f} s")
+  count = predict_file(predictor, args.input, args.output, args.format,
+                       args.reverse_complement)
+  print(f"wrote {count:,} predictions to {args.output} in "
+        f"{time.perf_counter() - started:.1f} s")
 
 
 if __name__ == "__main__":

@@ -32,24 +32,25 @@ from madlab_dream.io import files
 
 
 def main():
-  f = flags.FLAGS
+  args = flags.FLAGS
   for name in ("predictions", "ground_truth", "subsets_dir"):
-    if not f[name].value:
+    if not args[name].value:
       raise InputError(f"--{name} is required")
-  if f.output:
-    inputs = [f.predictions, f.ground_truth]
-    for path in (f.output, scoring.markdown_path(f.output)):
+  if args.output:
+    inputs = [args.predictions, args.ground_truth]
+    for path in (args.output, scoring.markdown_path(args.output)):
       files.check_output(path, inputs, gzip_ok=False)
-    if scoring.markdown_path(f.output) == f.output:
+    if scoring.markdown_path(args.output) == args.output:
       raise InputError("--output must not end in .md (the Markdown report "
-                       "is written beside the JSON, same stem)", f.output)
-  t0 = time.perf_counter()
-  result = scoring.evaluate(f.predictions, f.ground_truth, f.subsets_dir,
-                            f.public_dir, f.public)
+                       "is written beside the JSON, same stem)", args.output)
+  started = time.perf_counter()
+  result = scoring.evaluate(args.predictions, args.ground_truth,
+                            args.subsets_dir, args.public_dir, args.public)
   print(scoring.to_text(result), end="")
-  if f.output:
-    md = scoring.write_outputs(result, f.output)
-    print(f"wrote {f.output} and {md} in {time.perf_counter() - t0:.1f} s")
+  if args.output:
+    markdown = scoring.write_outputs(result, args.output)
+    print(f"wrote {args.output} and {markdown} in "
+          f"{time.perf_counter() - started:.1f} s")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,120 @@
+"""Variant effects and in-silico saturation mutagenesis with a trained model.
+
+Pairs (reference, alternative), one pair per line, tab-separated, `#` lines
+are comments; optionally a first column with a name:
+
+  python -m madlab_dream.variants --model=runs/base --pairs=pairs.tsv \
+      --output=effects.tsv
+
+writes `[name<TAB>]ref<TAB>alt<TAB>ref_prediction<TAB>alt_prediction<TAB>effect`
+with effect = alt - ref on the expression scale. A pair whose ref and alt
+differ in length is refused unless --allow_unequal_lengths (the model would
+see them shifted against each other).
+
+Saturation mutagenesis of one sequence (every single-nucleotide change):
+
+  python -m madlab_dream.variants --model=runs/base --sequence=TGCATT... \
+      --output=ism.tsv --heatmap=ism.png
+
+writes `position<TAB>ref<TAB>alt<TAB>prediction<TAB>effect` (position 1-based,
+3 rows per position, 4 where the reference is N) and a heatmap [4, length]
+of effects. The model sees only the last L nt (110): a longer sequence is
+refused unless --allow_long_sequence, which mutates only those last L
+positions; the output's comment lines say which positions were mutated.
+
+Saturation mutagenesis of every sequence of a file (DREAM TSV, FASTA or one
+per line; `.gz` accepted), the variants of many sequences predicted together
+in large batches (--eval_batch_size):
+
+  python -m madlab_dream.variants --model=runs/base --ism_input=seqs.txt \
+      --output=ism.tsv.gz
+
+writes `sequence_id<TAB>position<TAB>ref<TAB>alt<TAB>reference_prediction<TAB>
+prediction<TAB>effect`, sequence_id being the sequence's number in the file
+(1-based), in input order; no heatmap. Sequences longer than L are refused
+unless --allow_long_sequence, as above.
+
+--output may not be the --pairs or --ism_input file; a `.gz` name is written
+gzip-compressed (not the heatmap).
+"""
+
+import os
+import time
+
+from madlab_dream import cli
+from madlab_dream import flags
+from madlab_dream.errors import InputError
+from madlab_dream.inference import variants
+from madlab_dream.inference.predictor import Predictor
+from madlab_dream.io import files
+
+
+def main():
+  args = flags.FLAGS
+  if not args.model or not args.output:
+    raise InputError("--model and --output are required")
+  if sum(bool(v) for v in (args.pairs, args.sequence, args.ism_input)) != 1:
+    raise InputError("give exactly one of --pairs, --sequence or "
+                     "--ism_input")
+  files.check_output(args.output,
+                     [p for p in (args.pairs, args.ism_input) if p])
+  started = time.perf_counter()
+  if args.ism_input:
+    ism_of_file(args, started)
+  elif args.pairs:
+    pair_effects(args, started)
+  else:
+    ism_of_sequence(args, started)
+
+
+def ism_of_file(args, started: float) -> None:
+  """--ism_input: every sequence of a file, into one table."""
+  if args.heatmap:
+    raise InputError("--heatmap is for --sequence (one sequence); "
+                     "--ism_input writes the table only")
+  predictor = Predictor(args.model, args.eval_batch_size)
+  done = variants.ism_file(predictor, args.ism_input, args.output,
+                           args.allow_long_sequence)
+  long_note = (f" ({done['long_sequences']:,} longer than "
+               f"{predictor.seq_len} nt: only their last "
+               f"{predictor.seq_len} positions mutated)"
+               if done["long_sequences"] else "")
+  print(f"wrote {done['variants']:,} single-nucleotide variants of "
+        f"{done['sequences']:,} sequences{long_note} to {args.output} in "
+        f"{time.perf_counter() - started:.1f} s")
+
+
+def pair_effects(args, started: float) -> None:
+  """--pairs: the effect of each (reference, alternative) pair."""
+  refs, alts, names = variants.read_pairs(args.pairs,
+                                          args.allow_unequal_lengths)
+  predictor = Predictor(args.model, args.eval_batch_size)
+  table = variants.pair_table(predictor, refs, alts, names, args.pairs)
+  variants.write_tsv(args.output, table)
+  print(f"wrote effects of {len(refs):,} pairs to {args.output} in "
+        f"{time.perf_counter() - started:.1f} s")
+
+
+def ism_of_sequence(args, started: float) -> None:
+  """--sequence: one sequence's table and heatmap."""
+  seq = args.sequence.strip()
+  heatmap = args.heatmap or os.path.splitext(args.output)[0] + ".png"
+  if os.path.realpath(heatmap) == os.path.realpath(args.output):
+    raise InputError("--heatmap must differ from --output", heatmap)
+  files.check_output(heatmap, gzip_ok=False)
+  predictor = Predictor(args.model, args.eval_batch_size)
+  ism = variants.saturation_mutagenesis(predictor, seq,
+                                        args.allow_long_sequence)
+  variants.write_tsv(args.output, variants.ism_table(ism),
+                     f"# reference prediction {ism['reference']:.9g}\n"
+                     f"# {variants.coverage(ism)}\n")
+  variants.heatmap_png(heatmap, seq[ism["first"] - 1:].upper(),
+                       ism["matrix"], ism["reference"], ism["first"])
+  print(variants.coverage(ism))
+  print(f"wrote {len(ism['effect']):,} single-nucleotide variants to "
+        f"{args.output} and the heatmap to {heatmap} in "
+        f"{time.perf_counter() - started:.1f} s")
+
+
+if __name__ == "__main__":
+  cli.run(main, "madlab_dream.variants", flags.define_variants_flags)

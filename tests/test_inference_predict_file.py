@@ -1,0 +1,58 @@
+"""Prediction of whole files (inference.predict_file)."""
+
+import gzip
+import json
+
+import numpy as np
+
+from helpers import demo_sequences, run_through_fifo
+from madlab_dream.inference.predict_file import predict_file
+
+
+def test_input_formats_give_the_same_predictions(predictor, demo_train,
+                                                 tmp_path):
+  seqs = [l.split("\t")[0] for l in demo_train.read_text().splitlines()[:50]]
+  files = {
+      "test.txt": "".join(f"{s}\t\n" for s in seqs),  # like test_sequences.txt
+      "plain.txt": "\n".join(seqs),
+      "seqs.fa": "".join(f">s{i}\n{s[:60]}\n{s[60:]}\n"
+                         for i, s in enumerate(seqs)),
+  }
+  results = []
+  for name, text in files.items():
+    path = tmp_path / name
+    path.write_text(text)
+    out = tmp_path / f"{name}.json"
+    assert predict_file(predictor, str(path), str(out), progress=False) == 50
+    results.append(list(json.loads(out.read_text()).values()))
+  gz = tmp_path / "test.txt.gz"
+  gz.write_bytes(gzip.compress(files["test.txt"].encode()))
+  out = tmp_path / "gz.tsv"
+  predict_file(predictor, str(gz), str(out), fmt="json", progress=False)
+  results.append(list(json.loads(out.read_text()).values()))
+  for r in results[1:]:
+    np.testing.assert_allclose(r, results[0], rtol=1e-6)
+
+
+def test_predict_from_a_pipe_keeps_every_row_in_place(predictor, demo_train,
+                                                      tmp_path):
+  data = demo_train.read_bytes()
+  fifo, out = tmp_path / "stdin", tmp_path / "from_pipe.json"
+  n = run_through_fifo(fifo, data, lambda: predict_file(
+      predictor, str(fifo), str(out), progress=False))
+  assert n == 6370
+  got = json.loads(out.read_text())
+  assert list(got) == [str(i) for i in range(6370)]
+  expected = predictor.predict_text(demo_sequences(demo_train))
+  np.testing.assert_allclose(list(got.values()), expected, rtol=1e-6)
+
+
+def test_gzip_output_is_honoured(predictor, demo_train, tmp_path):
+  src = tmp_path / "in.txt"
+  src.write_text("\n".join(demo_sequences(demo_train, 40)))
+  for name in ("p.json", "p.json.gz", "p.tsv", "p.tsv.gz"):
+    predict_file(predictor, str(src), str(tmp_path / name), progress=False)
+  for name in ("p.json", "p.tsv"):
+    plain = (tmp_path / name).read_bytes()
+    assert gzip.decompress((tmp_path / f"{name}.gz").read_bytes()) == plain
+  assert len(json.loads((tmp_path / "p.json").read_text())) == 40

@@ -1,0 +1,94 @@
+"""The public API (madlab_dream/__init__.py): lazy, curated, resolvable."""
+
+import dataclasses
+import subprocess
+import sys
+
+import pytest
+
+import madlab_dream
+from helpers import REPO, env
+from madlab_dream import flags
+from madlab_dream.config import RunConfig
+from madlab_dream.errors import InputError
+from madlab_dream.train import loop
+
+PUBLIC = ["build_model", "ModelConfig", "train", "load_model", "Predictor",
+          "encode", "score"]
+FRAMEWORKS = ("keras", "tensorflow", "jax", "torch")
+
+
+def python(code: str) -> subprocess.CompletedProcess:
+  """`python -c code` in a fresh process; fails the test if it fails."""
+  proc = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                        text=True, env=env(), cwd=REPO, timeout=300)
+  assert proc.returncode == 0, proc.stderr[-3000:]
+  return proc
+
+
+def test_the_public_names_are_listed_and_each_resolves():
+  assert sorted(madlab_dream.__all__) == sorted(["__version__", *PUBLIC])
+  assert set(PUBLIC) <= set(dir(madlab_dream))
+  from madlab_dream import config, model, scoring
+  from madlab_dream.inference import keras_model, predictor
+  from madlab_dream.io import sequences
+  expected = {"build_model": model.build_model,
+              "ModelConfig": config.ModelConfig,
+              "load_model": keras_model.load_model,
+              "Predictor": predictor.Predictor,
+              "encode": sequences.encode,
+              "score": scoring.score}
+  for name, value in expected.items():
+    assert getattr(madlab_dream, name) is value, name
+  assert madlab_dream.train is sys.modules["madlab_dream.train"]
+  assert callable(madlab_dream.train)
+  with pytest.raises(AttributeError, match="no attribute 'no_such_name'"):
+    madlab_dream.no_such_name  # noqa: B018
+
+
+def test_importing_the_package_imports_no_framework():
+  proc = python(
+      "import sys, madlab_dream\n"
+      f"print(sorted(m for m in {FRAMEWORKS!r} if m in sys.modules))\n"
+      "print(madlab_dream.__version__)")
+  loaded, version = proc.stdout.splitlines()
+  assert loaded == "[]", loaded
+  assert version == madlab_dream.__version__
+
+
+@pytest.mark.parametrize("first", ["madlab_dream", "madlab_dream.train.loop"])
+def test_train_is_the_callable_package_whatever_is_imported_first(first):
+  python(
+      f"import sys, importlib\nimportlib.import_module({first!r})\n"
+      "import madlab_dream, madlab_dream.train.loop\n"
+      "package = sys.modules['madlab_dream.train']\n"
+      "assert madlab_dream.train is package and callable(package)\n"
+      "assert package.loop is madlab_dream.train.loop\n"
+      "assert madlab_dream.train.__doc__.startswith('Training')\n"
+      f"assert not any(m in sys.modules for m in {FRAMEWORKS!r})\n")
+
+
+def test_train_refuses_bad_settings_before_any_work(tmp_path):
+  with pytest.raises(InputError, match="batch_size"):
+    madlab_dream.train(model_dir=str(tmp_path), batch_size="many")
+  with pytest.raises(InputError, match="Zenodo"):
+    madlab_dream.train(train_data=str(tmp_path / "missing.txt"),
+                       model_dir=str(tmp_path / "run"))
+  assert not (tmp_path / "run" / "report.json").exists()
+  with pytest.raises(TypeError, match="RunConfig alone"):
+    madlab_dream.train(RunConfig(), "--epochs=1")
+
+
+def test_settings_become_the_command_s_config(demo_train):
+  flagfile = f"--flagfile={REPO / 'experiments' / 'small_data.flags'}"
+  args = [flagfile, f"--train_data={demo_train}", "--model_dir=/tmp/run",
+          "--epochs=3", "--conv_kernels=3,5", "--noresume"]
+  command = flags.run_config_from_args(args)
+  assert loop.run_config_of(flagfile, train_data=str(demo_train),
+                            model_dir="/tmp/run", epochs=3,
+                            conv_kernels=[3, 5], resume=False) == command
+  assert loop.run_config_of(args) == command
+  assert loop.run_config_of(command) is command
+  changed = loop.run_config_of(command, epochs=4)
+  assert changed.train.epochs == 4
+  assert dataclasses.replace(changed, train=command.train) == command
