@@ -85,14 +85,16 @@ def medians(times: dict[str, list[float]]) -> dict[str, float]:
   return {name: median(t) for name, t in times.items()}
 
 
-def call_windows(run: Callable[[int], Any], per_call: int, windows: int,
+def call_windows(call: Callable[[], Any], per_call: int, windows: int,
                  warmup: int = 1, calibration: int = 2, window_s: float = 1.0,
                  min_calls: int = 1, calls: int | None = None,
                  clock: Callable[[], float] = time.perf_counter) -> dict:
-  """Items/s of `run` in timed windows, after compilation and warm-up.
+  """Items/s of `call` in timed windows, after compilation and warm-up.
+
+  Each window makes its calls and waits (`wait`) for the last result.
 
   Args:
-    run: run(k) makes k calls and waits for the last result.
+    call: one call with no arguments.
     per_call: items (sequences) per call.
     windows: timed windows.
     warmup: calls after the first (compiling) one, untimed.
@@ -106,21 +108,19 @@ def call_windows(run: Callable[[int], Any], per_call: int, windows: int,
     first_call_s (compilation included), window_calls, windows_per_s and
     their median per_s.
   """
-  t0 = clock()
-  run(1)
-  first = clock() - t0
-  if warmup:
-    run(warmup)
+  def run(k: int) -> float:
+    t0, out = clock(), None
+    for _ in range(k):
+      out = call()
+    wait(out)
+    return clock() - t0
+
+  first = run(1)
+  run(warmup)
   if calls is None:
-    t0 = clock()
-    run(calibration)
-    per_call_s = max((clock() - t0) / calibration, 1e-12)
+    per_call_s = max(run(calibration) / calibration, 1e-12)
     calls = max(min_calls, math.ceil(window_s / per_call_s))
-  rates = []
-  for _ in range(windows):
-    t0 = clock()
-    run(calls)
-    rates.append(calls * per_call / (clock() - t0))
+  rates = [calls * per_call / run(calls) for _ in range(windows)]
   return {"first_call_s": first, "window_calls": calls,
           "windows_per_s": rates, "per_s": median(rates)}
 

@@ -1,5 +1,5 @@
 """The report says what its figures show (bench/findings.py, markdown.py,
-derived.py), on made-up figures."""
+and the figures derived from the measured ones), on made-up figures."""
 
 import copy
 import dataclasses
@@ -7,9 +7,10 @@ import dataclasses
 import pytest
 
 from madlab_dream import model as model_lib
-from madlab_dream.bench import derived
+from madlab_dream.bench import block_profile
 from madlab_dream.bench import findings
 from madlab_dream.bench import markdown
+from madlab_dream.bench import throughput
 from madlab_dream.bench.flops import analytic_flops
 from madlab_dream.bench.sizes import QUICK
 from madlab_dream.bench.sizes import TARGETS
@@ -76,7 +77,7 @@ def cpu_results(flops):
       "pipeline": {"seq_per_s": 1e6, "batches": 20, "batch_size": 1024,
                    "warmup": 2},
       "runs": {"float32": run}, "flops": flops[110],
-      "derived": {"float32": derived.derive(run, flops[110])},
+      "derived": {"float32": throughput.derive(run, flops[110])},
       "formulations": {"training": ab(64, reference=500, model=700),
                        "inference": ab(128, reference=1000, model=1010),
                        "max_abs_difference": 2e-6},
@@ -115,7 +116,7 @@ def test_derived_figures(flops):
       3000 * flops[110]["inference"]["forward"] / 1e10)
   times = {"a": {"batch": 2, "seconds": 1.0},
            "b": {"batch": 2, "seconds": 3.0}}
-  table = derived.profile_table(
+  table = block_profile.profile_table(
       {"forward": times, "train": times},
       {"inference": {"parts": {"a": 10.0, "b": 30.0}},
        "train": {"parts_train": {"a": 1.0, "b": 1.0}}}, peak=100.0)
@@ -155,11 +156,11 @@ def test_report_has_a_section_per_measurement(flops):
   for heading in ("## Machine", "## Summary", "## What the figures show",
                   "## Preprocessing and input pipeline", "## Throughput",
                   "## Against the reference formulation",
-                  "## Sequence length", "## bfloat16 against float32",
-                  "## Saturation mutagenesis", "## FLOPs per sequence",
-                  "## Time per block", "## GPU"):
+                  "## Sequence length and FLOPs", "## bfloat16 against",
+                  "## Saturation mutagenesis", "## Time per block"):
     assert heading in text, heading
   assert "--quick: tiny sizes" in text and "| CPU | Some CPU" in text
+  assert "`make bench-gpu` (`--backend=jax`) measures a GPU" in text
 
 
 def test_a_jax_report_has_only_what_it_measured(flops):
@@ -168,13 +169,13 @@ def test_a_jax_report_has_only_what_it_measured(flops):
                "mutagenesis", "profile_table"):
     del r[name]
   r["runs"]["float32"]["runs"].pop("no_xla")
-  r["derived"]["float32"] = derived.derive(r["runs"]["float32"], r["flops"])
+  r["derived"]["float32"] = throughput.derive(r["runs"]["float32"], r["flops"])
   r["device"] = {"platform": "gpu", "kind": "H100", "count": 1,
                  "jax": "0.x", "matmul_precision": "None"}
   r["quick"], r["argv"] = False, " --backend=jax"
   text = markdown.render(r)
   assert "# Benchmarks: Keras on JAX" in text and "NumPy arrays" in text
-  for absent in ("## Preprocessing", "## GPU", "## Time per block",
+  for absent in ("## Preprocessing", "make bench-gpu", "## Time per block",
                  "bfloat16 against", "tiny sizes", "training MFU"):
     assert absent not in text, absent
   rows = findings.summary_rows(r)
@@ -182,6 +183,6 @@ def test_a_jax_report_has_only_what_it_measured(flops):
   fast = copy.deepcopy(r)
   for calls in fast["runs"]["float32"]["runs"].values():
     calls["train_step"] = window(200_000)
-  fast["derived"]["float32"] = derived.derive(fast["runs"]["float32"],
+  fast["derived"]["float32"] = throughput.derive(fast["runs"]["float32"],
                                               fast["flops"])
   assert findings.summary_rows(fast)[-1][3] is True

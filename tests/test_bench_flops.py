@@ -55,7 +55,7 @@ def test_preset_flops_by_the_formula():
 
 
 def test_the_count_is_what_xla_compiles():
-  model = model_lib.build_model(TINY_MODEL, seq_len=8)
+  model = model_lib.build_model(TINY_MODEL, seq_len=24)
   counted = model_hlo_flops(model, batch=4)
   analytic = analytic_flops(model, batch=4)
   assert counted["while_loops"] == 0

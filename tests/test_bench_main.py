@@ -9,17 +9,16 @@ import subprocess
 import sys
 
 import pytest
+from helpers import REPO
+from helpers import assert_one_line_error
+from helpers import env
+from helpers import run_module
 
 from madlab_dream.bench import jax_benchmark
 from madlab_dream.bench import markdown
 from madlab_dream.bench import tensorflow_benchmark
 from madlab_dream.bench.sizes import QUICK
 from madlab_dream.errors import InputError
-
-from helpers import REPO
-from helpers import assert_one_line_error
-from helpers import env
-from helpers import run_module
 
 GPU_RUN = REPO / "madlab_dream" / "bench" / "gpu_run.sh"
 MODEL_SECTIONS = ("runs", "flops", "derived", "formulations", "lengths")

@@ -36,6 +36,10 @@ def test_generated_file_looks_like_the_challenge_data(tmp_path):
 
 def test_a_command_is_timed_with_its_own_peak_memory(tmp_path):
   grow = "import numpy; a = numpy.ones(50_000_000); print(a.sum())"
+  ballast = np.ones(50_000_000)  # this process is larger than the command:
+  small = preprocessing.run_measured([sys.executable, "-c", "pass"],
+                                     str(tmp_path / "log"))
+  assert small["peak_rss_bytes"] < 200e6 < ballast.nbytes  # its own figure
   found = preprocessing.run_measured([sys.executable, "-c", grow],
                                      str(tmp_path / "log"))
   assert found["peak_rss_bytes"] > 400e6 and found["wall_s"] > 0

@@ -12,15 +12,15 @@ BENCHMARKS.md), `--backend=jax` on whatever accelerator JAX sees
                       input pipeline
   compiled_calls.py, throughput.py
                       compiled training step and forward pass on either
-                      backend; matmul peak, step, `fit`, inference
+                      backend; matmul peak, step, `fit`, inference, MFU
   comparisons.py, reference_model.py, precision_comparison.py
                       A/B in alternating windows: the reference formulation,
                       sequence lengths, float32 against mixed_bfloat16
   mutagenesis.py, block_profile.py, flops.py
                       saturation mutagenesis; time per block; FLOPs
-  derived.py, findings.py, markdown.py, outputs.py
-                      MFU and shares; sentences from the figures; the
-                      report; progress, JSON and Markdown output
+  findings.py, markdown.py, outputs.py
+                      sentences from the figures; the report; progress,
+                      JSON and Markdown output
   gpu_run.sh          the JAX run on a machine without a package index
 
 Timing (alternating and calibrated windows) is `madlab_dream.timing`.

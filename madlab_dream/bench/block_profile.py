@@ -3,7 +3,8 @@ stack with the one-hot encoding, the transformer blocks, the BiLSTM, the
 output Dense) alone on the activations the blocks before it produce.
 Forward: the inference form (BatchNorm folded) at the inference batch;
 forward + gradients (of its weights, and of its input when that is a float
-activation): the model at the training batch."""
+activation): the model at the training batch. `profile_table` gives the
+shares of time and FLOPs."""
 
 from __future__ import annotations
 
@@ -64,11 +65,29 @@ def profile_blocks(model: keras.Model, codes: np.ndarray, sizes: Sizes,
       call = tf.function((lambda inp, f=fn: f(inp, False)) if mode ==
                          "forward" else _gradients_of(fn, owners),
                          jit_compile=jit, autograph=False)
-      found = timing.call_windows(
-          lambda k, c=call, v=x: [timing.wait(c(v)) for _ in range(k)], 1,
-          sizes.profile_reps, warmup=0, calls=1)
+      found = timing.call_windows(lambda c=call, v=x: c(v), 1,
+                                  sizes.profile_reps, warmup=0, calls=1)
       result.setdefault(mode, {})[name] = {
           "batch": batch, "jit": jit, "first_s": found["first_call_s"],
           "seconds": 1.0 / found["per_s"]}
       x = tf.constant(fn(x, False).numpy()) if name != "head" else x
   return result
+
+
+def profile_table(profile: dict, flops: dict, peak: float) -> list[dict]:
+  """One row per (pass, block) of `profile_blocks`' figures:
+  time and FLOPs shares, FLOP/s and utilisation of the matmul rate `peak`
+  (`flops` as in `derive`)."""
+  rows = []
+  for mode, flops_of in (("forward", flops["inference"]["parts"]),
+                         ("train", flops["train"]["parts_train"])):
+    parts = profile[mode]
+    total_time = sum(p["seconds"] for p in parts.values())
+    for name, p in parts.items():
+      achieved = flops_of[name] * p["batch"] / p["seconds"]
+      rows.append({"mode": mode, "block": name, "batch": p["batch"],
+                   "seconds": p["seconds"],
+                   "time_share": p["seconds"] / total_time,
+                   "flops_share": flops_of[name] / sum(flops_of.values()),
+                   "flops_per_s": achieved, "utilisation": achieved / peak})
+  return rows

@@ -39,25 +39,23 @@ def summary_rows(r: dict) -> list[tuple]:
   t, rows = r["targets"], []
   if "preprocessing" in r:
     pre, mad = r["preprocessing"], r["madlab_approach"]
-    rows += [
-        _row(f"preprocessing {pre['rows']:,} rows, wall", pre["wall_s"],
-             t["preprocess_wall_s"], "{:.1f} s", False),
-        _row("preprocessing, peak memory", pre["peak_rss_bytes"] / 1e9,
-             t["preprocess_peak_gb"], "{:.2f} GB", False),
-        _row("cache size", pre["cache_bytes"] / 1e9, t["cache_gb"],
-             "{:.2f} GB", False),
-        _row("speed against MadLab's preprocessing (extrapolated)",
-             mad["wall_s"]["value"] / pre["wall_s"], t["speedup_vs_madlab"],
-             "{:.1f}x"),
-        _row("peak memory, MadLab's (extrapolated) over ours",
-             mad["peak_rss_bytes"]["value"] / pre["peak_rss_bytes"],
-             t["memory_vs_madlab"], "{:.1f}x"),
-        _row("input pipeline", r["pipeline"]["seq_per_s"],
-             t["pipeline_seq_per_s"], "{:,.0f} seq/s")]
+    for label, value, target, unit, higher in (
+        (f"preprocessing {pre['rows']:,} rows, wall", pre["wall_s"],
+         "preprocess_wall_s", "{:.1f} s", False),
+        ("preprocessing, peak memory", pre["peak_rss_bytes"] / 1e9,
+         "preprocess_peak_gb", "{:.2f} GB", False),
+        ("cache size", pre["cache_bytes"] / 1e9, "cache_gb", "{:.2f} GB",
+         False),
+        ("speed against MadLab's preprocessing (extrapolated)",
+         mad["wall_s"]["value"] / pre["wall_s"], "speedup_vs_madlab",
+         "{:.1f}x", True),
+        ("peak memory, MadLab's (extrapolated) over ours",
+         mad["peak_rss_bytes"]["value"] / pre["peak_rss_bytes"],
+         "memory_vs_madlab", "{:.1f}x", True),
+        ("input pipeline", r["pipeline"]["seq_per_s"], "pipeline_seq_per_s",
+         "{:,.0f} seq/s", True)):
+      rows.append(_row(label, value, t[target], unit, higher))
   for precision, d in r["derived"].items():
-    rows += [(f"{kind.replace('_', ' ')}, {precision}, {XLA[d[kind]['mode']]}",
-              f"{d[kind]['seq_per_s']:,.0f} seq/s", "", None)
-             for kind in ("train_step", "fit", "inference")]
     if on_accelerator(r):
       rows.append(_row(f"training on the GPU, {precision}",
                        d["training"]["seq_per_s"], t["gpu_train_seq_per_s"],
@@ -100,8 +98,9 @@ def profile(r: dict) -> str | None:
               key=lambda row: row["utilisation"])
     parts.append(f"in {label} the {top['block']} takes the largest share of "
                  f"the time ({_pct(top['time_share'])}, for "
-                 f"{_pct(top['flops_share'])} of the FLOPs) and the "
-                 f"{low['block']} has the lowest utilisation "
+                 f"{_pct(top['flops_share'])} of the FLOPs) and "
+                 + ("it" if low is top else f"the {low['block']}")
+                 + f" has the lowest utilisation "
                  f"({100 * low['utilisation']:.1f} %)")
   return "Per block: " + "; ".join(parts) + "."
 

@@ -11,14 +11,13 @@ import keras
 
 from madlab_dream import machine
 from madlab_dream.bench import comparisons
-from madlab_dream.bench import derived
 from madlab_dream.bench import outputs
+from madlab_dream.bench import throughput
 from madlab_dream.bench.compiled_calls import random_batch
 from madlab_dream.bench.flops import analytic_flops
 from madlab_dream.bench.outputs import log
 from madlab_dream.bench.sizes import ACCELERATOR
 from madlab_dream.bench.sizes import QUICK
-from madlab_dream.bench.throughput import model_throughput
 from madlab_dream.config import ModelConfig
 from madlab_dream.errors import InputError
 
@@ -56,11 +55,12 @@ def run_jax_benchmark(output: str, quick: bool = False,
 
   results.update(runs={}, derived={})
   for precision in sizes.precisions:
-    run, model, calls = model_throughput(config, precision, sizes, fit_data)
+    run, model, calls = throughput.model_throughput(config, precision, sizes,
+                                                    fit_data)
     results["flops"] = {"train": analytic_flops(model, sizes.train_batch),
                         "inference": analytic_flops(model, sizes.infer_batch)}
     results["runs"][precision] = run
-    results["derived"][precision] = derived.derive(run, results["flops"])
+    results["derived"][precision] = throughput.derive(run, results["flops"])
     if precision == "float32":
       results["formulations"] = comparisons.compare_formulations(
           model, calls["xla"]["train_step"], sizes, True, True)

@@ -43,7 +43,11 @@ def _header(r: dict) -> list[str]:
              "figures say nothing about the MadLab model's speed.**"
              if r["quick"] else "")
           + (" JAX sees no accelerator here: the figures are this CPU's."
-             if jax and not findings.on_accelerator(r) else ""), ""]
+             if jax and not findings.on_accelerator(r) else "")
+          + ("" if jax else " TensorFlow measures the CPU here (GPUs "
+             "hidden); `make bench-gpu` (`--backend=jax`) measures a GPU, "
+             f"against {r['targets']['gpu_train_seq_per_s']:,.0f} training "
+             "sequences/s on one H100."), ""]
 
 
 def _machine(r: dict) -> list[str]:
@@ -68,6 +72,9 @@ def _summary(r: dict) -> list[str]:
   rows = [[a, b, c, met[d]] for a, b, c, d in findings.summary_rows(r)]
   for precision, d in r["derived"].items():
     rate = d["training"]["seq_per_s"]
+    rows.append([f"training ({KINDS[d['training']['kind']]}) / inference, "
+                 f"{precision}", f"{rate:,.0f} / "
+                 f"{d['inference']['seq_per_s']:,.0f} seq/s", "", ""])
     rows.append([
         f"one epoch ({EPOCH_ROWS:,} rows) / MadLab's schedule "
         f"({SCHEDULE_EXAMPLES:,} examples; their TPU: "
@@ -84,29 +91,27 @@ def _preprocessing(r: dict) -> list[str]:
   if "preprocessing" not in r:
     return []
   pre, mad, pipe = r["preprocessing"], r["madlab_approach"], r["pipeline"]
-  c, w, p = pre["counts"], mad["wall_s"], mad["peak_rss_bytes"]
-  runs = "; ".join(f"{run['rows']:,} rows: {run['wall_s']:.2f} s, "
-                   f"{run['peak_rss_bytes'] / 1e6:,.0f} MB"
-                   for run in mad["runs"])
+  w, p = mad["wall_s"], mad["peak_rss_bytes"]
   return [
       "## Preprocessing and input pipeline", "",
-      f"`{pre['command']}` in a subprocess on a generated DREAM-format file "
-      f"of {pre['rows']:,} rows ({pre['input_bytes'] / 1e6:,.0f} MB, in the "
-      f"page cache) from an empty cache: {pre['wall_s']:.1f} s wall, CPU "
+      f"`{pre['command']}` on a generated DREAM-format file of "
+      f"{pre['rows']:,} rows ({pre['input_bytes'] / 1e6:,.0f} MB, in the page"
+      f" cache), from an empty cache: {pre['wall_s']:.1f} s wall, CPU "
       f"{pre['user_s'] + pre['sys_s']:.1f} s, peak resident memory "
       f"{pre['peak_rss_bytes'] / 1e9:.2f} GB (Python start-up included), "
-      f"cache {pre['cache_bytes'] / 1e9:.2f} GB; rows read {c['read']:,}, "
-      f"kept {c['kept']:,}, train {c['train']:,}, validation "
-      f"{c['validation']:,}.", "",
-      f"MadLab's approach: {mad['method']} ({runs}). At {w['at']:,} rows: "
-      f"wall {w['fixed']:.2f} s + {w['per_row'] * 1e6:.2f} s per million "
-      f"rows = {fmt_seconds(w['value'])}; peak memory {p['fixed'] / 1e6:,.0f}"
-      f" MB + {p['per_row']:,.0f} bytes per row = {p['value'] / 1e9:.1f} GB "
-      f"(their boolean one-hot array alone "
+      f"cache {pre['cache_bytes'] / 1e9:.2f} GB.", "",
+      f"MadLab's approach, {mad['method']}: "
+      + "; ".join(f"{run['rows']:,} rows {run['wall_s']:.2f} s, "
+                  f"{run['peak_rss_bytes'] / 1e6:,.0f} MB" for run in
+                  mad["runs"])
+      + f"; at {w['at']:,} rows {w['fixed']:.2f} s + {w['per_row'] * 1e6:.2f}"
+      f" s per million rows = {fmt_seconds(w['value'])}, "
+      f"{p['fixed'] / 1e6:,.0f} MB + {p['per_row']:,.0f} bytes per row = "
+      f"{p['value'] / 1e9:.1f} GB (their one-hot array alone: "
       f"{mad['bool_array_bytes_full'] / 1e9:.2f} GB), assuming no swapping.",
-      "", f"`data.train_dataset` over the cache: {pipe['batches']:,} batches "
-      f"of {pipe['batch_size']:,} after {pipe['warmup']} warm-up batches, "
-      f"**{pipe['seq_per_s']:,.0f} sequences/s**.", ""]
+      "", f"`data.train_dataset` over the cache, {pipe['batches']:,} batches "
+      f"of {pipe['batch_size']:,}: **{pipe['seq_per_s']:,.0f} sequences/s**.",
+      ""]
 
 
 def _throughput(r: dict) -> list[str]:
@@ -161,15 +166,25 @@ def _lengths(r: dict) -> list[str]:
   c = r.get("lengths")
   if not c:
     return []
+  rows = []
+  for length, f in c["flops"].items():
+    share = {k: v / f["forward"] for k, v in f["parts"].items()}
+    share["ffn"] = f["detail"].get("ffn", 0.0) / f["forward"]
+    rows.append([length, f"{f['forward'] / 1e6:,.2f}",
+                 f"{f['train_exact'] / 1e6:,.2f}"] + [
+                     f"{100 * x:.1f} %" for x in (
+                         share["conv"], f["attention"], f["attention_l2"],
+                         share["ffn"], share["bilstm"])])
   short, long = (f"L={x}" for x in (min(c["lengths"]), max(c["lengths"])))
-  return (["## Sequence length", "", "The model at each length (110 nt: "
-           "DREAM; 249 nt: Drosophila STARR-seq), alternating windows.", ""]
-          + table(["L", "forward MFLOP", "attention share",
-                   "its L x L products' share"],
-                  [[L, f"{f['forward'] / 1e6:,.2f}",
-                    f"{100 * f['attention']:.1f} %",
-                    f"{100 * f['attention_l2']:.1f} %"]
-                   for L, f in c["flops"].items()])
+  return (["## Sequence length and FLOPs", "",
+           "The model at each length (110 nt: DREAM; 249 nt: Drosophila "
+           "STARR-seq). FLOPs per sequence: every matrix product "
+           "(multiply-add = 2) counted from the weight shapes (`bench/"
+           "flops.py`); training: forward + the backward products needed. "
+           "Sequences/s: alternating windows.", ""]
+          + table(["L", "forward MFLOP", "training MFLOP", "convolutions",
+                   "attention", "its L x L products", "feed-forward",
+                   "BiLSTM"], rows)
           + _ab_table(short, long, [("training step", c["training"]),
                                     ("inference", c["inference"])]))
 
@@ -185,43 +200,24 @@ def _precisions(r: dict) -> list[str]:
            "windows; bfloat16 matrix units on this CPU: "
            f"{'yes' if auto['bf16_matrix_units'] else 'no'}.", ""]
           + _ab_table("float32", "mixed_bfloat16", rows) + [
-      f"Largest inference difference: {p['max_abs_difference']:.3f}. After "
-      f"{acc['steps']} steps of {acc['batch']} at {acc['learning_rate']:g} "
-      "from the same weights on the same batches of simulated rows, Pearson "
-      f"r on {acc['val_rows']:,} held-out rows: float32 {pr['float32']:.4f},"
-      f" mixed_bfloat16 {pr['mixed_bfloat16']:.4f} (at most "
-      f"{acc['max_drop']} below float32: "
-      f"{'met' if acc['within'] else 'not met'}). **`--mixed_precision="
-      f"auto`'s rule on these figures: {auto['mixed_precision']}** "
-      f"({auto['reason']}).", ""])
+      f"Largest inference difference {p['max_abs_difference']:.3f}. Pearson r"
+      f" on {acc['val_rows']:,} simulated rows after {acc['steps']} steps of "
+      f"{acc['batch']} from the same weights: float32 {pr['float32']:.4f}, "
+      f"mixed_bfloat16 {pr['mixed_bfloat16']:.4f} (at most {acc['max_drop']}"
+      f" below: {'met' if acc['within'] else 'not met'}). "
+      "**`--mixed_precision=auto`'s rule on these figures: "
+      f"{auto['mixed_precision']}** ({auto['reason']}).", ""])
 
 
 def _mutagenesis(r: dict) -> list[str]:
   m = r.get("mutagenesis")
   return [] if not m else [
-      "## Saturation mutagenesis", "",
-      f"Through the exported SavedModel (`Predictor`, batches of "
-      f"{m['batch']:,}): `ism_codes` on {m['sequences']:,} sequences "
-      f"({m['variants']:,} variants) in {m['seconds']:.1f} s, "
-      f"**{m['seq_per_s']:,.1f} sequences/s** ({m['variants_per_s']:,.0f} "
-      "variants/s); one sequence at a time (`saturation_mutagenesis`, "
-      f"{m['one_at_a_time']['sequences']}): "
-      f"{m['one_at_a_time']['seq_per_s']:,.1f} sequences/s.", ""]
-
-
-def _flops(r: dict) -> list[str]:
-  f = r["flops"]["train"]
-  rows = [[k.replace("_", " "), f"{v / 1e6:,.4f}"]
-          for k, v in f["detail"].items()]
-  return (["## FLOPs per sequence", "", "Every matrix product (multiply-add "
-           "= 2 FLOPs) as `bench/flops.py` counts it from the weight shapes, "
-           f"L = {f['seq_len']}, batch {f['batch']:,}:", ""]
-          + table(["term", "MFLOP"], rows + [
-              ["**forward**", f"**{f['forward'] / 1e6:,.2f}**"],
-              ["training, 3 x forward", f"{f['train_3x'] / 1e6:,.2f}"],
-              ["training, exact (no input gradient of the first "
-               "convolutions and the relative keys)",
-               f"{f['train_exact'] / 1e6:,.2f}"]]))
+      "## Saturation mutagenesis", "", f"`ism_codes` through the exported "
+      f"SavedModel (`Predictor`, batches of {m['batch']:,}) on "
+      f"{m['sequences']:,} sequences ({m['variants']:,} variants): "
+      f"**{m['seq_per_s']:,.1f} sequences/s**; one sequence at a time "
+      f"(`saturation_mutagenesis`): {m['one_at_a_time']['seq_per_s']:,.1f}.",
+      ""]
 
 
 def _profile(r: dict) -> list[str]:
@@ -240,18 +236,9 @@ def _profile(r: dict) -> list[str]:
                for row in rows]))
 
 
-def _gpu(r: dict) -> list[str]:
-  return [] if "device" in r else [
-      "## GPU", "", "This run measures the CPU (TensorFlow, GPUs hidden). "
-      "`make bench-gpu` (`python -m madlab_dream.bench --backend=jax`) "
-      "measures the model on a GPU through Keras on JAX, against the target "
-      f"of {r['targets']['gpu_train_seq_per_s']:,.0f} training sequences/s "
-      "on one H100.", ""]
-
-
 SECTIONS = (_header, _machine, _summary, _preprocessing, _throughput,
-            _formulations, _lengths, _precisions, _mutagenesis, _flops,
-            _profile, _gpu)
+            _formulations, _lengths, _precisions, _mutagenesis,
+            _profile)
 
 
 def render(r: dict) -> str:

@@ -1,8 +1,6 @@
 """From the file to batches: `python -m madlab_dream.data` beside MadLab's
-notebook steps (restated below; on the first rows, extrapolated linearly),
-each in a subprocess timed with its own peak memory and CPU time
-(`os.wait4` returns that child's resource usage), and `data.train_dataset`
-over the cache."""
+notebook steps (on the first rows, extrapolated linearly), each timed in a
+subprocess with its own peak memory, and `data.train_dataset`."""
 
 from __future__ import annotations
 
@@ -16,10 +14,7 @@ import time
 from madlab_dream import data
 from madlab_dream.bench.outputs import log
 
-# MadLab's notebook (Data_preprocessing_final.ipynb), restated: csv.reader,
-# a per-row coin flip for whole-number rows, N-padding one character at a
-# time, a per-character dict lookup of boolean one-hot arrays, then
-# np.asarray over the nested lists, and standardisation of the values.
+# MadLab's notebook (Data_preprocessing_final.ipynb), restated.
 _MADLAB_SCRIPT = """\
 import csv, itertools, json, sys
 import numpy as np
@@ -52,43 +47,43 @@ print(json.dumps({"kept": len(rows), "shape": list(x.shape),
 """
 
 
-def repo_root() -> str:
-  """The directory that holds the `madlab_dream` package."""
-  return os.path.dirname(os.path.dirname(os.path.dirname(
-      os.path.abspath(__file__))))
-
-
-def child_env() -> dict[str, str]:
-  """A subprocess's environment: the repository first on PYTHONPATH,
-  TensorFlow's start-up logs quiet unless configured."""
-  env = dict(os.environ)
-  env["PYTHONPATH"] = os.pathsep.join(
-      p for p in (repo_root(), env.get("PYTHONPATH")) if p)
-  env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-  return env
+# A small parent for the command: its RUSAGE_CHILDREN is the command's own
+# (a child of this, larger, process would count this one's pages: exec
+# carries the parent's high-water mark over).
+_MEASURED = """\
+import json, resource, subprocess, sys, time
+t0 = time.perf_counter()
+with open(sys.argv[2], "w") as log:
+  rc = subprocess.run(sys.argv[3:], stdout=log, stderr=log).returncode
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(sys.argv[1], "w") as f:
+  json.dump({"returncode": rc, "wall_s": time.perf_counter() - t0,
+             "peak_rss_bytes": u.ru_maxrss * 1024, "user_s": u.ru_utime,
+             "sys_s": u.ru_stime}, f)
+"""
 
 
 def run_measured(cmd: list[str], log_path: str) -> dict:
-  """{wall_s, peak_rss_bytes, user_s, sys_s, returncode} of `cmd`, its
-  output in `log_path`.
+  """{wall_s, peak_rss_bytes, user_s, sys_s, returncode} of `cmd`, run
+  from the repository with its output in `log_path`.
 
   Raises:
     RuntimeError: the command failed; the message ends with its log's tail.
   """
-  t0 = time.perf_counter()
-  with open(log_path, "w") as log:
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                            env=child_env(), cwd=repo_root())
-    _, status, usage = os.wait4(proc.pid, 0)
-  proc.returncode = os.waitstatus_to_exitcode(status)
-  if proc.returncode != 0:
+  root = os.path.dirname(os.path.dirname(os.path.dirname(
+      os.path.abspath(__file__))))
+  env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+      p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+  subprocess.run([sys.executable, "-c", _MEASURED, log_path + ".json",
+                  log_path, *cmd], check=True, env=env, cwd=root)
+  with open(log_path + ".json") as f:
+    result = json.load(f)
+  os.remove(log_path + ".json")
+  if result["returncode"] != 0:
     with open(log_path) as f:
-      raise RuntimeError(f"{' '.join(cmd)} failed (exit {proc.returncode}):"
-                         f"\n{f.read()[-2000:]}")
-  return {"returncode": proc.returncode,
-          "wall_s": time.perf_counter() - t0,
-          "peak_rss_bytes": usage.ru_maxrss * 1024,
-          "user_s": usage.ru_utime, "sys_s": usage.ru_stime}
+      raise RuntimeError(f"{' '.join(cmd)} failed (exit "
+                         f"{result['returncode']}):\n{f.read()[-2000:]}")
+  return result
 
 
 def linear_extrapolation(n1: int, y1: float, n2: int, y2: float,
@@ -152,11 +147,9 @@ def bench_madlab_approach(path: str, bench_dir: str, subset_rows,
   return {"runs": runs, "wall_s": wall, "peak_rss_bytes": peak,
           "kept_fraction": kept_fraction,
           "bool_array_bytes_full": kept_fraction * total_rows * bytes_per_kept,
-          "method": ("their notebook's steps (csv.reader, per-row coin flip, "
-                     "per-character N padding and dict lookup of bool "
-                     "one-hot arrays, np.asarray, standardisation) on the "
-                     "first rows of the same file in a fresh process, "
-                     "extrapolated linearly")}
+          "method": ("their notebook's steps (csv.reader, a per-row coin "
+                     "flip, N padding and a dict lookup of bool one-hot "
+                     "arrays per character, np.asarray, standardisation)")}
 
 
 def bench_pipeline(cache, batch_size: int, batches: int, warmup: int) -> dict:

@@ -79,18 +79,15 @@ class ReferenceTransformerBlock(keras.layers.Layer):
   """MadLab's pre-LayerNorm block around `ShiftRelativeAttention`:
 
     x = x + MHA(LayerNorm(x));  x = x + Dense(W)(act(Dense(hidden)(LN(x))))
-
-  `frozen`: the attention and feed-forward weights do not train.
   """
 
-  def __init__(self, attention: dict, hidden: int, activation,
-               frozen: bool, **kwargs):
+  def __init__(self, attention: dict, hidden: int, activation, **kwargs):
     super().__init__(**kwargs)
     self.mha_norm = keras.layers.LayerNormalization(name="mha_norm")
     self.mha = ShiftRelativeAttention(attention, name="mha")
     self.ffn_norm = keras.layers.LayerNormalization(name="ffn_norm")
     self.ffn_hidden = keras.layers.Dense(hidden, activation, name="ffn_hidden")
-    self.ffn_output, self.frozen = None, frozen
+    self.ffn_output = None
 
   def build(self, input_shape):
     self.ffn_output = keras.layers.Dense(input_shape[-1], name="ffn_output")
@@ -100,8 +97,6 @@ class ReferenceTransformerBlock(keras.layers.Layer):
                          (self.ffn_output, input_shape[:-1]
                           + (self.ffn_hidden.units,))):
       layer.build(shape)
-    for layer in (self.mha, self.ffn_hidden, self.ffn_output):
-      layer.trainable = not self.frozen
 
   def call(self, x):
     x = x + self.mha(self.mha_norm(x))
@@ -114,8 +109,10 @@ def _reference_block(block) -> ReferenceTransformerBlock:
   config = block.get_config()
   settings = {**config, **config.get("attention_kwargs", {})}
   if any(settings.get(name) for name in (
-      "attention_dropout_rate", "positional_dropout_rate", "dropout_rate")):
-    raise ValueError(f"{block.name}: the reference has no dropout")
+      "attention_dropout_rate", "positional_dropout_rate", "dropout_rate",
+      "freeze_attention_and_ffn")):
+    raise ValueError(f"{block.name}: the reference has no dropout and "
+                     "trains every weight")
   shape = {v.path.split("/", 1)[1]: tuple(v.shape) for v in block.weights}
   heads = shape["mha/r_w_bias"][1]
   return ReferenceTransformerBlock(
@@ -125,7 +122,7 @@ def _reference_block(block) -> ReferenceTransformerBlock:
        "functions": settings["relative_position_functions"],
        "symmetric": settings.get("relative_position_symmetric", False)},
       hidden=shape["ffn_hidden/kernel"][1], activation=config["activation"],
-      frozen=config.get("freeze_attention_and_ffn", False), name=block.name)
+      name=block.name)
 
 
 def _reference_layer(layer):

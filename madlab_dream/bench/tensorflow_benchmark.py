@@ -15,7 +15,6 @@ from madlab_dream import data
 from madlab_dream import machine
 from madlab_dream.bench import block_profile
 from madlab_dream.bench import comparisons
-from madlab_dream.bench import derived
 from madlab_dream.bench import dream_file
 from madlab_dream.bench import mutagenesis
 from madlab_dream.bench import outputs
@@ -50,7 +49,7 @@ def _throughput(cache, sizes, config: ModelConfig):
   flops = {"train": analytic_flops(model, sizes.train_batch),
            "inference": analytic_flops(model, sizes.infer_batch)}
   return ({"runs": {"float32": run}, "flops": flops,
-           "derived": {"float32": derived.derive(run, flops)}}, model, calls)
+           "derived": {"float32": throughput.derive(run, flops)}}, model, calls)
 
 
 def model_sections(cache, sizes, work_dir: str) -> dict:
@@ -73,7 +72,7 @@ def model_sections(cache, sizes, work_dir: str) -> dict:
       model, cache.train_codes, sizes, work_dir)
   found["profile"] = block_profile.profile_blocks(
       model, cache.train_codes, sizes, train_jit, infer_jit)
-  found["profile_table"] = derived.profile_table(
+  found["profile_table"] = block_profile.profile_table(
       found["profile"], found["flops"],
       found["runs"]["float32"]["matmul"]["flops_per_s"])
   return found

@@ -1,7 +1,8 @@
 """Training and inference throughput of the model, on any Keras backend:
-for one precision policy, the matmul peak of its compute dtype (the MFU
-denominator), then per XLA setting the compiled training step, `model.fit`
-and the inference form's forward pass (`model_throughput`)."""
+for one precision policy, the matmul peak of its compute dtype, then per
+XLA setting the compiled training step, `model.fit` and the inference
+form's forward pass (`model_throughput`); and the model FLOP utilisation
+(MFU) against that peak (`derive`)."""
 
 from __future__ import annotations
 
@@ -32,22 +33,12 @@ def build_in_policy(config: ModelConfig, precision: str) -> keras.Model:
     keras.mixed_precision.set_global_policy("float32")
 
 
-def _repeated(call: Callable[[], Any]) -> Callable[[int], None]:
-  """run(k): k calls, then waits for the last result."""
-  def run(k: int) -> None:
-    out = None
-    for _ in range(k):
-      out = call()
-    timing.wait(out)
-  return run
-
-
 def matmul_peak(n: int, reps: int, dtype: str) -> dict:
   """FLOP/s of an n x n x n `keras.ops.matmul` in `dtype`: the median and
   the best of `reps` calls after a first one."""
   a, b = (ops.cast(keras.random.normal((n, n), seed=s), dtype) for s in (1, 2))
-  run = timing.call_windows(_repeated(lambda: ops.matmul(a, b)), 1, reps,
-                            warmup=0, calls=1)
+  run = timing.call_windows(lambda: ops.matmul(a, b), 1, reps, warmup=0,
+                            calls=1)
   return {"n": n, "dtype": dtype, "reps": reps,
           "flops_per_s": 2.0 * n ** 3 * run["per_s"],
           "best_flops_per_s": 2.0 * n ** 3 * max(run["windows_per_s"])}
@@ -57,7 +48,7 @@ def call_throughput(call: Callable[[], Any], batch: int,
                     sizes: Sizes) -> dict:
   """`timing.call_windows` of `call` (`batch` sequences each)."""
   return timing.call_windows(
-      _repeated(call), batch, sizes.windows, warmup=sizes.warmup,
+      call, batch, sizes.windows, warmup=sizes.warmup,
       calibration=sizes.calibration, window_s=sizes.window_s,
       min_calls=sizes.min_calls)
 
@@ -129,3 +120,27 @@ def model_throughput(config: ModelConfig, precision: str, sizes: Sizes,
     log(f"  {mode}: " + ", ".join(f"{kind} {run['per_s']:,.0f} seq/s" for
                                   kind, run in result["runs"][mode].items()))
   return result, model, calls
+
+
+def derive(run: dict, flops: dict) -> dict:
+  """Per kind of call (train_step, fit, inference), at its faster XLA
+  setting: {kind, mode, seq_per_s, flops_per_s, mfu} (training FLOPs: 3 x
+  forward); "training": the faster of train_step and fit.
+
+  Args:
+    run: `throughput.model_throughput`'s figures.
+    flops: {"train": `analytic_flops` at the training batch, "inference":
+      at the inference batch}.
+  """
+  runs, peak = run["runs"], run["matmul"]["flops_per_s"]
+  out = {}
+  for kind, per_seq in (("train_step", flops["train"]["train_3x"]),
+                        ("fit", flops["train"]["train_3x"]),
+                        ("inference", flops["inference"]["forward"])):
+    mode = max(runs, key=lambda m: runs[m][kind]["per_s"])
+    rate = runs[mode][kind]["per_s"]
+    out[kind] = {"kind": kind, "mode": mode, "seq_per_s": rate,
+                 "flops_per_s": rate * per_seq, "mfu": rate * per_seq / peak}
+  out["training"] = max(out["train_step"], out["fit"],
+                        key=lambda best: best["seq_per_s"])
+  return out
