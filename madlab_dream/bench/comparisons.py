@@ -36,13 +36,9 @@ def timed_alternatives(calls: dict[str, Callable[[], Any]], batch: int,
 def compare_formulations(model: keras.Model, train_step: Callable,
                          sizes: Sizes, train_jit: bool,
                          infer_jit: bool) -> dict:
-  """The model against its reference formulation (`reference_model`), same
-  weights: {"training", "inference": `timed_alternatives` of "reference"
-  and "model", "max_abs_difference" of their predictions}.
-
-  `train_step` is the model's compiled step (`model_throughput`'s, XLA as
-  `train_jit`); `infer_jit` is the inference calls' XLA setting.
-  """
+  """{"training", "inference": `timed_alternatives` of "reference"
+  (`reference_model`) and "model" (`train_step`: its compiled step), same
+  weights; "max_abs_difference" of their predictions}."""
   codes, y = compiled_calls.random_batch(
       max(sizes.train_batch, sizes.infer_batch), int(model.input.shape[1]))
   x = codes[:sizes.infer_batch]
@@ -64,13 +60,9 @@ def compare_formulations(model: keras.Model, train_step: Callable,
 
 def compare_lengths(config: ModelConfig, calls: dict, sizes: Sizes,
                     train_jit: bool, infer_jit: bool) -> dict:
-  """The model at each of `sizes.lengths`: {"lengths", "flops": {L:
-  `analytic_flops` at the training batch}, "training", "inference":
-  `timed_alternatives` keyed "L=<length>"}.
-
-  `calls` ("train_step", "inference"; `model_throughput`'s) are reused at
-  `config.seq_len`; the others are compiled with `train_jit`, `infer_jit`.
-  """
+  """{"lengths", "flops": {L: `analytic_flops`}, "training", "inference":
+  `timed_alternatives` keyed "L=<length>"} of the model at each of
+  `sizes.lengths`, reusing `calls` (`model_throughput`'s) at its own."""
   steps, forward, flops = {}, {}, {}
   for length in sizes.lengths:
     model = model_lib.build_model(config.replace(seq_len=length))

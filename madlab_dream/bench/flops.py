@@ -58,21 +58,12 @@ def _terms(model: keras.Model, L: int, batch: int) -> dict[str, float]:
 
 
 def analytic_flops(model: keras.Model, batch: int = 1024) -> dict:
-  """Model FLOPs per sequence from the weight shapes.
-
-  Args:
-    model: a model from `build_model`.
-    batch: the batch the relative keys are computed once for.
-
-  Returns:
-    `detail` (every term), `parts` (conv, transformer, bilstm, head) and
-    `parts_train`, `forward`, `train_3x` (the usual convention),
-    `train_exact` (no input gradient for the first convolutions, whose
-    input is the one-hot encoding, nor for the relative keys, whose input
-    is a constant), the shares of `forward` of the attention layers
-    (`attention`) and of their three L x L products (`attention_l2`),
-    `seq_len` and `batch`.
-  """
+  """Per sequence (the relative keys once per `batch`): `detail` (every
+  term), `parts` (conv, transformer, bilstm, head), `parts_train`,
+  `forward`, `train_3x`, `train_exact` (no input gradient for the first
+  convolutions, whose input is the one-hot encoding, nor for the relative
+  keys, whose input is a constant), and the shares of `forward` of the
+  attention (`attention`) and of its L x L products (`attention_l2`)."""
   L = int(model.input.shape[1])
   detail = _terms(model, L, batch)
   attention = sum(v for k, v in detail.items() if k.startswith("attention"))

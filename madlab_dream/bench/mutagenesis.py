@@ -18,18 +18,10 @@ from madlab_dream.io import sequences
 
 def bench_mutagenesis(model: keras.Model, codes: np.ndarray, sizes: Sizes,
                       work_dir: str) -> dict:
-  """Sequences/s of batched and of one-at-a-time saturation mutagenesis.
-
-  `model` is exported to `work_dir` (BatchNorm folded) and loaded as a
-  `Predictor` (batches of `sizes.infer_batch`); `ism_codes` predicts the
-  references and all 3 L variants of the first `sizes.ism_sequences` rows
-  of `codes` without N together; `saturation_mutagenesis` one sequence at a
-  time (a batch of 3 L variants each) runs on `sizes.ism_single` of them.
-
-  Returns:
-    {"sequences", "variants", "seconds", "seq_per_s", "variants_per_s",
-    "batch", "one_at_a_time": {"sequences", "seconds", "seq_per_s"}}.
-  """
+  """Sequences/s of `ism_codes` (the references and all 3 L variants of
+  `sizes.ism_sequences` rows of `codes` without N, together) and of
+  `saturation_mutagenesis` one sequence at a time (`sizes.ism_single`),
+  through `model` exported to `work_dir` and loaded as a `Predictor`."""
   path = os.path.join(work_dir, "ism_saved_model")
   export.export_saved_model(model, path, 0.0, 1.0, int(codes.shape[1]))
   predictor = Predictor(path, batch_size=sizes.infer_batch)

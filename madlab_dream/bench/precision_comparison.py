@@ -60,16 +60,11 @@ def _speeds(config: ModelConfig, model: keras.Model, steps: dict,
 
 def compare_precisions(config: ModelConfig, model: keras.Model, steps: dict,
                        sizes: Sizes) -> dict:
-  """float32 against mixed_bfloat16, same weights.
-
-  The bfloat16 matmul rate; per XLA setting of `steps` (`model`'s compiled
-  training steps, {"xla"|"no_xla": call}) a training step and the
-  inference form of both, in alternating windows ("training",
-  "inference"), and their largest prediction difference; the accuracy
-  after a fixed budget (`precision.accuracy_probe`, auto's probe, on
-  simulated learnable rows); and "auto": the rule's decision from these
-  for a run with the default --jit_compile.
-  """
+  """The bfloat16 matmul rate; per XLA setting of `steps` (`model`'s
+  compiled training steps) a training step and the inference form in both
+  precisions, same weights, alternating ("training", "inference"); the
+  accuracy after a fixed budget (`precision.accuracy_probe`, on simulated
+  rows); and "auto": the rule's decision for the default --jit_compile."""
   result = {"matmul": matmul_peak(sizes.matmul_n, sizes.matmul_reps,
                                   "bfloat16"),
             **_speeds(config, model, steps, sizes)}

@@ -123,15 +123,10 @@ def model_throughput(config: ModelConfig, precision: str, sizes: Sizes,
 
 
 def derive(run: dict, flops: dict) -> dict:
-  """Per kind of call (train_step, fit, inference), at its faster XLA
-  setting: {kind, mode, seq_per_s, flops_per_s, mfu} (training FLOPs: 3 x
-  forward); "training": the faster of train_step and fit.
-
-  Args:
-    run: `throughput.model_throughput`'s figures.
-    flops: {"train": `analytic_flops` at the training batch, "inference":
-      at the inference batch}.
-  """
+  """Per kind of call of `run` (`model_throughput`'s) at its faster XLA
+  setting: {kind, mode, seq_per_s, flops_per_s, mfu} (training: 3 x
+  forward of `flops["train"]`); "training": the faster of train_step and
+  fit."""
   runs, peak = run["runs"], run["matmul"]["flops_per_s"]
   out = {}
   for kind, per_seq in (("train_step", flops["train"]["train_3x"]),
