@@ -16,9 +16,11 @@ endif
 # targets that must not install, e.g. on a machine with JAX's CUDA build).
 HOST_PY := $(if $(wildcard $(PY)),$(PY),$(PYTHON))
 
-# What a lent GPU machine (Python 3.12, x86-64, JAX with CUDA) lacks for
-# `python -m madlab_dream.bench --backend=jax`: Keras and its two small
-# dependencies that are not there. madlab_dream/bench/gpu_run.sh installs them.
+# What a GPU machine with Python 3.12 (x86-64) and JAX's CUDA build but no
+# Keras needs for `python -m madlab_dream.bench --backend=jax`: Keras and two
+# small dependencies. `make gpu-wheels` downloads them into .whl/; without a
+# package index there, copy the repository with .whl/ and run
+# `bash madlab_dream/bench/gpu_run.sh`.
 GPU_WHEELS ?= keras==3.15.1 namex==0.1.0 optree==0.20.0
 WHEEL_PLATFORMS := $(foreach p,manylinux_2_28_x86_64 manylinux_2_27_x86_64 \
   manylinux_2_17_x86_64 manylinux2014_x86_64 manylinux1_x86_64,--platform $(p))
@@ -67,12 +69,12 @@ bench: install
 
 # The model on whatever accelerator JAX sees (Keras on JAX, XLA; no
 # TensorFlow needed). Installs nothing: run it where JAX's CUDA build and
-# Keras are installed, or on a lent machine through bench/gpu_run.sh.
+# Keras are installed (without a package index: gpu_run.sh, above).
 bench-gpu:
 	KERAS_BACKEND=jax $(HOST_PY) -m madlab_dream.bench --backend=jax \
 	  --output=BENCHMARKS_GPU.md
 
-# The wheels gpu_run.sh installs there (Python 3.12, manylinux x86-64).
+# The wheels gpu_run.sh installs (Python 3.12, manylinux x86-64).
 gpu-wheels:
 	mkdir -p .whl
 	rm -f $(foreach w,$(GPU_WHEELS),.whl/$(firstword $(subst ==, ,$(w)))-*.whl)

@@ -451,11 +451,8 @@ def define_bench_flags() -> None:
           "Generated data, caches and logs (reused between runs).")
   _define(flags.DEFINE_enum, "backend", "tensorflow",
           "tensorflow: every section on this machine's CPU (BENCHMARKS.md). "
-          "jax: training and inference throughput of the model on whatever "
-          "accelerator JAX sees, through Keras on JAX with XLA, float32 and "
-          "mixed_bfloat16, against the H100 target; needs no TensorFlow "
-          "(--output defaults to BENCHMARKS_GPU.md; --rows and --bench_dir "
-          "do not apply).", ["tensorflow", "jax"])
-  _define(flags.DEFINE_string, "bench_worker_spec", None,
-          "Internal: run the model benchmark worker described by this JSON "
-          "file.")
+          "jax: the model's training and inference throughput (float32 and "
+          "mixed_bfloat16) and its comparisons on whatever accelerator JAX "
+          "sees, through Keras on JAX with XLA, against the GPU target; needs "
+          "no TensorFlow (--output defaults to BENCHMARKS_GPU.md; --rows and "
+          "--bench_dir do not apply).", ["tensorflow", "jax"])

@@ -7,16 +7,11 @@
 
 Writes the Markdown report --output and its raw figures beside it (.json);
 generated data, caches and logs go under --bench_dir (reused between
-runs). --quick: tiny sizes and a tiny model (a smoke test). The model
-sections run in worker processes of this same command
-(--bench_worker_spec=SPEC, internal).
-
---backend=jax measures the model on whatever accelerator JAX sees
-(`bench/jax_device.py`); Keras is switched to its JAX backend before it is
-imported, and nothing on that path imports TensorFlow.
+runs). --quick: tiny sizes and the tiny model (a smoke test).
+--backend=jax switches Keras to its JAX backend before Keras is imported;
+nothing on that path imports TensorFlow.
 """
 
-import json
 import os
 import sys
 
@@ -24,7 +19,7 @@ from madlab_dream import cli
 from madlab_dream import flags
 from madlab_dream.errors import InputError
 
-DEVICE_OUTPUT = "BENCHMARKS_GPU.md"
+JAX_OUTPUT = "BENCHMARKS_GPU.md"
 
 
 def _select_backend(backend: str) -> None:
@@ -39,25 +34,18 @@ def _select_backend(backend: str) -> None:
 def main():
   FLAGS = flags.FLAGS  # pylint: disable=invalid-name
   _select_backend(FLAGS.backend)
+  # Imported once the backend is chosen: Keras reads KERAS_BACKEND once.
   if FLAGS.backend == "jax":
-    for name in ("rows", "bench_dir", "bench_worker_spec"):
+    for name in ("rows", "bench_dir"):
       if FLAGS[name].present:
         raise InputError(f"--{name} does not apply to --backend=jax")
-    from madlab_dream.bench import jax_device
-    output = FLAGS.output if FLAGS["output"].present else DEVICE_OUTPUT
-    jax_device.run_device_benchmark(output, FLAGS.quick, argv=sys.argv[1:])
+    from madlab_dream.bench import jax_benchmark  # noqa: PLC0415
+    output = FLAGS.output if FLAGS["output"].present else JAX_OUTPUT
+    jax_benchmark.run_jax_benchmark(output, FLAGS.quick, argv=sys.argv[1:])
     return
-  from madlab_dream.bench import run
-  from madlab_dream.bench import throughput
-  from madlab_dream.io import files
-  if FLAGS.bench_worker_spec:
-    with open(FLAGS.bench_worker_spec) as f:
-      spec = json.load(f)
-    result = throughput.bench_model(spec)
-    files.write_text(spec["output"], json.dumps(result, default=float))
-    return
-  run.run_benchmark(FLAGS.output, FLAGS.rows, FLAGS.quick, FLAGS.bench_dir,
-                    argv=sys.argv[1:])
+  from madlab_dream.bench import tensorflow_benchmark  # noqa: PLC0415
+  tensorflow_benchmark.run_benchmark(FLAGS.output, FLAGS.rows, FLAGS.quick,
+                                     FLAGS.bench_dir, argv=sys.argv[1:])
 
 
 if __name__ == "__main__":

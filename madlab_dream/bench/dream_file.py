@@ -1,13 +1,6 @@
-"""A full-size DREAM-format training file, generated fast and reused.
-
-The benchmark needs an input the size of the challenge's
-train_sequences.txt (6,739,258 rows) with the same line layout: the
-plasmid's 17 nt 5' flank + a random region + its 13 nt 3' flank, lengths
-104..111 nt (82 % 110), 57 % whole-number values in 0..17 and the rest
-with 13 decimals. The lines are generated vectorised and seeded, and the
-file is reused while its marker (rows, seed, generator version, size)
-matches.
-"""
+"""A DREAM-format training file the size of the challenge's, generated
+(vectorised, seeded) and reused while its marker (rows, seed, generator
+version, size) matches."""
 
 from __future__ import annotations
 
@@ -18,7 +11,7 @@ import time
 import numpy as np
 
 from madlab_dream import simulate
-from madlab_dream.bench.measure import log
+from madlab_dream.bench.outputs import log
 from madlab_dream.io import files
 
 FLANK5 = simulate.FLANK5.encode()  # the plasmid's 17 nt 5' flank
@@ -32,19 +25,12 @@ SEED = 2022
 
 
 def generate_dream_lines(rows: int, rng: np.random.Generator) -> bytes:
-  """`rows` DREAM-format lines like the challenge's training file.
+  """`rows` lines like the challenge's training file, newline-ended.
 
-  17 nt flank + random region + 13 nt flank; lengths 104..111 nt (82 % 110);
-  57 % of the values whole numbers in 0..17, the rest non-integers with 13
-  decimals. Vectorised: every line is laid out in a fixed-width byte matrix
-  with a mask of the bytes it uses, and the masked bytes are concatenated.
-
-  Args:
-    rows: number of lines.
-    rng: the generator every random choice is drawn from.
-
-  Returns:
-    The lines, each ending with a newline.
+  The plasmid's 17 nt flank + a random region + its 13 nt flank, lengths
+  104..111 nt (82 % 110); 57 % of the values whole numbers in 0..17, the
+  rest with 13 decimals. Each line is laid out in a fixed-width byte matrix
+  with a mask of the bytes it uses; the masked bytes are concatenated.
   """
   n = rows
   lengths = rng.choice(_LENGTHS, size=n, p=_LENGTH_P)
@@ -83,18 +69,9 @@ def generate_dream_lines(rows: int, rng: np.random.Generator) -> bytes:
 
 def ensure_dream_file(bench_dir: str, rows: int, seed: int = SEED,
                       chunk_rows: int = 250_000) -> tuple[str, dict]:
-  """The generated file for (rows, seed), reused when already present.
-
-  Args:
-    bench_dir: where the file and its JSON marker live.
-    rows: number of lines.
-    seed: seed of the generator.
-    chunk_rows: lines generated and written at a time (bounds the memory).
-
-  Returns:
-    (path, info): info has rows, seed, version, bytes, and reused (and the
-    generation's seconds when it was generated).
-  """
+  """(path, {rows, seed, version, bytes, reused[, seconds]}) of the file
+  for (rows, seed) in `bench_dir`, generated `chunk_rows` lines at a time
+  unless present."""
   path = os.path.join(bench_dir, f"train_sequences_{rows}.txt")
   marker = path + ".json"
   want = {"rows": rows, "seed": seed, "version": GENERATOR_VERSION}
