@@ -429,3 +429,103 @@ def define_bench_flags() -> None:
   _once(flags.DEFINE_string, "bench_worker_spec", None,
         "Internal: run the model benchmark worker described by this JSON "
         "file.")
+
+
+# --- Explaining a model -----------------------------------------------------------
+
+def define_explain_flags() -> None:
+  """python -m madlab_dream.explain"""
+  from madlab_dream.explain import settings
+  default = settings.ExplainConfig()
+  define_model_path_flag()
+  define_eval_batch_flag()
+  _once(flags.DEFINE_string, "input", None,
+        "Sequences: DREAM TSV, FASTA or one per line; .gz accepted.")
+  define_output_flag("Output .npz: one_hot, hypothetical, contributions "
+                     "[N, L, 4], prediction, baseline_prediction, sequence "
+                     "[N] and the settings (TF-MoDISco's layout).")
+  _once(flags.DEFINE_enum, "method", default.method, list(settings.METHODS),
+        "Contribution scores: saliency, input_x_gradient, "
+        "integrated_gradients, expected_gradients (integrated gradients "
+        "averaged over dinucleotide-shuffled references) or ism (saturation "
+        "mutagenesis).")
+  _once(flags.DEFINE_integer, "references", default.references,
+        "Dinucleotide-shuffled references per sequence (expected_gradients).")
+  _once(flags.DEFINE_integer, "steps", default.steps,
+        "Points on the path from a reference to the sequence "
+        "(integrated_gradients, expected_gradients).")
+  _once(flags.DEFINE_enum, "baseline", default.baseline,
+        list(settings.BASELINES),
+        "integrated_gradients' baseline: zero (all-N, a zero one-hot) or "
+        "shuffle (one dinucleotide shuffle of the sequence).")
+  _once(flags.DEFINE_boolean, "correct", default.correct,
+        "Remove the per-position mean over the four bases from the "
+        "hypothetical contributions (Majdandzic et al. 2023); --nocorrect "
+        "keeps integrated gradients' completeness exact.")
+  _once(flags.DEFINE_enum, "shuffle_region", default.shuffle_region,
+        list(settings.SHUFFLE_REGIONS),
+        "What a shuffle changes: dream (only the variable region between "
+        "the constant flanks of a DREAM construct, when it has them) or "
+        "all (the whole sequence after its N padding).")
+  _once(flags.DEFINE_integer, "seed", default.seed,
+        "Seed of the shuffled references (sequence i draws from [seed, i]).")
+  _once(flags.DEFINE_integer, "logos", 0,
+        "Draw the contribution logos of the first N sequences (PNG).")
+  _once(flags.DEFINE_string, "logo_dir", None,
+        "Directory of the logos (default: the output's name without .npz, "
+        "plus _logos).")
+  _once(flags.DEFINE_boolean, "allow_long_sequence", False,
+        "Explain a sequence longer than the model's L: only its last L "
+        "positions (all the model sees) instead of refusing.")
+
+
+def explain_config(fv=None):
+  """The ExplainConfig of the explain flags (ConfigError on a bad value)."""
+  from madlab_dream.explain import settings
+  fv = FLAGS if fv is None else fv
+  return settings.ExplainConfig(
+      method=fv["method"].value, references=fv["references"].value,
+      steps=fv["steps"].value, baseline=fv["baseline"].value,
+      correct=fv["correct"].value, shuffle_region=fv["shuffle_region"].value,
+      seed=fv["seed"].value, batch_size=fv["eval_batch_size"].value)
+
+
+def define_motifs_flags() -> None:
+  """python -m madlab_dream.motifs"""
+  from madlab_dream.explain.motifs import MotifsConfig
+  default = MotifsConfig()
+  define_output_dir_flag()
+  _once(flags.DEFINE_string, "contributions", None,
+        "The .npz of python -m madlab_dream.explain (one_hot, hypothetical).")
+  _once(flags.DEFINE_string, "motif_db", "jaspar_fungi",
+        "Motifs to match: jaspar_fungi (JASPAR 2024 CORE fungi, from the "
+        "pyjaspar package) or a MEME file.")
+  _once(flags.DEFINE_integer, "sliding_window_size",
+        default.sliding_window_size,
+        "TF-MoDISco's seqlet core window (nt).")
+  _once(flags.DEFINE_integer, "flank_size", default.flank_size,
+        "TF-MoDISco's flank on each side of a seqlet core (nt).")
+  _once(flags.DEFINE_float, "target_seqlet_fdr", default.target_seqlet_fdr,
+        "TF-MoDISco's false discovery rate of seqlets.")
+  _once(flags.DEFINE_integer, "max_seqlets_per_metacluster",
+        default.max_seqlets_per_metacluster,
+        "TF-MoDISco clusters at most this many seqlets of each sign.")
+  _once(flags.DEFINE_integer, "n_leiden_runs", default.n_leiden_runs,
+        "Leiden clusterings per round (seeded 0..N-1; the best is kept).")
+
+
+def motifs_config(fv=None):
+  """The MotifsConfig of the motifs flags (ConfigError on a bad value)."""
+  from madlab_dream.explain.motifs import MotifsConfig
+  fv = FLAGS if fv is None else fv
+  names = ("sliding_window_size", "flank_size", "target_seqlet_fdr",
+           "max_seqlets_per_metacluster", "n_leiden_runs")
+  return MotifsConfig(**{name: fv[name].value for name in names})
+
+
+def define_simulate_motif_flags() -> None:
+  """python -m madlab_dream.simulate --motifs_meme=FILE"""
+  _once(flags.DEFINE_string, "motifs_meme", None,
+        "Write the grammar's eight motifs as a MEME file (letter "
+        "probabilities named Reb1, Abf1, ...); with or without "
+        "--output_dir.")
