@@ -529,3 +529,47 @@ def define_simulate_motif_flags() -> None:
         "Write the grammar's eight motifs as a MEME file (letter "
         "probabilities named Reb1, Abf1, ...); with or without "
         "--output_dir.")
+
+
+def define_explain_demo_flags() -> None:
+  """python -m madlab_dream.explain_demo"""
+  from madlab_dream.explain_demo.proof import ProofConfig
+  default = ProofConfig()
+  define_eval_batch_flag()
+  _target[-1].set_default("eval_batch_size", default.batch_size)
+  _once(flags.DEFINE_string, "demo_dir", default.demo_dir,
+        "The output directory of make demo (its run/ and data/).")
+  define_output_dir_flag()
+  _once(flags.DEFINE_integer, "sequences", default.sequences,
+        "Held-out sequences with planted motifs, explained by every method "
+        "but ISM.")
+  _once(flags.DEFINE_integer, "ism_sequences", default.ism_sequences,
+        "ISM on the first N of them.")
+  _once(flags.DEFINE_integer, "references", default.references,
+        "Expected gradients: dinucleotide-shuffled references.")
+  _once(flags.DEFINE_integer, "steps", default.steps,
+        "Expected and integrated gradients: points on each path.")
+  _once(flags.DEFINE_string, "sweep", ",".join(
+      f"{r}x{s}" for r, s in default.sweep),
+        "Expected gradients at these REFERENCESxSTEPS on a subset.")
+  _once(flags.DEFINE_integer, "sweep_sequences", default.sweep_sequences,
+        "The subset of the sweep: the first N sequences.")
+  _once(flags.DEFINE_integer, "seed", default.seed,
+        "Seed of the shuffled references.")
+  _once(flags.DEFINE_boolean, "check_targets", False,
+        "Exit with status 1 when a target is missed (the targets are always "
+        "in the report).")
+
+
+def explain_demo_config(fv=None):
+  """The ProofConfig of the explain_demo flags."""
+  from madlab_dream.explain_demo.proof import ProofConfig
+  from madlab_dream.explain_demo.proof import parse_sweep
+  fv = FLAGS if fv is None else fv
+  return ProofConfig(
+      demo_dir=fv["demo_dir"].value, sequences=fv["sequences"].value,
+      ism_sequences=fv["ism_sequences"].value,
+      references=fv["references"].value, steps=fv["steps"].value,
+      sweep=parse_sweep(fv["sweep"].value),
+      sweep_sequences=fv["sweep_sequences"].value,
+      batch_size=fv["eval_batch_size"].value, seed=fv["seed"].value)

@@ -15,6 +15,7 @@ Motifs are letter-probability matrices [4, K] (A, C, G, T), as Tomtom
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 import numpy as np
 
@@ -30,14 +31,17 @@ EXTRA_MODULES = {"modiscolite": "modisco", "memelite": "memelite"}
 
 
 def require_extra(modules: dict[str, str] | None = None) -> None:
-  """Imports the extra's modules; a missing one is an InputError naming the
-  package and the extra."""
+  """Checks that the extra's modules can be imported (without importing
+  them: TF-MoDISco compiles its kernels at import); a missing one is an
+  InputError naming the package and the extra."""
   for module, package in (modules or EXTRA_MODULES).items():
     try:
-      importlib.import_module(module)
-    except ImportError:
+      found = importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+      found = False
+    if not found:
       raise InputError(f"motif discovery needs the {EXTRA!r} extra "
-                       f"({package} is not installed): {INSTALL}") from None
+                       f"({package} is not installed): {INSTALL}")
 
 
 def read_meme(path: str) -> dict[str, np.ndarray]:

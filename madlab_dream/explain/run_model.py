@@ -63,10 +63,10 @@ def _scale(directory: str) -> tuple[float, float, str]:
 
 def load(path: str) -> RunModel:
   """Loads `<run>/model.keras` (or a .keras file) and its scaling."""
+  keras_file = model_file(path)
   from madlab_dream import compat
   keras = compat.keras()
   from madlab_dream import layers  # noqa: F401  (registers the layers)
-  keras_file = model_file(path)
   try:
     model = keras.models.load_model(keras_file, compile=False,
                                     safe_mode=True)

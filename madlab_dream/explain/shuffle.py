@@ -9,8 +9,13 @@ sequence's dinucleotides, starting at its first letter and ending at its
 last. A random spanning arborescence of "last exits" towards the final
 letter is drawn first (each letter's last exit picked at random, redrawn
 until every letter reaches the final one), the other exits of each letter
-are permuted, and the path is walked. N is a fifth letter: its dinucleotides
-are kept too (an N stays a zero one-hot row, inside the region it came from).
+are permuted, and the path is walked: every such path is equally likely.
+
+N stays where it is: each stretch of called bases between N's is shuffled
+on its own (its first and last letters fixed), so the dinucleotides next to
+an N are kept too, and an N is a zero one-hot row in the sequence and in
+every reference alike (it contributes nothing to integrated or expected
+gradients, whose completeness then holds for sequences with N too).
 
 Only a region is shuffled (`shuffle_regions`): for a DREAM construct the
 80-nt variable region between the constant 17-nt 5' and 13-nt 3' flanks,
@@ -139,10 +144,19 @@ def dinucleotide_shuffle(codes: np.ndarray, references: int, seed: int,
   out = np.repeat(codes[:, None, :], references, axis=1)
   for i in range(len(codes)):
     rng = np.random.default_rng([seed, first_index + i])
-    part = codes[i, start[i]:end[i]]
+    stretches = _called_stretches(codes[i], start[i], end[i])
     for r in range(references):
-      out[i, r, start[i]:end[i]] = euler_shuffle(part, rng)
+      for lo, hi in stretches:
+        out[i, r, lo:hi] = euler_shuffle(codes[i, lo:hi], rng)
   return out
+
+
+def _called_stretches(row: np.ndarray, start: int, end: int) -> list:
+  """[(lo, hi)] of the maximal runs without N in row[start:end]."""
+  called = np.r_[False, row[start:end] != sequences.N_CODE, False]
+  edges = np.flatnonzero(np.diff(called.astype(np.int8)))
+  return [(start + lo, start + hi) for lo, hi in zip(edges[::2], edges[1::2])
+          if hi - lo >= 3]
 
 
 def dinucleotide_counts(codes: np.ndarray) -> np.ndarray:
