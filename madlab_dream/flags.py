@@ -539,6 +539,9 @@ def define_explain_demo_flags() -> None:
   _target[-1].set_default("eval_batch_size", default.batch_size)
   _once(flags.DEFINE_string, "demo_dir", default.demo_dir,
         "The output directory of make demo (its run/ and data/).")
+  _once(flags.DEFINE_string, "model", None,
+        "Another run directory trained on the demo's data (default: the "
+        "demo's run/).")
   define_output_dir_flag()
   _once(flags.DEFINE_integer, "sequences", default.sequences,
         "Held-out sequences with planted motifs, explained by every method "
@@ -572,4 +575,5 @@ def explain_demo_config(fv=None):
       references=fv["references"].value, steps=fv["steps"].value,
       sweep=parse_sweep(fv["sweep"].value),
       sweep_sequences=fv["sweep_sequences"].value,
-      batch_size=fv["eval_batch_size"].value, seed=fv["seed"].value)
+      batch_size=fv["eval_batch_size"].value, seed=fv["seed"].value,
+      model=fv["model"].value)

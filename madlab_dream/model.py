@@ -163,7 +163,8 @@ def one_hot_model(model: keras.Model) -> keras.Model:
   Raises:
     ValueError: `model` has no `layers.OneHot` layer.
   """
-  encoders = [l for l in model.layers if isinstance(l, layers.OneHot)]
+  encoders = [layer for layer in model.layers
+              if isinstance(layer, layers.OneHot)]
   if len(encoders) != 1:
     raise ValueError(f"model {model.name!r} has {len(encoders)} OneHot "
                      "layers (expected one)")

@@ -44,7 +44,7 @@ directory); `baseline_prediction` is f(b) (IG), the mean of f(reference)
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -72,7 +72,7 @@ class ExplainConfig:
   def to_dict(self) -> dict[str, Any]:
     return dataclasses.asdict(self)
 
-  def replace(self, **changes) -> "ExplainConfig":
+  def replace(self, **changes) -> ExplainConfig:
     return dataclasses.replace(self, **changes)
 
 

@@ -2,7 +2,7 @@
 
   proof.py    held-out sequences with planted motifs, every method timed
               with its AUROC at the grammar's sites, the references x steps
-              sweep, ISM vs expected gradients, TF-MoDISco's recovery of
-              the planted motifs
+              sweep, ISM vs expected gradients
+  recovery.py TF-MoDISco on the scores; which planted motifs it recovered
   report.py   report.json and report.md, with the targets
 """

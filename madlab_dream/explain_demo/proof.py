@@ -13,8 +13,7 @@ On the model `make demo` trained (its run directory and simulated data):
   4. ISM against expected gradients (per-position Pearson r) and the
      completeness of expected gradients
   5. TF-MoDISco on the expected-gradients scores, patterns matched to the
-     planted motifs: per motif recovered or not, by which pattern, how
-     similar, how many seqlets
+     planted motifs (`recovery.py`)
 
 `ProofConfig` holds the sizes; `run` does it all and returns the report's
 data (`report.py` writes it).
@@ -26,7 +25,7 @@ import dataclasses
 import json
 import os
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -38,17 +37,15 @@ from madlab_dream.explain.settings import ExplainConfig
 from madlab_dream.simulate import grammar
 from madlab_dream.simulate import sites
 
-RECOVERED_SIMILARITY = 0.7   # planted motifs are at most 0.61 alike
-STRONG_PATTERN = 0.05        # fraction of all seqlets
-
-
 @dataclasses.dataclass(frozen=True)
 class ProofConfig:
   """demo_dir: `make demo`'s output (run/, data/). sequences: held-out
   sequences explained by every method except ISM (ism_sequences: the first
   of them). references, steps: expected gradients' setting (steps also for
   integrated gradients). sweep: (references, steps) pairs run on the first
-  sweep_sequences. batch_size: model rows per call. seed: shuffles."""
+  sweep_sequences. batch_size: model rows per call. seed: shuffles.
+  model: a run directory trained on the demo's data other than
+  `demo_dir`/run (None: that one)."""
   demo_dir: str = "demo_output"
   sequences: int = 2000
   ism_sequences: int = 500
@@ -58,6 +55,7 @@ class ProofConfig:
   sweep_sequences: int = 64
   batch_size: int = 1024
   seed: int = 0
+  model: str | None = None
 
   def __post_init__(self):
     for name in ("sequences", "ism_sequences", "references", "steps",
@@ -74,7 +72,7 @@ class ProofConfig:
 
   @property
   def run_dir(self) -> str:
-    return os.path.join(self.demo_dir, "run")
+    return self.model or os.path.join(self.demo_dir, "run")
 
   def methods(self) -> list[ExplainConfig]:
     base = ExplainConfig(references=self.references, steps=self.steps,
@@ -192,71 +190,6 @@ def agreement(results: dict, config: ProofConfig) -> dict:
               "sequences": len(gap)}}
 
 
-def recovery(patterns: list, motifs: dict[str, np.ndarray],
-             qvalues: dict[str, float]) -> dict:
-  """Which planted motifs TF-MoDISco's patterns recovered.
-
-  A pattern's match is the planted motif most similar to it
-  (`matching.similarity`); a planted motif is recovered when some pattern
-  matches it with similarity >= RECOVERED_SIMILARITY (the best such
-  pattern is named). A strong pattern (>= STRONG_PATTERN of all seqlets)
-  that matches no planted motif is listed as unmatched.
-  """
-  from madlab_dream.explain import matching
-  best = matching.best_similarity([p.ppm for p in patterns], motifs)
-  total = sum(p.seqlets for p in patterns) or 1
-  planted, unmatched = [], []
-  for name in motifs:
-    hits = [(s, p) for p, (match, s) in zip(patterns, best)
-            if match == name and s >= RECOVERED_SIMILARITY]
-    s, p = max(hits, key=lambda h: h[0]) if hits else (None, None)
-    planted.append({"motif": name, "recovered": p is not None,
-                    "pattern": p.name if p else None,
-                    "consensus": p.consensus if p else None,
-                    "similarity": None if s is None else round(s, 3),
-                    "tomtom_qvalue": qvalues.get(p.name) if p else None,
-                    "seqlets": p.seqlets if p else 0})
-  for p, (match, s) in zip(patterns, best):
-    if p.seqlets >= STRONG_PATTERN * total and s < RECOVERED_SIMILARITY:
-      unmatched.append({"pattern": p.name, "consensus": p.consensus,
-                        "seqlets": p.seqlets, "closest": match,
-                        "similarity": round(s, 3)})
-  return {"planted": planted, "unmatched_strong": unmatched,
-          "recovered": sum(r["recovered"] for r in planted),
-          "patterns": len(patterns), "seqlets": total}
-
-
-def motif_step(result: dict, output_dir: str, config: ProofConfig,
-               log: Callable[[str], None]) -> dict:
-  """TF-MoDISco on the expected-gradients scores; the patterns matched to
-  the grammar's MEME file (outputs in `output_dir`/motifs)."""
-  from madlab_dream.explain import motif_db
-  from madlab_dream.explain import motif_report
-  from madlab_dream.explain import motifs as motifs_lib
-  t0 = time.perf_counter()
-  settings = motifs_lib.MotifsConfig()
-  modisco, patterns = motifs_lib.discover(result["one_hot"],
-                                          result["hypothetical"], settings)
-  meme = os.path.join(output_dir, "grammar_motifs.meme")
-  database = motif_db.read_meme(meme)
-  table = motif_report.motif_table(patterns, database)
-  motif_report.write_outputs(
-      os.path.join(output_dir, "motifs"), modisco, patterns, table,
-      {"contributions": "expected_gradients.npz",
-       "sequences": len(result["one_hot"]), "database": "grammar_motifs.meme",
-       "modisco": settings.modisco_arguments(),
-       "trim_threshold": settings.trim_threshold},
-      result["one_hot"].shape[1])
-  names = {name.split()[0]: pwm for name, pwm in database.items()}
-  qvalues = dict(zip(table["pattern"], table["match_qvalue"]))
-  out = recovery(patterns, names, qvalues)
-  out["seconds"] = round(time.perf_counter() - t0, 1)
-  out["settings"] = settings.modisco_arguments()
-  log(f"TF-MoDISco: {out['patterns']} patterns, {out['recovered']} of "
-      f"{len(names)} planted motifs recovered ({out['seconds']:.0f} s)")
-  return out
-
-
 def _write_inputs(directory: str, data: dict) -> None:
   """sequences.txt, planted_sites.tsv and grammar_motifs.meme."""
   import pandas as pd
@@ -293,6 +226,7 @@ def run(config: ProofConfig, output_dir: str,
   from madlab_dream.explain import run_model
   from madlab_dream.explain import scores_file
   from madlab_dream.explain.gradients import GradientModel
+  from madlab_dream.explain_demo import recovery
   from madlab_dream.explain_demo import report as report_lib
   from madlab_dream.io import files
   from madlab_dream.io import sequences
@@ -313,7 +247,7 @@ def run(config: ProofConfig, output_dir: str,
         attribution.settings_record(config.methods()[3], engine))
     sweep = sweep_table(engine, data, config, log)
     agree = agreement(results, config)
-    motifs = motif_step(eg, tmp, config, log)
+    motifs = recovery.motif_step(eg, tmp, log)
     report = {"model": os.path.abspath(config.run_dir),
               **_model_summary(config.run_dir),
               "machine": machine.cpu_line(machine.describe()),
