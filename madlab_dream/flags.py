@@ -439,6 +439,8 @@ def define_explain_flags() -> None:
   default = settings.ExplainConfig()
   define_model_path_flag()
   define_eval_batch_flag()
+  # A gradient holds the activations of its batch: smaller than prediction's.
+  _target[-1].set_default("eval_batch_size", default.batch_size)
   _once(flags.DEFINE_string, "input", None,
         "Sequences: DREAM TSV, FASTA or one per line; .gz accepted.")
   define_output_flag("Output .npz: one_hot, hypothetical, contributions "
@@ -460,8 +462,8 @@ def define_explain_flags() -> None:
         "shuffle (one dinucleotide shuffle of the sequence).")
   _once(flags.DEFINE_boolean, "correct", default.correct,
         "Remove the per-position mean over the four bases from the "
-        "hypothetical contributions (Majdandzic et al. 2023); --nocorrect "
-        "keeps integrated gradients' completeness exact.")
+        "gradients (Majdandzic et al. 2023); --nocorrect keeps integrated "
+        "gradients' completeness exact for every baseline.")
   _once(flags.DEFINE_enum, "shuffle_region", default.shuffle_region,
         list(settings.SHUFFLE_REGIONS),
         "What a shuffle changes: dream (only the variable region between "

@@ -53,7 +53,7 @@ class ProofConfig:
   steps: int = 10
   sweep: tuple = ((5, 10), (10, 25), (20, 25))
   sweep_sequences: int = 64
-  batch_size: int = 1024
+  batch_size: int = 256
   seed: int = 0
   model: str | None = None
 
