@@ -39,7 +39,7 @@ def test_recovered_motifs_and_unmatched_strong_patterns():
       "pos_patterns.pattern_2"]
   methods = [{"method": "expected_gradients", "setting": "5 x 10",
               "sequences": 10, "seconds": 1.0, "sequences_per_s": 10.0,
-              "auroc": 0.9}]
+              "auroc": 0.9, "auroc_functional": 0.9}]
   data = {"motifs": out, "methods": methods}
   met = report.targets(data)
   assert list(met.values()) == [False, False, True]

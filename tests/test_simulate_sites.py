@@ -38,11 +38,15 @@ def test_planted_instances_are_functional_sites():
     assert (row, motif, start, strand) in keys
   mask = sites.site_mask(codes)
   assert 0.1 < mask[:, 17:97].mean() < 0.5
+  planted_positions = sites.planted_mask(codes.shape, planted)
+  assert not (planted_positions & ~mask).any()
+  assert planted_positions[:, 17:97].mean() > 0.5 * mask[:, 17:97].mean()
   # Abf1's gap (TCRNNNNNNACG) is not part of the mask.
   abf1 = np.flatnonzero((planted["motif"] == 1) & (planted["strand"] > 0))[0]
   row, start = planted["row"][abf1], planted["start"][abf1]
   assert mask[row, start:start + 3].all()
   assert mask[row, start + 9:start + 12].all()
+  assert not planted_positions[row, start + 3:start + 9].any()
 
 
 def test_meme_file_names_the_eight_motifs(tmp_path):

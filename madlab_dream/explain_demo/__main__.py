@@ -1,8 +1,9 @@
 """The explanations proved on the known grammar: `make explain-demo`.
 
   python -m madlab_dream.explain_demo [--demo_dir=demo_output] \
-      [--output_dir=DEMO_DIR/explain] [--sequences=2000] [--references=5 \
-      --steps=10] [--sweep=5x10,10x25,20x25 --sweep_sequences=64]
+      [--output_dir=DEMO_DIR/explain] [--model=RUN] [--sequences=2000] \
+      [--references=10 --steps=3] [--ism_sequences=200] \
+      [--sweep=5x10,20x3,10x25,20x25 --sweep_sequences=32]
 
 Reuses the model and simulated data of `make demo` (run it first). Writes
 into --output_dir, all at once: report.md and report.json (per planted

@@ -48,11 +48,11 @@ class ProofConfig:
   `demo_dir`/run (None: that one)."""
   demo_dir: str = "demo_output"
   sequences: int = 2000
-  ism_sequences: int = 500
-  references: int = 5
-  steps: int = 10
-  sweep: tuple = ((5, 10), (10, 25), (20, 25))
-  sweep_sequences: int = 64
+  ism_sequences: int = 200
+  references: int = 10
+  steps: int = 3
+  sweep: tuple = ((5, 10), (20, 3), (10, 25), (20, 25))
+  sweep_sequences: int = 32
   batch_size: int = 256
   seed: int = 0
   model: str | None = None
@@ -114,9 +114,10 @@ def held_out(config: ProofConfig) -> dict:
   sites."""
   codes, planted = sites.planted_set(config.sequences,
                                      simulation_seed(config.demo_dir))
-  mask = sites.site_mask(codes)
   found = sites.grammar_sites(codes, sites.MIN_OCCUPANCY, sites.MIN_WEIGHT)
-  return {"codes": codes, "planted": planted, "mask": mask,
+  return {"codes": codes, "planted": planted,
+          "planted_mask": sites.planted_mask(codes.shape, planted),
+          "functional_mask": sites.site_mask(codes),
           "functional_sites": {m.name: int((found["motif"] == i).sum())
                                for i, m in enumerate(grammar.MOTIFS)}}
 
@@ -128,9 +129,15 @@ def _timed(engine, codes: np.ndarray, config: ExplainConfig,
   return result, time.perf_counter() - t0
 
 
-def _region_auroc(result: dict, mask: np.ndarray) -> float:
-  return checks.site_auroc(result["contributions"], mask,
-                           grammar.REGION_START, grammar.REGION_END)
+def _aurocs(result: dict, data: dict, n: int) -> dict:
+  """AUROC of |contribution| over the variable region of the first n
+  sequences: planted instances against the rest ("auroc"), and every
+  functional site of the grammar against the rest ("auroc_functional")."""
+  return {key: round(checks.site_auroc(
+      result["contributions"][:n], data[mask][:n], grammar.REGION_START,
+      grammar.REGION_END), 4)
+          for key, mask in (("auroc", "planted_mask"),
+                            ("auroc_functional", "functional_mask"))}
 
 
 def method_table(engine, data: dict, config: ProofConfig,
@@ -145,7 +152,7 @@ def method_table(engine, data: dict, config: ProofConfig,
     rows.append({"method": explain.method, "sequences": n,
                  "setting": _setting(explain), "seconds": round(seconds, 1),
                  "sequences_per_s": round(n / seconds, 2),
-                 "auroc": round(_region_auroc(result, data["mask"][:n]), 4)})
+                 **_aurocs(result, data, n)})
     log(f"{explain.method}: AUROC {rows[-1]['auroc']:.3f}")
   return rows, results
 
@@ -159,18 +166,21 @@ def _setting(explain: ExplainConfig) -> str:
       "one gradient")
 
 
-def sweep_table(engine, data: dict, config: ProofConfig,
+def sweep_table(engine, data: dict, config: ProofConfig, main: dict,
                 log: Callable[[str], None]) -> list[dict]:
-  """Expected gradients at each (references, steps) of the sweep."""
+  """Expected gradients at each (references, steps) of the sweep on the
+  first sweep_sequences (the main setting's scores are the main run's)."""
   n = config.sweep_sequences
   rows = []
   for references, steps in config.sweep:
     explain = config.methods()[3].replace(references=references, steps=steps)
-    result, seconds = _timed(engine, data["codes"][:n], explain, None)
+    if (references, steps) == (config.references, config.steps):
+      result, seconds = main["result"], main["seconds"] * n / config.sequences
+    else:
+      result, seconds = _timed(engine, data["codes"][:n], explain, None)
     rows.append({"references": references, "steps": steps, "sequences": n,
                  "gradient_evaluations_per_sequence": references * steps,
-                 "seconds": round(seconds, 1),
-                 "auroc": round(_region_auroc(result, data["mask"][:n]), 4)})
+                 "seconds": round(seconds, 1), **_aurocs(result, data, n)})
     log(f"sweep {references} x {steps}: AUROC {rows[-1]['auroc']:.3f} "
         f"({seconds:.1f} s)")
   return rows
@@ -188,6 +198,10 @@ def agreement(results: dict, config: ProofConfig) -> dict:
               "median_relative_gap": float(np.median(gap)),
               "p95_relative_gap": float(np.percentile(gap, 95)),
               "sequences": len(gap)}}
+
+
+def _region_fraction(mask: np.ndarray) -> float:
+  return float(mask[:, grammar.REGION_START:grammar.REGION_END].mean())
 
 
 def _write_inputs(directory: str, data: dict) -> None:
@@ -240,12 +254,14 @@ def run(config: ProofConfig, output_dir: str,
                            model.sd)
     rows, results = method_table(engine, data, config, log)
     eg = results["expected_gradients"]
+    main = {"result": eg, "seconds": next(
+        r["seconds"] for r in rows if r["method"] == "expected_gradients")}
     scores_file.write_scores(
         os.path.join(tmp, "expected_gradients.npz"), eg,
         sequences.decode(data["codes"]),
         np.full(config.sequences, grammar.SEQ_LEN),
         attribution.settings_record(config.methods()[3], engine))
-    sweep = sweep_table(engine, data, config, log)
+    sweep = sweep_table(engine, data, config, main, log)
     agree = agreement(results, config)
     motifs = recovery.motif_step(eg, tmp, log)
     report = {"model": os.path.abspath(config.run_dir),
@@ -255,9 +271,10 @@ def run(config: ProofConfig, output_dir: str,
               "held_out": {"sequences": config.sequences,
                            "planted_sites": len(data["planted"]["row"]),
                            "functional_sites": data["functional_sites"],
-                           "positives_in_region": float(data["mask"][
-                               :, grammar.REGION_START:grammar.REGION_END]
-                                                        .mean())},
+                           "planted_positions": _region_fraction(
+                               data["planted_mask"]),
+                           "functional_positions": _region_fraction(
+                               data["functional_mask"])},
               "methods": rows, "sweep": sweep, **agree, "motifs": motifs,
               "seconds": round(time.perf_counter() - t0, 1)}
     report_lib.write(tmp, report)

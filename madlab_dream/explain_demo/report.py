@@ -32,21 +32,23 @@ def _fmt(value, spec: str = ".3f") -> str:
 
 
 def _method_lines(report: dict) -> list[str]:
-  lines = ["| method | setting | sequences | seconds | sequences/s | AUROC |",
-           "|---|---|---:|---:|---:|---:|"]
+  lines = ["| method | setting | sequences | seconds | sequences/s | AUROC "
+           "planted | AUROC all sites |", "|---|---|---:|---:|---:|---:|---:|"]
   for r in report["methods"]:
     lines.append(f"| {r['method']} | {r['setting']} | {r['sequences']:,} | "
                  f"{r['seconds']:.1f} | {r['sequences_per_s']:.1f} | "
-                 f"{r['auroc']:.3f} |")
+                 f"{r['auroc']:.3f} | {r['auroc_functional']:.3f} |")
   lines += ["", "Expected gradients, references x steps (first "
             f"{report['sweep'][0]['sequences'] if report['sweep'] else 0} "
             "sequences):", "",
             "| references x steps | gradient evaluations / sequence | "
-            "seconds | AUROC |", "|---|---:|---:|---:|"]
+            "seconds | AUROC planted | AUROC all sites |",
+            "|---|---:|---:|---:|---:|"]
   for r in report["sweep"]:
     lines.append(f"| {r['references']} x {r['steps']} | "
                  f"{r['gradient_evaluations_per_sequence']} | "
-                 f"{r['seconds']:.1f} | {r['auroc']:.3f} |")
+                 f"{r['seconds']:.1f} | {r['auroc']:.3f} | "
+                 f"{r['auroc_functional']:.3f} |")
   return lines
 
 
@@ -78,11 +80,14 @@ def markdown(report: dict) -> str:
       f"{_fmt(report.get('validation_pearson'))}). Machine: "
       f"{report['machine']}. Total {report['seconds']:.0f} s.", "",
       f"{held['sequences']:,} held-out sequences with "
-      f"{held['planted_sites']:,} planted motif instances; positives: the "
-      "informative positions of every site of the grammar with occupancy "
-      ">= 0.5 and position x orientation weight >= 0.3 "
-      f"({held['positives_in_region']:.1%} of the 80-nt variable region, "
-      "over which the AUROC is computed).", ""]
+      f"{held['planted_sites']:,} planted motif instances. AUROC of "
+      "|contribution| per position over the 80-nt variable region: "
+      "\"planted\": the informative positions of the planted instances "
+      f"({held['planted_positions']:.1%} of the positions) against all "
+      "others; \"all sites\": those of every site of the grammar, planted or "
+      "by chance, with occupancy >= 0.5 and position x orientation weight "
+      f">= 0.3 ({held['functional_positions']:.1%}) against all others.",
+      ""]
   lines += _method_lines(report)
   lines += ["", f"ISM vs expected gradients ({agree['sequences']:,} "
             f"sequences, per-position contributions): Pearson r "

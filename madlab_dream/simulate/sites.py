@@ -7,6 +7,8 @@
   site_mask       bool [N, 110]: positions inside functional sites (the
                   informative positions of sites above an occupancy and a
                   weight), the positives of a per-position check
+  planted_mask    bool [N, 110]: the informative positions of the planted
+                  instances of `planted_set`
   planted_set     held-out sequences: random 80-nt regions between the
                   constant flanks, each with 1-3 motif instances planted
                   where the grammar gives them weight (a table of them)
@@ -88,22 +90,32 @@ def grammar_sites(codes: np.ndarray, min_occupancy: float = 0.0,
   return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
 
 
-def site_mask(codes: np.ndarray, min_occupancy: float = MIN_OCCUPANCY,
-              min_weight: float = MIN_WEIGHT) -> np.ndarray:
-  """bool [N, 110]: the informative positions (not an N of the consensus,
-  e.g. Abf1's gap) of every site at or above `min_occupancy` and
-  `min_weight`."""
-  codes = np.asarray(codes, np.uint8)
-  sites = grammar_sites(codes, min_occupancy, min_weight)
-  mask = np.zeros(codes.shape, bool)
+def _mask(shape: tuple, table: dict) -> np.ndarray:
+  """bool `shape`: the informative positions (not an N of the consensus,
+  e.g. Abf1's gap) of the sites of `table` (row, motif, start, strand)."""
+  mask = np.zeros(shape, bool)
   for m, motif in enumerate(grammar.MOTIFS):
     for sign, consensus, _ in _strands(motif):
       informative = np.flatnonzero(
           grammar.allowed_codes(consensus)[:, :4].sum(axis=1) < 4)
-      pick = (sites["motif"] == m) & (sites["strand"] == sign)
-      rows = sites["row"][pick][:, None]
-      mask[rows, sites["start"][pick][:, None] + informative] = True
+      pick = (table["motif"] == m) & (table["strand"] == sign)
+      rows = table["row"][pick][:, None]
+      mask[rows, table["start"][pick][:, None] + informative] = True
   return mask
+
+
+def site_mask(codes: np.ndarray, min_occupancy: float = MIN_OCCUPANCY,
+              min_weight: float = MIN_WEIGHT) -> np.ndarray:
+  """bool [N, 110]: the informative positions of every site at or above
+  `min_occupancy` and `min_weight` (planted or by chance)."""
+  codes = np.asarray(codes, np.uint8)
+  return _mask(codes.shape, grammar_sites(codes, min_occupancy, min_weight))
+
+
+def planted_mask(shape: tuple, planted: dict) -> np.ndarray:
+  """bool `shape` [N, 110]: the informative positions of the instances of
+  `planted_set` (its table)."""
+  return _mask(shape, planted)
 
 
 def _plant_starts(rng: np.random.Generator, motif: grammar.Motif,
