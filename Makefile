@@ -29,7 +29,7 @@ DEMO_DIR ?= demo_output
 DATA ?= data/train_sequences.txt
 RUN_DIR ?= runs/madlab
 
-.PHONY: install test test-fast demo reproduce reproduce-as-run bench bench-gpu gpu-wheels clean
+.PHONY: install test test-fast demo explain-demo reproduce reproduce-as-run bench bench-gpu gpu-wheels clean
 
 install: $(STAMP)
 
@@ -37,7 +37,7 @@ $(STAMP): setup.cfg setup.py
 	@if [ -z "$$VIRTUAL_ENV" ] && [ ! -x $(VENV)/bin/python ]; then \
 	  echo "creating virtual environment $(VENV)"; $(PYTHON) -m venv $(VENV); fi
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,explain]'
 	@touch $(STAMP)
 
 # Test files are spread over $(TEST_JOBS) processes (pytest-xdist), each file
@@ -53,6 +53,11 @@ test-fast: install
 
 demo: install
 	$(PY) -m madlab_dream.demo --output_dir=$(DEMO_DIR)
+
+# The explanations proved on the simulator's grammar, on the model `make
+# demo` trained (run it first): report in $(DEMO_DIR)/explain/report.md.
+explain-demo: install
+	$(PY) -m madlab_dream.explain_demo --demo_dir=$(DEMO_DIR)
 
 # The model as MadLab's report describes it, on their schedule.
 reproduce: install

@@ -456,3 +456,151 @@ def define_bench_flags() -> None:
           "sees, through Keras on JAX with XLA, against the GPU target; needs "
           "no TensorFlow (--output defaults to BENCHMARKS_GPU.md; --rows and "
           "--bench_dir do not apply).", ["tensorflow", "jax"])
+
+
+# --- Explaining a model ------------------------------------------------------
+
+def define_explain_flags() -> None:
+  """python -m madlab_dream.explain"""
+  from madlab_dream.explain import settings
+  default = settings.ExplainConfig()
+  define_model_path_flag()
+  define_eval_batch_flag()
+  # A gradient holds the activations of its batch: smaller than prediction's.
+  _flag_values_stack[-1].set_default("eval_batch_size", default.batch_size)
+  _define(flags.DEFINE_string, "input", None,
+          "Sequences: DREAM TSV, FASTA or one per line; .gz accepted.")
+  define_output_flag("Output .npz: one_hot, hypothetical, contributions "
+                     "[N, L, 4], prediction, baseline_prediction, sequence "
+                     "[N] and the settings (TF-MoDISco's layout).")
+  _define(flags.DEFINE_enum, "method", default.method,
+          "Contribution scores: saliency, input_x_gradient, "
+          "integrated_gradients, expected_gradients (integrated gradients "
+          "averaged over dinucleotide-shuffled references) or ism (saturation "
+          "mutagenesis).", settings.METHODS)
+  _define(flags.DEFINE_integer, "references", default.references,
+          "Dinucleotide-shuffled references per sequence (expected_gradients).")
+  _define(flags.DEFINE_integer, "steps", default.steps,
+          "Points on the path from a reference to the sequence "
+          "(integrated_gradients, expected_gradients).")
+  _define(flags.DEFINE_enum, "baseline", default.baseline,
+          "integrated_gradients' baseline: zero (all-N, a zero one-hot) or "
+          "shuffle (one dinucleotide shuffle of the sequence).",
+          settings.BASELINES)
+  _define(flags.DEFINE_boolean, "correct", default.correct,
+          "Remove the per-position mean over the four bases from the "
+          "gradients (Majdandzic et al. 2023); --nocorrect keeps integrated "
+          "gradients' completeness exact for every baseline.")
+  _define(flags.DEFINE_enum, "shuffle_region", default.shuffle_region,
+          "What a shuffle changes: dream (only the variable region between "
+          "the constant flanks of a DREAM construct, when it has them) or "
+          "all (the whole sequence after its N padding).",
+          settings.SHUFFLE_REGIONS)
+  _define(flags.DEFINE_integer, "seed", default.seed,
+          "Seed of the shuffled references (sequence i draws from [seed, i]).")
+  _define(flags.DEFINE_integer, "logos", 0,
+          "Draw the contribution logos of the first N sequences (PNG).")
+  _define(flags.DEFINE_string, "logo_dir", None,
+          "Directory of the logos (default: the output's name without .npz, "
+          "plus _logos).")
+  _define(flags.DEFINE_boolean, "allow_long_sequence", False,
+          "Explain a sequence longer than the model's L: only its last L "
+          "positions (all the model sees) instead of refusing.")
+
+
+def explain_config(flag_values=None):
+  """The ExplainConfig of the explain flags (ConfigError on a bad value)."""
+  from madlab_dream.explain import settings
+  flag_values = FLAGS if flag_values is None else flag_values
+  names = ("method", "references", "steps", "baseline", "correct",
+           "shuffle_region", "seed")
+  return settings.ExplainConfig(
+      batch_size=flag_values["eval_batch_size"].value,
+      **{name: flag_values[name].value for name in names})
+
+
+def define_motifs_flags() -> None:
+  """python -m madlab_dream.motifs"""
+  from madlab_dream.explain.motifs import MotifsConfig
+  default = MotifsConfig()
+  define_output_dir_flag()
+  _define(flags.DEFINE_string, "contributions", None,
+          "The .npz of python -m madlab_dream.explain (one_hot, hypothetical).")
+  _define(flags.DEFINE_string, "motif_db", "jaspar_fungi",
+          "Motifs to match: jaspar_fungi (JASPAR 2024 CORE fungi, from the "
+          "pyjaspar package) or a MEME file.")
+  _define(flags.DEFINE_integer, "sliding_window_size",
+          default.sliding_window_size,
+          "TF-MoDISco's seqlet core window (nt).")
+  _define(flags.DEFINE_integer, "flank_size", default.flank_size,
+          "TF-MoDISco's flank on each side of a seqlet core (nt).")
+  _define(flags.DEFINE_float, "target_seqlet_fdr", default.target_seqlet_fdr,
+          "TF-MoDISco's false discovery rate of seqlets.")
+  _define(flags.DEFINE_integer, "max_seqlets_per_metacluster",
+          default.max_seqlets_per_metacluster,
+          "TF-MoDISco clusters at most this many seqlets of each sign.")
+  _define(flags.DEFINE_integer, "n_leiden_runs", default.n_leiden_runs,
+          "Leiden clusterings per round (seeded 0..N-1; the best is kept).")
+
+
+def motifs_config(flag_values=None):
+  """The MotifsConfig of the motifs flags (ConfigError on a bad value)."""
+  from madlab_dream.explain.motifs import MotifsConfig
+  flag_values = FLAGS if flag_values is None else flag_values
+  names = ("sliding_window_size", "flank_size", "target_seqlet_fdr",
+           "max_seqlets_per_metacluster", "n_leiden_runs")
+  return MotifsConfig(**{name: flag_values[name].value for name in names})
+
+
+def define_simulate_motif_flags() -> None:
+  """python -m madlab_dream.simulate --motifs_meme=FILE"""
+  _define(flags.DEFINE_string, "motifs_meme", None,
+          "Write the grammar's eight motifs as a MEME file (letter "
+          "probabilities named Reb1, Abf1, ...); with or without "
+          "--output_dir.")
+
+
+def define_explain_demo_flags() -> None:
+  """python -m madlab_dream.explain_demo"""
+  from madlab_dream.explain_demo.proof import ProofConfig
+  default = ProofConfig()
+  define_eval_batch_flag()
+  _flag_values_stack[-1].set_default("eval_batch_size", default.batch_size)
+  _define(flags.DEFINE_string, "demo_dir", default.demo_dir,
+          "The output directory of make demo (its run/ and data/).")
+  _define(flags.DEFINE_string, "model", None,
+          "Another run directory trained on the demo's data (default: the "
+          "demo's run/).")
+  define_output_dir_flag()
+  _define(flags.DEFINE_integer, "sequences", default.sequences,
+          "Held-out sequences with planted motifs, explained by every method "
+          "but ISM.")
+  _define(flags.DEFINE_integer, "ism_sequences", default.ism_sequences,
+          "ISM on the first N of them.")
+  _define(flags.DEFINE_integer, "references", default.references,
+          "Expected gradients: dinucleotide-shuffled references.")
+  _define(flags.DEFINE_integer, "steps", default.steps,
+          "Expected and integrated gradients: points on each path.")
+  _define(flags.DEFINE_string, "sweep",
+          ",".join(f"{r}x{s}" for r, s in default.sweep),
+          "Expected gradients at these REFERENCESxSTEPS on a subset.")
+  _define(flags.DEFINE_integer, "sweep_sequences", default.sweep_sequences,
+          "The subset of the sweep: the first N sequences.")
+  _define(flags.DEFINE_integer, "seed", default.seed,
+          "Seed of the shuffled references.")
+  _define(flags.DEFINE_boolean, "check_targets", False,
+          "Exit with status 1 when a target is missed (the targets are always "
+          "in the report).")
+
+
+def explain_demo_config(flag_values=None):
+  """The ProofConfig of the explain_demo flags."""
+  from madlab_dream.explain_demo.proof import ProofConfig
+  from madlab_dream.explain_demo.proof import parse_sweep
+  flag_values = FLAGS if flag_values is None else flag_values
+  names = ("demo_dir", "sequences", "ism_sequences", "references", "steps",
+           "sweep_sequences", "seed", "model")
+  return ProofConfig(
+      sweep=parse_sweep(flag_values["sweep"].value),
+      batch_size=flag_values["eval_batch_size"].value,
+      **{name: flag_values[name].value for name in names})

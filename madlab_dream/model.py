@@ -157,3 +157,43 @@ def parameter_counts(model: keras.Model) -> dict[str, int]:
 
 def _size(variable) -> int:
   return math.prod(int(d) for d in variable.shape)
+
+
+def one_hot_model(model: keras.Model) -> keras.Model:
+  """The model from its one-hot input onward, for gradients w.r.t. the input.
+
+  `model` takes uint8 codes and one-hot encodes them in its "one_hot"
+  layer (`layers.OneHot`); the returned model takes that layer's output
+  instead: the graph is cloned with a float input [batch, L, 4] and an
+  identity in place of the encoding, every other layer being the same
+  layer object (sharing its weights), so for one-hot rows (N = an all-zero
+  row) its predictions equal `model(codes)`.
+
+  Args:
+    model: a functional model with a `layers.OneHot` layer (`build_model`,
+      `inference_model`, or one loaded from a `.keras` file).
+
+  Returns:
+    A functional `keras.Model` named `<name>_one_hot`: input "one_hot"
+    float32 [batch, L, 4], the same outputs as `model`.
+
+  Raises:
+    ValueError: `model` has no `layers.OneHot` layer.
+  """
+  encoders = [layer for layer in model.layers
+              if isinstance(layer, layers.OneHot)]
+  if len(encoders) != 1:
+    raise ValueError(f"model {model.name!r} has {len(encoders)} OneHot "
+                     "layers (expected one)")
+  shape = tuple(encoders[0].output.shape[1:])
+  one_hot = keras.Input(shape, dtype="float32", name="one_hot")
+
+  def clone(layer):
+    if layer is encoders[0]:
+      return keras.layers.Identity(name=f"{layer.name}_identity")
+    return layer
+
+  out = keras.models.clone_model(model, input_tensors=one_hot,
+                                 clone_function=clone)
+  out.name = f"{model.name}_one_hot"
+  return out

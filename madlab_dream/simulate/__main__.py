@@ -1,10 +1,12 @@
 """Write a simulated DREAM dataset into a directory.
 
   python -m madlab_dream.simulate --output_dir=DIR [--train_rows=6739258 \
-      --test_rows=71103 --seed=42]
+      --test_rows=71103 --seed=42] [--motifs_meme=FILE]
 
 Prints a line per block of training rows, then the files written and the
 noise ceiling (the best Pearson r a model can reach on the training rows).
+--motifs_meme=FILE writes the grammar's eight motifs as a MEME file (named
+Reb1, Abf1, ...), with or without a dataset.
 """
 
 from madlab_dream import cli
@@ -14,11 +16,24 @@ from madlab_dream.simulate.writers import simulate
 
 
 def main():
-  if not flags.FLAGS.output_dir:
+  f = flags.FLAGS
+  if not f.output_dir and not f.motifs_meme:
     raise InputError("--output_dir is required")
-  simulate(flags.FLAGS.output_dir, flags.FLAGS.train_rows,
-           flags.FLAGS.test_rows, flags.FLAGS.seed)
+  if f.motifs_meme:
+    from madlab_dream.io import files
+    from madlab_dream.simulate import sites
+    files.check_output(f.motifs_meme, gzip_ok=False)
+    sites.motifs_meme(f.motifs_meme)
+    print(f"wrote the grammar's {len(sites.grammar.MOTIFS)} motifs to "
+          f"{f.motifs_meme}")
+  if f.output_dir:
+    simulate(f.output_dir, f.train_rows, f.test_rows, f.seed)
+
+
+def _define_flags():
+  flags.define_simulate_flags()
+  flags.define_simulate_motif_flags()
 
 
 if __name__ == "__main__":
-  cli.run(main, "madlab_dream.simulate", flags.define_simulate_flags)
+  cli.run(main, "madlab_dream.simulate", _define_flags)

@@ -1,0 +1,209 @@
+"""Contribution scores of a trained model, per base of each sequence.
+
+Every method returns *hypothetical* contributions h [N, L, 4] (what each of
+the four bases would contribute at each position) and the contributions
+`h x one_hot` (the observed base's), the layout TF-MoDISco reads:
+
+  saliency            h = the gradient of the prediction w.r.t. the
+                      one-hot input; the observed letter carries the
+                      position's saliency, max over the bases of |h|
+                      (Simonyan et al. 2014: a magnitude, unsigned)
+  input_x_gradient    h = the gradient; contributions = h x one_hot
+  integrated_gradients
+                      the mean gradient g along the straight path from a
+                      baseline b to the sequence x (`steps` points);
+                      h[i, a] = g[i, a] - sum_c g[i, c] b[i, c], so the
+                      contributions sum to f(x) - f(b) (completeness, up to
+                      the path integral's error). Baseline: all-N (zero
+                      one-hot) or one dinucleotide shuffle of the sequence
+  expected_gradients  integrated gradients averaged over `references`
+                      dinucleotide-shuffled references (the 80-nt variable
+                      region only, for DREAM constructs): DeepSHAP-like;
+                      the contributions sum to f(x) - mean f(references)
+  ism                 saturation mutagenesis: h[i, a] = f(x with base a at
+                      i) - mean over the four bases at i; the observed
+                      base's contribution is f(x) minus the mean of the four
+
+Correction (`correct`, Majdandzic et al. 2023): the per-position mean over
+the four bases is removed from the gradient before it becomes a
+hypothetical contribution: the gradient's component that leaves the simplex
+of one-hot rows. For saliency, input x gradient and integrated gradients
+from the zero baseline that is the per-position mean of h removed. With a
+one-hot reference (a shuffle) the removed component cancels in x - b, so
+expected gradients' contributions are unchanged by it except at N positions
+(removing h's own mean there would discard the reference: the constant
+flanks, the same in every reference, would get contributions). Check
+completeness with `correct=False`: then the contributions of a sequence sum
+to f(x) - f(b) up to the path integral's error.
+
+All scores are on the scale of `prediction` (the expression scale for a run
+directory); `baseline_prediction` is f(b) (IG), the mean of f(reference)
+(EG), NaN for the others.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import numpy as np
+
+from madlab_dream.explain import shuffle
+from madlab_dream.explain.gradients import GradientModel
+from madlab_dream.explain.gradients import one_hot
+from madlab_dream.explain.settings import ExplainConfig
+
+#: Sequences per chunk (progress lines, memory: EG holds a chunk's
+#: references x [L, 4] float32).
+CHUNK_SEQUENCES = 256
+OUTPUT_KEYS = ("one_hot", "hypothetical", "contributions", "prediction",
+               "baseline_prediction")
+
+
+def _mean_removed(h: np.ndarray) -> np.ndarray:
+  return h - h.mean(axis=-1, keepdims=True)
+
+
+def _corrected(grad: np.ndarray, config: ExplainConfig) -> np.ndarray:
+  return _mean_removed(grad) if config.correct else grad
+
+
+def _gradient_scores(engine: GradientModel, codes: np.ndarray,
+                     config: ExplainConfig, first_index: int) -> dict:
+  x = one_hot(codes)
+  pred, grad = engine.gradients(x)
+  return {"hypothetical": _corrected(grad, config), "prediction": pred,
+          "baseline_prediction": np.full(len(x), np.nan, np.float32)}
+
+
+def _references(codes: np.ndarray, config: ExplainConfig,
+                first_index: int) -> np.ndarray:
+  """float32 [N, R, L, 4]: the baselines of IG or EG."""
+  if config.method == "integrated_gradients" and config.baseline == "zero":
+    return np.zeros((len(codes), 1, codes.shape[1], 4), np.float32)
+  count = (1 if config.method == "integrated_gradients"
+           else config.references)
+  return one_hot(shuffle.dinucleotide_shuffle(
+      codes, count, config.seed, config.shuffle_region, first_index))
+
+
+def _path_scores(engine: GradientModel, codes: np.ndarray,
+                 config: ExplainConfig, first_index: int) -> dict:
+  refs = _references(codes, config, first_index)        # [N, R, L, 4]
+  n, count = refs.shape[:2]
+  x = one_hot(codes)
+  pairs_x = np.repeat(x, count, axis=0)                  # [N R, L, 4]
+  pairs_ref = refs.reshape(n * count, *x.shape[1:])
+  grad = _corrected(engine.path_gradients(pairs_x, pairs_ref, config.steps),
+                    config)
+  hyp = grad - (grad * pairs_ref).sum(axis=-1, keepdims=True)
+  hyp = hyp.reshape(n, count, *x.shape[1:]).mean(axis=1)
+  base = engine.predict(pairs_ref).reshape(n, count).mean(axis=1)
+  return {"hypothetical": hyp.astype(np.float32),
+          "prediction": engine.predict(x),
+          "baseline_prediction": base.astype(np.float32)}
+
+
+def _ism_scores(engine: GradientModel, codes: np.ndarray,
+                config: ExplainConfig, first_index: int) -> dict:
+  from madlab_dream.inference.variants import snv_codes
+  codes = np.asarray(codes, np.uint8)
+  n = len(codes)
+  padding = shuffle.shuffle_regions(codes, "all")[0]
+  mutants, row, position, alt = snv_codes(codes, padding)
+  pred = engine.predict(one_hot(np.concatenate([codes, mutants])))
+  reference, effect = pred[:n], pred[n:]
+  hyp = np.broadcast_to(reference[:, None, None],
+                        (n, codes.shape[1], 4)).copy()
+  hyp[row, position, alt] = effect
+  mutated = np.arange(codes.shape[1])[None, :] >= padding[:, None]
+  hyp = np.where(mutated[:, :, None], _mean_removed(hyp), 0.0)
+  return {"hypothetical": hyp.astype(np.float32), "prediction": reference,
+          "baseline_prediction": np.full(n, np.nan, np.float32)}
+
+
+_SCORES: dict[str, Callable] = {
+    "saliency": _gradient_scores, "input_x_gradient": _gradient_scores,
+    "integrated_gradients": _path_scores, "expected_gradients": _path_scores,
+    "ism": _ism_scores}
+
+
+def _finish(scores: dict, codes: np.ndarray, config: ExplainConfig) -> dict:
+  x = one_hot(codes)
+  hyp = scores["hypothetical"]
+  if config.method == "saliency":
+    contrib = x * np.abs(hyp).max(axis=-1, keepdims=True)
+  else:
+    contrib = x * hyp
+  return {"one_hot": x, "hypothetical": hyp.astype(np.float32),
+          "contributions": contrib.astype(np.float32),
+          "prediction": scores["prediction"].astype(np.float32),
+          "baseline_prediction":
+              scores["baseline_prediction"].astype(np.float32)}
+
+
+def explain_codes(engine: GradientModel, codes: np.ndarray,
+                  config: ExplainConfig,
+                  log: Callable[[str], None] | None = None) -> dict:
+  """Contribution scores of codes uint8 [N, L] with `config`'s method.
+
+  Sequences go through in chunks of CHUNK_SEQUENCES (a progress line each
+  through `log`); sequence i's shuffles draw from [config.seed, i].
+
+  Returns:
+    {"one_hot" float32 [N, L, 4], "hypothetical" [N, L, 4],
+    "contributions" [N, L, 4], "prediction" [N], "baseline_prediction"
+    [N]}.
+  """
+  codes = np.asarray(codes, np.uint8)
+  parts = []
+  for start in range(0, len(codes), CHUNK_SEQUENCES):
+    chunk = codes[start:start + CHUNK_SEQUENCES]
+    scores = _SCORES[config.method](engine, chunk, config, start)
+    parts.append(_finish(scores, chunk, config))
+    if log is not None:
+      log(f"{config.method}: {start + len(chunk):,}/{len(codes):,} "
+          "sequences")
+  if not parts:
+    return {key: np.zeros((0,) + ((codes.shape[1], 4) if key in OUTPUT_KEYS
+                                  [:3] else ()), np.float32)
+            for key in OUTPUT_KEYS}
+  return {key: np.concatenate([p[key] for p in parts]) for key in OUTPUT_KEYS}
+
+
+def contributions(model, codes: np.ndarray,
+                  method: str = "expected_gradients", **options) -> dict:
+  """Contribution scores of `model` for codes uint8 [N, L] (the Python API).
+
+  Args:
+    model: a Keras model taking uint8 codes (its own output scale), or a
+      training run directory / `.keras` file (the expression scale).
+    codes: uint8 [N, L] (A, C, G, T, N = 0..4), e.g. from
+      `madlab_dream.io.sequences.encode`.
+    method: one of `settings.METHODS`.
+    **options: `ExplainConfig` fields (references, steps, baseline,
+      correct, shuffle_region, seed, batch_size), plus `mean` and `sd` to
+      put a Keras model's output on another scale and `log`, a callable
+      that takes progress lines.
+
+  Returns:
+    The arrays of `explain_codes`.
+  """
+  mean, sd = options.pop("mean", None), options.pop("sd", None)
+  log = options.pop("log", None)
+  config = ExplainConfig(method=method, **options)
+  if isinstance(model, (str, bytes)) or hasattr(model, "__fspath__"):
+    from madlab_dream.explain import run_model
+    run = run_model.load(str(model))
+    model, mean, sd = run.model, run.mean if mean is None else mean, (
+        run.sd if sd is None else sd)
+  engine = GradientModel(model, config.batch_size,
+                         0.0 if mean is None else mean,
+                         1.0 if sd is None else sd)
+  return explain_codes(engine, codes, config, log)
+
+
+def settings_record(config: ExplainConfig, engine: GradientModel) -> dict:
+  """The settings as stored beside the arrays."""
+  return {**dataclasses.asdict(config), "seq_len": engine.seq_len,
+          "mean": engine.mean, "sd": engine.sd}
