@@ -163,14 +163,14 @@ def one_hot_model(model: keras.Model) -> keras.Model:
   """The model from its one-hot input onward, for gradients w.r.t. the input.
 
   `model` takes uint8 codes and one-hot encodes them in its "one_hot"
-  layer (`layers.OneHot`); the returned model takes that layer's output
+  layer (`OneHot`); the returned model takes that layer's output
   instead: the graph is cloned with a float input [batch, L, 4] and an
   identity in place of the encoding, every other layer being the same
   layer object (sharing its weights), so for one-hot rows (N = an all-zero
   row) its predictions equal `model(codes)`.
 
   Args:
-    model: a functional model with a `layers.OneHot` layer (`build_model`,
+    model: a functional model with a `OneHot` layer (`build_model`,
       `inference_model`, or one loaded from a `.keras` file).
 
   Returns:
@@ -178,10 +178,10 @@ def one_hot_model(model: keras.Model) -> keras.Model:
     float32 [batch, L, 4], the same outputs as `model`.
 
   Raises:
-    ValueError: `model` has no `layers.OneHot` layer.
+    ValueError: `model` has no `OneHot` layer.
   """
   encoders = [layer for layer in model.layers
-              if isinstance(layer, layers.OneHot)]
+              if isinstance(layer, OneHot)]
   if len(encoders) != 1:
     raise ValueError(f"model {model.name!r} has {len(encoders)} OneHot "
                      "layers (expected one)")

@@ -46,6 +46,8 @@ def main():
   f = flags.FLAGS
   config = flags.explain_config()
   logo_dir = _paths(f)
+  from madlab_dream import compat
+  compat.keras()  # imported quietly, before the modules below import it
   from madlab_dream.explain import attribution
   from madlab_dream.explain import logos
   from madlab_dream.explain import run_model

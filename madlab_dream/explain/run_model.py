@@ -3,8 +3,9 @@
 Gradients need the Keras model (`<run>/model.keras`), not the SavedModel;
 the target scaling (mean, sd) comes from the SavedModel's metadata beside
 it (`saved_model/assets/madlab_dream.json`), so contributions are on the
-expression scale, as `Predictor` predicts. The `.keras` file is loaded in
-Keras's safe mode, after `madlab_dream.layers` has registered the layers.
+expression scale, as `Predictor` predicts. The `.keras` file is loaded by
+`inference.keras_model.load_model` (the package's objects registered,
+Keras's safe mode on).
 """
 
 from __future__ import annotations
@@ -64,15 +65,7 @@ def _scale(directory: str) -> tuple[float, float, str]:
 def load(path: str) -> RunModel:
   """Loads `<run>/model.keras` (or a .keras file) and its scaling."""
   keras_file = model_file(path)
-  from madlab_dream import compat
-  keras = compat.keras()
-  from madlab_dream import layers  # noqa: F401  (registers the layers)
-  try:
-    model = keras.models.load_model(keras_file, compile=False,
-                                    safe_mode=True)
-  except (OSError, ValueError, KeyError, TypeError) as e:
-    reason = (str(e).strip() or type(e).__name__).splitlines()[0]
-    raise InputError(f"cannot load the Keras model: {reason}",
-                     keras_file) from None
+  from madlab_dream.inference import keras_model
+  model = keras_model.load_model(keras_file, compile=False)
   mean, sd, scale = _scale(os.path.dirname(os.path.abspath(keras_file)))
   return RunModel(model, mean, sd, int(model.input_shape[1]), path, scale)
