@@ -76,7 +76,7 @@ def test_exported_range_and_ensemble_file(tmp_path, exported_model):
   out = tmp_path / "pred.tsv"
   assert ensemble_lib.predict_ensemble_file(ens, str(tmp_path / "in.txt"),
                                             str(out)) == 2
-  rows = [l.split("\t") for l in out.read_text().splitlines()]
+  rows = [line.split("\t") for line in out.read_text().splitlines()]
   assert rows[0] == ["sequence", "prediction", "prediction_sd",
                      *ens.names]
   p_old, p_new = old.predict_text(seqs), new.predict_text(seqs)

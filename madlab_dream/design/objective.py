@@ -127,9 +127,9 @@ def guard_line(objective: Objective, scorer: Scorer,
                names: Sequence[str]) -> str:
   """One line: how many candidates the guard stopped, and its range."""
   if not objective.guarded:
-    return (f"guard: off (no trained range known for "
-            f"{', '.join(names)}); {scorer.guard_hits:,} of "
-            f"{scorer.evaluations:,} candidates had non-finite predictions")
+    return (f"guard: off (unguarded); {scorer.guard_hits:,} of "
+            f"{scorer.evaluations:,} candidates had non-finite predictions "
+            "(never selected)")
   low, high = objective.saturation
   return (f"guard: {scorer.guard_hits:,} of {scorer.evaluations:,} "
           f"candidates outside the trusted range [{low:.4g}, {high:.4g}] "
