@@ -27,7 +27,7 @@ DEMO_DIR ?= demo_output
 DATA ?= data/train_sequences.txt
 RUN_DIR ?= runs/madlab
 
-.PHONY: install test test-fast demo reproduce reproduce-as-run bench bench-gpu gpu-wheels clean
+.PHONY: install test test-fast demo design-demo reproduce reproduce-as-run bench bench-gpu gpu-wheels clean
 
 install: $(STAMP)
 
@@ -51,6 +51,11 @@ test-fast: install
 
 demo: install
 	$(PY) -m madlab_dream.demo --output_dir=$(DEMO_DIR)
+
+# Designs checked against the simulator's truth, on a finished demo (trains
+# the ensemble's two other members with the demo's recipe when missing).
+design-demo: install
+	$(PY) -m madlab_dream.design.proof --demo_dir=$(DEMO_DIR)
 
 # The model as MadLab's report describes it, on their schedule.
 reproduce: install

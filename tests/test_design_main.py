@@ -122,3 +122,39 @@ def test_ctrl_c_leaves_no_output(models, tmp_path):
   proc.stderr = proc.stderr.read()
   assert_one_line_error(proc, "interrupted", status=130)
   assert list(tmp_path.iterdir()) == []
+
+
+def test_proof_end_to_end_on_tiny_models(models, tmp_path):
+  from madlab_dream.design import proof
+  from madlab_dream.simulate import grammar
+  from madlab_dream.design.starts import random_regions
+  demo = tmp_path / "demo"
+  (demo / "data").mkdir(parents=True)
+  seqs = random_regions(3000, 11)
+  (demo / "data" / "train_sequences.txt").write_text("".join(
+      f"{s}\t{a:.3f}\n" for s, a in zip(seqs, grammar.activity(seqs))))
+  (demo / "run").symlink_to(models["normal"].parent)
+  ensemble = tmp_path / "ensemble"
+  ensemble.mkdir()
+  (ensemble / "seed_1").symlink_to(models["explode"].parent)
+  (ensemble / "seed_2").symlink_to(models["normal"].parent)
+  lines = []
+  summary = proof.run_proof(str(demo), str(ensemble), [1, 2],
+                            str(tmp_path / "out"), budget_s=60,
+                            num_designs=4, rounds=1, log=lines.append)
+  assert summary["trained_range_from"] == "the model's metadata"
+  assert summary["rounds"] == 1 and summary["population"] > 4
+  rows = summary["rows"]
+  assert len(rows) == 2 + 12
+  assert {(r["objective"], r["method"]) for r in rows} >= {
+      (o, m) for o in ("max", "min", "target") for m in ("greedy", "evolve")}
+  greedy = [r for r in rows if r["method"] == "greedy"]
+  assert all(r["evaluations"] == 4 * (1 + 240) for r in greedy)
+  ens_max = next(r for r in rows if r["models"].startswith("ensemble")
+                 and r["objective"] == "max" and r["method"] == "greedy")
+  assert ens_max["guard_hits"] > 0          # the exploding member
+  text = (tmp_path / "out" / "proof.md").read_text()
+  assert "| single model | max | greedy |" in text and "- [" in text
+  assert (tmp_path / "out" / "ensemble_min_evolve.tsv").exists()
+  assert any(line.startswith("ensemble member seed 1: reusing")
+             for line in lines)

@@ -128,6 +128,10 @@ def _starts(texts: Sequence[str] | None, ensemble: Ensemble,
     if not texts:
       raise InputError("no start sequences", source)
     count = opts.num_designs or len(texts)
+    if opts.method == "evolve" and len(texts) > opts.population:
+      raise InputError(f"{len(texts):,} start sequences but --population="
+                       f"{opts.population:,}: the population must hold every "
+                       "start", source)
     if opts.method == "greedy":
       if count > len(texts):
         raise InputError(f"--num_designs={count} but only {len(texts):,} "
@@ -156,7 +160,7 @@ def run_design(ensemble: Ensemble, texts: Sequence[str] | None,
                         tuple(trusted))
   scorer = Scorer(ensemble, objective)
   log(f"designing {count:,} sequence(s) from {starts.source}: objective "
-      f"{_describe(opts)}, method {opts.method}, {len(ensemble)} model(s)")
+      f"{_describe(opts)}, {_method(opts)}, {len(ensemble)} model(s)")
   if opts.method == "greedy":
     designs, trajectory = greedy(scorer, starts, opts.rounds, opts.beam,
                                  opts.max_edits, opts.min_distance, log)
@@ -182,6 +186,13 @@ def run_design(ensemble: Ensemble, texts: Sequence[str] | None,
     log(f"{outside:,} of {len(table):,} designs outside the trusted range "
         "(their starts were already; no edit brought them inside)")
   return DesignResult(table, pd.DataFrame(trajectory), summary)
+
+
+def _method(opts: DesignOptions) -> str:
+  if opts.method == "greedy":
+    return f"greedy ({opts.rounds} rounds at most, beam {opts.beam})"
+  return (f"evolve (population {opts.population:,}, {opts.generations} "
+          "generations)")
 
 
 def _describe(opts: DesignOptions) -> str:

@@ -173,5 +173,5 @@ def evolve(scorer, starts: Starts, ga: GeneticConfig, num_designs: int,
                                   time.perf_counter() - t0)
     trajectory.append(row)
     if log:
-      log(pool_lib.progress_line(row, "generation"))
+      log(pool_lib.progress_line(row, "generation", "new among the best"))
   return fame, trajectory

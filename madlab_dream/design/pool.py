@@ -113,10 +113,11 @@ def trajectory_row(step: int, best: Pool, scorer, changed: int,
           "seconds": round(seconds, 2)}
 
 
-def progress_line(row: dict, what: str = "round") -> str:
+def progress_line(row: dict, what: str = "round",
+                  changed: str = "designs improved") -> str:
   return (f"{what} {row['round']}: prediction median "
           f"{row['prediction_median']:.4g} (range {row['prediction_min']:.4g}"
-          f"-{row['prediction_max']:.4g}), {row['changed']:,} designs "
-          f"improved, edits median {row['edits_median']:g}; "
+          f"-{row['prediction_max']:.4g}), {row['changed']:,} {changed}, "
+          f"edits median {row['edits_median']:g}; "
           f"{row['evaluations']:,} candidates scored, "
           f"{row['guard_hits']:,} stopped by the guard; {row['seconds']:.1f} s")
