@@ -64,9 +64,10 @@ class DesignOptions:
     _need(self.method in METHODS, "method", self.method,
           f"must be one of {', '.join(METHODS)}")
     if self.objective == "target":
-      _need(self.target_value is not None and math.isfinite(
-          self.target_value), "target_value", self.target_value,
-            "the target objective needs a finite --target_value")
+      _need(self.target_value is not None, "objective", self.objective,
+            "needs --target_value=X (expression scale)")
+      _need(math.isfinite(self.target_value), "target_value",
+            self.target_value, "must be finite")
     else:
       _need(self.target_value is None, "target_value", self.target_value,
             f"only for --objective=target (not {self.objective})")

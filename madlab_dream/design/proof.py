@@ -150,30 +150,38 @@ def start_rows(model_sets, base: DesignOptions, reference,
   return rows
 
 
-def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
-              budget_s: float, num_designs: int = 100,
-              penalty_sd: float = 1.0, rounds: int | None = None,
-              batch_size: int = 4096, log=print) -> dict:
-  """The whole proof (see the module doc); returns its summary."""
-  from madlab_dream import machine
-  from madlab_dream.design.speed import candidate_speed
+def _models(demo_dir: str, ensemble_dir: str, seeds, batch_size: int, log):
+  """(the single model, the ensemble, the trained range and its source)."""
   from madlab_dream.inference.ensemble import Ensemble
-  t0 = time.perf_counter()
   run_dir = os.path.join(demo_dir, "run")
-  train_file = os.path.join(demo_dir, "data", "train_sequences.txt")
-  for path in (os.path.join(run_dir, "saved_model"), train_file):
-    if not os.path.exists(path):
-      raise InputError("not a finished demo (python -m madlab_dream.demo "
-                       f"writes it): no {path}", demo_dir)
-  files.check_writable_dir(output_dir)
   members = ensure_members(run_dir, ensemble_dir, seeds, log)
-  t_models = time.perf_counter()
   single = Ensemble.from_paths([run_dir], batch_size)
   ensemble = Ensemble.from_paths([run_dir, *members], batch_size)
   trained, source = trained_range_of(run_dir, single.members[0])
   log(f"trained range {trained[0]:.4g}-{trained[1]:.4g}, sd {trained[2]:.4g} "
       f"(from {source}): the guard trusts [{trained[0] - trained[2]:.4g}, "
       f"{trained[1] + trained[2]:.4g}]")
+  return single, ensemble, trained, source
+
+
+def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
+              budget_s: float, num_designs: int = 100,
+              penalty_sd: float = 1.0, rounds: int | None = None,
+              batch_size: int = 4096, log=print) -> dict:
+  """The whole proof (see the module doc); returns its summary. The budget
+  counts from when the ensemble's members are ready."""
+  from madlab_dream import machine
+  from madlab_dream.design.speed import candidate_speed
+  t0 = time.perf_counter()
+  train_file = os.path.join(demo_dir, "data", "train_sequences.txt")
+  for path in (os.path.join(demo_dir, "run", "saved_model"), train_file):
+    if not os.path.exists(path):
+      raise InputError("not a finished demo (python -m madlab_dream.demo "
+                       f"writes it): no {path}", demo_dir)
+  files.check_writable_dir(output_dir)
+  single, ensemble, trained, source = _models(demo_dir, ensemble_dir, seeds,
+                                              batch_size, log)
+  t_models = time.perf_counter()
   reference = oracle.training_activity(train_file)
   target = float(np.median(reference))
   speed = candidate_speed(single, batch_size)
@@ -198,7 +206,8 @@ def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
   rows = start_rows(model_sets, base, reference, target)
   rows += run_cases(model_sets, base, reference, target, output_dir, log)
   summary = {"machine": machine.cpu_line(machine.describe()),
-             "demo_dir": demo_dir, "models": [run_dir, *members],
+             "demo_dir": demo_dir, "models": [m.path for m in
+                                              ensemble.members],
              "trained_range": list(trained), "trained_range_from": source,
              "target_value": target, "rounds": rounds,
              "population": population, "speed": speed,
