@@ -184,7 +184,8 @@ def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
   t_models = time.perf_counter()
   reference = oracle.training_activity(train_file)
   target = float(np.median(reference))
-  speed = candidate_speed(single, batch_size)
+  speed = candidate_speed(single, batch_size, windows=2,
+                          batches_per_window=1)
   log(f"speed: {speed['candidate_evaluations_per_s']:.0f} candidate "
       f"evaluations/s in greedy rounds, {speed['inference_seq_per_s']:.0f} "
       f"sequences/s plain inference ({speed['ratio']:.3f}x)")
