@@ -81,8 +81,9 @@ def trajectory_png(path: str, trajectory, summary: dict) -> None:
   if summary["objective"] == "target":
     ax.axhline(summary["options"]["target_value"], color="black",
                linestyle=":", label="target")
-  step = "generation" if summary["method"] == "evolve" else "round"
-  ax.set_xlabel(step)
+  from matplotlib.ticker import MaxNLocator
+  ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+  ax.set_xlabel("generation" if summary["method"] == "evolve" else "round")
   ax.set_ylabel("predicted expression (models' mean)")
   ax.set_title(f"{summary['designs']} designs, objective "
                f"{summary['objective']}, {summary['method']}")
