@@ -98,9 +98,11 @@ def member_ranges(ensemble: Ensemble, opts: DesignOptions,
                    else (raw["min"], raw["max"]))
   unknown = [name for name, r in zip(ensemble.names, trusted) if r is None]
   if unknown:
+    what = ("the design runs unguarded" if len(unknown) == len(trusted)
+            else "those models are unguarded")
     log(f"no trained range known for {', '.join(unknown)} (the model's "
         "metadata does not record one; --trained_range=MIN,MAX,SD sets it): "
-        f"{'the design runs unguarded' if len(unknown) == len(trusted) else 'those models are unguarded'}")
+        f"{what}")
   return trusted, trained
 
 

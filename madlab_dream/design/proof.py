@@ -231,6 +231,8 @@ def report_markdown(s: dict) -> str:
                      for name, ok in s["checks"].items())
   lo, hi, sd = s["trained_range"]
   speed = s["speed"]
+  cand, infer = (speed["candidate_evaluations_per_s"],
+                 speed["inference_seq_per_s"])
   return f"""# Designs against the simulator's truth
 
 Machine: {s['machine']}. Models: {', '.join(s['models'])}.
@@ -240,9 +242,9 @@ Training rows' true (noiseless) activity: {oracle.MIN_PERCENTILE}th percentile
 Guard: trusted range [{lo - sd:.3f}, {hi + sd:.3f}] (training targets
 {lo:.3f}-{hi:.3f}, sd {sd:.3f}, from {s['trained_range_from']}).
 Budget per case: greedy {s['rounds']} round(s); genetic algorithm population
-{s['population']:,}, 10 generations. Speed: {speed['candidate_evaluations_per_s']:.0f}
-candidate evaluations/s in greedy rounds vs {speed['inference_seq_per_s']:.0f}
-sequences/s plain inference ({speed['ratio']:.3f}x, batch {speed['batch_size']:,}).
+{s['population']:,}, 10 generations. Speed: {cand:.0f} candidate
+evaluations/s in greedy rounds vs {infer:.0f} sequences/s plain inference
+({speed['ratio']:.3f}x, batch {speed['batch_size']:,}).
 
 Medians over the designs; "hits": designs whose true activity is beyond the
 {oracle.MAX_PERCENTILE}th (max) / below the {oracle.MIN_PERCENTILE}th (min)
