@@ -90,6 +90,15 @@ def trained_range_of(run_dir: str, predictor) -> tuple[tuple, str]:
           "the run's cache (training targets)")
 
 
+def validation_pearson(run_dir: str) -> float | None:
+  """The run's validation Pearson r (report.json), None if not there."""
+  try:
+    with open(os.path.join(run_dir, "report.json")) as f:
+      return float(json.load(f)["validation"]["pearson"])
+  except (OSError, ValueError, KeyError, TypeError):
+    return None
+
+
 def plan(speed: float, seconds: float, designs: int, mutable: int,
          model_passes: int) -> int:
   """Greedy rounds that fit `seconds` at `speed` model evaluations/s: each
@@ -209,6 +218,9 @@ def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
   summary = {"machine": machine.cpu_line(machine.describe()),
              "demo_dir": demo_dir, "models": [m.path for m in
                                               ensemble.members],
+             "validation_pearson": {
+                 name: validation_pearson(os.path.dirname(m.path))
+                 for name, m in zip(ensemble.names, ensemble.members)},
              "trained_range": list(trained), "trained_range_from": source,
              "target_value": target, "rounds": rounds,
              "population": population, "speed": speed,
@@ -231,11 +243,14 @@ def report_markdown(s: dict) -> str:
                      for name, ok in s["checks"].items())
   lo, hi, sd = s["trained_range"]
   speed = s["speed"]
+  models = ", ".join(f"{path} ({r:.3f})" if r is not None else path
+                     for path, r in zip(s["models"],
+                                        s["validation_pearson"].values()))
   cand, infer = (speed["candidate_evaluations_per_s"],
                  speed["inference_seq_per_s"])
   return f"""# Designs against the simulator's truth
 
-Machine: {s['machine']}. Models: {', '.join(s['models'])}.
+Machine: {s['machine']}. Models (validation Pearson r): {models}.
 Training rows' true (noiseless) activity: {oracle.MIN_PERCENTILE}th percentile
 {p[str(oracle.MIN_PERCENTILE)]:.3f}, median {p['50']:.3f} (the target value),
 {oracle.MAX_PERCENTILE}th percentile {p[str(oracle.MAX_PERCENTILE)]:.3f}.
