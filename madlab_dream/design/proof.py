@@ -204,6 +204,10 @@ def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
   rounds = rounds or plan(speed["candidate_evaluations_per_s"], left,
                           num_designs, mutable, passes)
   budget = num_designs * (1 + 3 * mutable * rounds)
+  expected_s = budget * passes / speed["candidate_evaluations_per_s"]
+  if expected_s > left:
+    log(f"note: {rounds} round(s) take about {expected_s / 60:.0f} min at "
+        f"this speed, more than the {left / 60:.0f} min left of the budget")
   population = population_for(budget, mutable)
   expected = GeneticConfig(population).expected_evaluations(mutable)
   log(f"plan: {rounds} greedy round(s) of {num_designs} designs = {budget:,} "
