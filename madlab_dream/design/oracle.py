@@ -57,7 +57,8 @@ def case_row(models: str, objective: str, method: str, table, summary: dict,
           "gap_median": float(np.median(pred - true)),
           "true_percentile_median": float(np.median(percentile(reference,
                                                                true))),
-          "hits": int(hit(objective, true, reference, target).sum()),
+          "hits": (int(hit(objective, true, reference, target).sum())
+                   if objective in ("max", "min", "target") else None),
           "sd_median": float(np.median(table["prediction_sd"])),
           "edits_median": float(np.median(table["edits"])),
           "seconds": summary.get("seconds", 0.0)}
@@ -106,6 +107,6 @@ def markdown_table(rows: list[dict]) -> str:
   head = "| " + " | ".join(title for _, title, _ in COLUMNS) + " |"
   rule = "|" + "|".join("---" if i < 3 else "---:"
                         for i in range(len(COLUMNS))) + "|"
-  body = ["| " + " | ".join(fmt.format(r[key]) for key, _, fmt in COLUMNS)
-          + " |" for r in rows]
+  body = ["| " + " | ".join("-" if r[key] is None else fmt.format(r[key])
+                           for key, _, fmt in COLUMNS) + " |" for r in rows]
   return "\n".join([head, rule, *body])
