@@ -58,6 +58,10 @@ def test_trusted_range_from_metadata_or_config(tmp_path):
       {"trained_range": {"min": "low", "max": 3, "sd": 1}}))
   with pytest.raises(InputError, match="must hold numbers"):
     predictor_lib.read_trained_range(str(saved))
+  (saved / "assets" / "madlab_dream.json").write_text(json.dumps(
+      {"trained_range": 17}))
+  with pytest.raises(InputError, match="must hold numbers"):
+    predictor_lib.read_trained_range(str(saved))
 
 
 @pytest.mark.slow

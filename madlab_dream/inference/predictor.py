@@ -168,7 +168,8 @@ def read_trained_range(saved: str) -> dict | None:
 
 
 def _check_trained_range(value, path: str) -> None:
-  ranges = value.values() if "min" not in value else [value]
+  ranges = [value] if not isinstance(value, dict) or "min" in value else (
+      value.values())
   for r in ranges:
     if not (isinstance(r, dict) and all(
         isinstance(r.get(k), (int, float)) for k in ("min", "max", "sd"))):
