@@ -29,7 +29,7 @@ DEMO_DIR ?= demo_output
 DATA ?= data/train_sequences.txt
 RUN_DIR ?= runs/madlab
 
-.PHONY: install test test-fast demo explain-demo reproduce reproduce-as-run bench bench-gpu gpu-wheels clean
+.PHONY: install test test-fast demo explain-demo design-demo reproduce reproduce-as-run bench bench-gpu gpu-wheels clean
 
 install: $(STAMP)
 
@@ -58,6 +58,11 @@ demo: install
 # demo` trained (run it first): report in $(DEMO_DIR)/explain/report.md.
 explain-demo: install
 	$(PY) -m madlab_dream.explain_demo --demo_dir=$(DEMO_DIR)
+
+# Designs checked against the simulator's truth, on a finished demo (trains
+# the ensemble's two other members with the demo's recipe when missing).
+design-demo: install
+	$(PY) -m madlab_dream.design.proof --demo_dir=$(DEMO_DIR)
 
 # The model as MadLab's report describes it, on their schedule.
 reproduce: install

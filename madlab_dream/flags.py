@@ -604,3 +604,117 @@ def explain_demo_config(flag_values=None):
       sweep=parse_sweep(flag_values["sweep"].value),
       batch_size=flag_values["eval_batch_size"].value,
       **{name: flag_values[name].value for name in names})
+
+
+# --- Design -------------------------------------------------------------------
+
+def define_design_flags() -> None:
+  """python -m madlab_dream.design"""
+  from madlab_dream.design import options
+  d = options.DesignOptions()
+  _define(flags.DEFINE_multi_string, "model", [],
+          "A training run directory (with saved_model/) or a SavedModel "
+          "directory; repeat for an ensemble (the objective uses the models' "
+          "mean; each model's prediction is a column).")
+  define_eval_batch_flag()
+  _define(flags.DEFINE_enum, "objective", d.objective,
+          "max or min the predicted expression, or reach --target_value.",
+          options.OBJECTIVES)
+  _define(flags.DEFINE_float, "target_value", None,
+          "The expression to reach (expression scale) for --objective=target.")
+  _define(flags.DEFINE_enum, "method", d.method,
+          "greedy: each round the best single-nucleotide edit of every design "
+          "(all variants scored); evolve: Vaishnav et al.'s genetic algorithm.",
+          options.METHODS)
+  _define(flags.DEFINE_integer, "num_designs", None,
+          f"Designs to write (default {options.DEFAULT_DESIGNS} from random "
+          "starts; with --start, one per start sequence).")
+  _define(flags.DEFINE_string, "start", None,
+          "Start sequences (DREAM TSV, FASTA or one per line; .gz accepted); "
+          "default: random 80-nt regions between the DREAM flanks.")
+  _define(flags.DEFINE_integer, "rounds", d.rounds,
+          "Greedy rounds (at most one edit per design each).")
+  _define(flags.DEFINE_integer, "beam", d.beam, "Greedy beam width.")
+  _define(flags.DEFINE_integer, "max_edits", None,
+          "Largest Hamming distance of a design from its start.")
+  _define(flags.DEFINE_integer, "min_distance", d.min_distance,
+          "Smallest Hamming distance between two designs (0: no floor).")
+  _define(flags.DEFINE_float, "penalty_sd", d.penalty_sd,
+          "With several --model: optimise mean - penalty_sd x sd (mean + "
+          "penalty_sd x sd for min), so designs do not exploit one model's "
+          "errors.")
+  _define(flags.DEFINE_multi_string, "protect", [],
+          "START:END (1-based, inclusive, in the start sequence) never "
+          "changed; repeatable.")
+  _define(flags.DEFINE_integer, "flank_5p", d.flank_5p,
+          "Constant 5' flank length, never changed (DREAM: 17).")
+  _define(flags.DEFINE_integer, "flank_3p", d.flank_3p,
+          "Constant 3' flank length, never changed (DREAM: 13).")
+  _define(flags.DEFINE_integer, "seed", d.seed,
+          "Seed of the random starts and of the genetic algorithm.")
+  _define(flags.DEFINE_integer, "population", d.population,
+          "Genetic algorithm: population (Vaishnav et al.: 100,000).")
+  _define(flags.DEFINE_integer, "generations", d.generations,
+          "Genetic algorithm: generations.")
+  _define(flags.DEFINE_float, "crossover", d.crossover,
+          "Genetic algorithm: two-point crossover probability of a pair.")
+  _define(flags.DEFINE_float, "mutation", d.mutation,
+          "Genetic algorithm: probability that an individual mutates.")
+  _define(flags.DEFINE_float, "mutation_rate", d.mutation_rate,
+          "Genetic algorithm: per-position mutation probability.")
+  _define(flags.DEFINE_integer, "tournament", d.tournament,
+          "Genetic algorithm: tournament size of the selection.")
+  _define(flags.DEFINE_list, "trained_range", None,
+          "MIN,MAX,SD of the training targets (expression scale), for models "
+          "whose metadata does not record them (applies to every model): the "
+          "guard trusts predictions within [MIN - SD, MAX + SD].")
+  define_output_flag("Designs TSV (design order).")
+  _define(flags.DEFINE_string, "trajectory", None,
+          "Per-round TSV (default: <output stem>.trajectory.tsv).")
+  _define(flags.DEFINE_string, "plot", None,
+          "PNG of prediction by round (default: <output stem>.png).")
+
+
+def design_options(flag_values=None):
+  """The design command's DesignOptions from its flags (ConfigError on a
+  bad value)."""
+  from madlab_dream.config import ConfigError
+  from madlab_dream.design import options
+  from madlab_dream.design import starts
+  flag_values = FLAGS if flag_values is None else flag_values
+  names = [name for name in options.DesignOptions.__dataclass_fields__
+           if name in flag_values]
+  values = {name: flag_values[name].value for name in names}
+  values["protect"] = tuple(starts.parse_protect(values.get("protect")))
+  if values.get("trained_range") is not None:
+    try:
+      values["trained_range"] = tuple(float(v) for v in
+                                      values["trained_range"])
+    except ValueError:
+      values["trained_range"] = None
+    if values["trained_range"] is None or len(values["trained_range"]) != 3:
+      raise ConfigError("trained_range", flag_values["trained_range"].value,
+                        "expected MIN,MAX,SD (three numbers)")
+  return options.DesignOptions(**values)
+
+
+def define_design_proof_flags() -> None:
+  """python -m madlab_dream.design.proof"""
+  define_eval_batch_flag()
+  _define(flags.DEFINE_string, "demo_dir", "demo_output",
+          "A finished demo (python -m madlab_dream.demo): data/ and run/.")
+  _define(flags.DEFINE_string, "ensemble_dir", None,
+          "Where the ensemble's other members are trained or reused (seed_N/; "
+          "default <demo_dir>/design_ensemble).")
+  _define(flags.DEFINE_list, "ensemble_seeds", ["1", "2"],
+          "Seeds of the ensemble's other members (the demo's model is the "
+          "first).")
+  define_output_dir_flag()
+  _define(flags.DEFINE_string, "budget", "14m",
+          "Wall-clock budget of the designs (after the members are ready): "
+          "greedy rounds are sized to it.")
+  _define(flags.DEFINE_integer, "rounds", None,
+          "Greedy rounds (default: as many as fit --budget).")
+  _define(flags.DEFINE_integer, "num_designs", 100, "Designs per case.")
+  _define(flags.DEFINE_float, "penalty_sd", 1.0,
+          "The ensemble's sd penalty (mean - penalty_sd x sd for max).")
