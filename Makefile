@@ -29,7 +29,7 @@ DEMO_DIR ?= demo_output
 DATA ?= data/train_sequences.txt
 RUN_DIR ?= runs/madlab
 
-.PHONY: install test test-fast demo explain-demo design-demo reproduce reproduce-as-run bench bench-gpu gpu-wheels clean
+.PHONY: install lint test test-fast demo explain-demo design-demo reproduce reproduce-as-run bench bench-gpu gpu-wheels clean
 
 install: $(STAMP)
 
@@ -45,8 +45,12 @@ $(STAMP): setup.cfg setup.py
 TEST_JOBS ?= 2
 PYTEST := $(PY) -m pytest -q $(if $(filter-out 0,$(TEST_JOBS)),-n $(TEST_JOBS) --dist loadfile)
 
-test: install
-	$(PYTEST) tests
+# Lint (settings in pyproject.toml), then the tests.
+lint: install
+	$(PY) -m ruff check .
+
+test: lint
+	$(PYTEST) --durations=20 tests
 
 test-fast: install
 	$(PYTEST) -m "not slow" tests
