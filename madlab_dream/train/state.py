@@ -20,6 +20,8 @@ import shutil
 import h5py
 import numpy as np
 
+from madlab_dream.config import ConfigError
+from madlab_dream.config import ModelConfig
 from madlab_dream.errors import InputError
 from madlab_dream.io import files
 
@@ -76,6 +78,7 @@ class RunState:
                 saved["fit_seconds"], saved["examples"], saved["stopped"])
     except (OSError, ValueError, KeyError, TypeError) as e:
       raise self._damaged(self.path, e) from None
+    settings = _with_current_model_names(settings)
     if settings.get("input") != self.settings.get("input"):
       raise InputError(
           "holds an interrupted run on other data: the training file's "
@@ -152,6 +155,19 @@ class RunState:
       model.load_weights(path)
     except (OSError, ValueError, KeyError) as e:
       raise self._damaged(path, e) from None
+
+
+def _with_current_model_names(settings: dict) -> dict:
+  """`settings` with its model settings under the names ModelConfig uses
+  (a state.json written by 0.2.0 has `num_relative_features`, ...)."""
+  model = settings.get("model")
+  if not isinstance(model, dict):
+    return settings
+  try:
+    model = ModelConfig.from_dict(model).to_dict()
+  except (ConfigError, TypeError, ValueError):
+    return settings  # compared as saved: the difference is reported
+  return {**settings, "model": model}
 
 
 def _changed(old: dict, new: dict) -> list[str]:
