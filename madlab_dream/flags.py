@@ -256,6 +256,13 @@ def define_model_path_flag() -> None:
           "directory.")
 
 
+def define_model_paths_flag() -> None:
+  _define(flags.DEFINE_multi_string, "model", [],
+          "A training run directory (with saved_model/) or a SavedModel "
+          "directory; repeat for an ensemble (the models' mean, sd and each "
+          "model's column).")
+
+
 def define_output_flag(help_text: str) -> None:
   _define(flags.DEFINE_string, "output", None, help_text)
 
@@ -346,7 +353,7 @@ def define_preprocess_flags() -> None:
 
 def define_predict_flags() -> None:
   """python -m madlab_dream.predict"""
-  define_model_path_flag()
+  define_model_paths_flag()
   define_eval_batch_flag()
   _define(flags.DEFINE_string, "input", None,
           "Sequences: DREAM TSV (the test file), FASTA or one per line; .gz "
@@ -612,10 +619,7 @@ def define_design_flags() -> None:
   """python -m madlab_dream.design"""
   from madlab_dream.design import options
   d = options.DesignOptions()
-  _define(flags.DEFINE_multi_string, "model", [],
-          "A training run directory (with saved_model/) or a SavedModel "
-          "directory; repeat for an ensemble (the objective uses the models' "
-          "mean; each model's prediction is a column).")
+  define_model_paths_flag()
   define_eval_batch_flag()
   _define(flags.DEFINE_enum, "objective", d.objective,
           "max or min the predicted expression, or reach --target_value.",

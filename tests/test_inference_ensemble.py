@@ -89,3 +89,18 @@ def test_exported_range_and_ensemble_file(tmp_path, exported_model):
     assert float(row[4]) == pytest.approx(b, abs=1e-5)
     assert float(row[1]) == pytest.approx((a + b) / 2, abs=1e-5)
     assert float(row[2]) == pytest.approx(abs(a - b) / 2, abs=1e-5)
+  # The predict command with several --model writes the same file.
+  from tests import helpers
+  by_command = tmp_path / "command.tsv"
+  proc = helpers.run_module(
+      "madlab_dream.predict", f"--model={exported_model}",
+      f"--model={ranged}", f"--input={tmp_path / 'in.txt'}",
+      f"--output={by_command}")
+  assert proc.returncode == 0, proc.stderr
+  assert by_command.read_text() == out.read_text()
+  proc = helpers.run_module(
+      "madlab_dream.predict", f"--model={exported_model}",
+      f"--model={ranged}", f"--input={tmp_path / 'in.txt'}",
+      f"--output={tmp_path / 'sub.json'}")
+  helpers.assert_one_line_error(proc, "several --model write TSV")
+  assert not (tmp_path / "sub.json").exists()

@@ -3,7 +3,9 @@
   python -m madlab_dream.predict --model=runs/base --input=test_sequences.txt \
       --output=predictions.json
 
---model: a run directory (with saved_model/) or a SavedModel directory.
+--model: a run directory (with saved_model/) or a SavedModel directory;
+  repeated (an ensemble, e.g. of seeds), the output is TSV: sequence,
+  prediction (the models' mean), prediction_sd, then one column per model.
 --input: the challenge's test_sequences.txt (empty second column), any
   `sequence<TAB>value` file, FASTA, or one sequence per line; `.gz` accepted;
   a pipe works (`--input=/dev/stdin`): the input is read once.
@@ -23,9 +25,21 @@ import time
 from madlab_dream import cli
 from madlab_dream import flags
 from madlab_dream.errors import InputError
+from madlab_dream.inference import ensemble
+from madlab_dream.inference.predict_file import output_format
 from madlab_dream.inference.predict_file import predict_file
 from madlab_dream.inference.predictor import Predictor
 from madlab_dream.io import files
+
+
+def _check_ensemble_flags(args) -> None:
+  """What several --model cannot do, refused before any work."""
+  if output_format(args.output, args.format) == "json":
+    raise InputError("several --model write TSV (the mean, sd and each "
+                     "model's column), not a .json submission: give a TSV "
+                     "--output, or one --model", args.output)
+  if args.reverse_complement:
+    raise InputError("--reverse_complement takes one --model")
 
 
 def main():
@@ -38,11 +52,18 @@ def main():
                      "at least 1")
   files.check_readable(args.input)
   files.check_output(args.output, [args.input])
+  if len(args.model) > 1:
+    _check_ensemble_flags(args)
   started = time.perf_counter()
-  predictor = Predictor(args.model, args.eval_batch_size)
-  print(f"model: {predictor.describe()}", flush=True)
-  count = predict_file(predictor, args.input, args.output, args.format,
-                       args.reverse_complement)
+  if len(args.model) > 1:
+    models = ensemble.Ensemble.from_paths(args.model, args.eval_batch_size)
+    print(f"models:\n{models.describe()}", flush=True)
+    count = ensemble.predict_ensemble_file(models, args.input, args.output)
+  else:
+    predictor = Predictor(args.model[0], args.eval_batch_size)
+    print(f"model: {predictor.describe()}", flush=True)
+    count = predict_file(predictor, args.input, args.output, args.format,
+                         args.reverse_complement)
   print(f"wrote {count:,} predictions to {args.output} in "
         f"{time.perf_counter() - started:.1f} s")
 
