@@ -10,6 +10,9 @@ framework):
   Predictor(path)       a run's SavedModel, for prediction on new sequences
   encode(seqs, L)       DNA strings -> uint8 codes (madlab_dream.io.sequences)
   score(...)            the challenge's official scores (madlab_dream.scoring)
+  contributions(...)    contribution scores of a model (madlab_dream.explain)
+  design(...)           sequences designed with trained models
+                        (madlab_dream.design)
 
 For example (a notebook):
 
@@ -27,7 +30,9 @@ The package in data-flow order:
   layers/     Keras layers (Enformer relative attention, conv stack, ...)
   model.py    the model factory (MadLab's preset by default)
   train/      training: callbacks, checkpoints/resume, reports, distribution
-  inference/  SavedModel export, prediction, variant effects
+  inference/  SavedModel export, prediction, ensembles, variant effects
+  explain/    contribution scores, logos, TF-MoDISco motifs
+  design/     design toward an objective, the trusted-range guard
   scoring/    the challenge: file formats, subsets, official scores
   simulate/, demo/, bench/   tools: simulator, demo, benchmarks
 
@@ -35,8 +40,9 @@ The package in data-flow order:
   timing.py
 
 Commands, each the package `madlab_dream/<verb>/` with its `__main__.py`:
-python -m madlab_dream.{data,train,predict,evaluate,variants,simulate,demo,
-bench}.
+python -m madlab_dream.{data,train,predict,evaluate,variants,explain,motifs,
+design,simulate,demo,bench}; explain_demo and design.proof prove explain and
+design on the simulator's grammar.
 """
 
 import importlib
@@ -52,6 +58,8 @@ _API = {
     "Predictor": ("madlab_dream.inference.predictor", "Predictor"),
     "encode": ("madlab_dream.io.sequences", "encode"),
     "score": ("madlab_dream.scoring.official", "score"),
+    "contributions": ("madlab_dream.explain", "contributions"),
+    "design": ("madlab_dream.design.designer", "design"),
 }
 
 __all__ = ["__version__", *_API]

@@ -14,7 +14,7 @@ from madlab_dream.errors import InputError
 from madlab_dream.train import loop
 
 PUBLIC = ["build_model", "ModelConfig", "train", "load_model", "Predictor",
-          "encode", "score"]
+          "encode", "score", "contributions", "design"]
 FRAMEWORKS = ("keras", "tensorflow", "jax", "torch")
 
 
@@ -29,7 +29,8 @@ def python(code: str) -> subprocess.CompletedProcess:
 def test_the_public_names_are_listed_and_each_resolves():
   assert sorted(madlab_dream.__all__) == sorted(["__version__", *PUBLIC])
   assert set(PUBLIC) <= set(dir(madlab_dream))
-  from madlab_dream import config, model, scoring
+  from madlab_dream import config, explain, model, scoring
+  from madlab_dream.design import designer
   from madlab_dream.inference import keras_model, predictor
   from madlab_dream.io import sequences
   expected = {"build_model": model.build_model,
@@ -37,7 +38,9 @@ def test_the_public_names_are_listed_and_each_resolves():
               "load_model": keras_model.load_model,
               "Predictor": predictor.Predictor,
               "encode": sequences.encode,
-              "score": scoring.score}
+              "score": scoring.score,
+              "contributions": explain.contributions,
+              "design": designer.design}
   for name, value in expected.items():
     assert getattr(madlab_dream, name) is value, name
   assert madlab_dream.train is sys.modules["madlab_dream.train"]
