@@ -59,7 +59,7 @@ _API = {
     "encode": ("madlab_dream.io.sequences", "encode"),
     "score": ("madlab_dream.scoring.official", "score"),
     "contributions": ("madlab_dream.explain", "contributions"),
-    "design": ("madlab_dream.design.designer", "design"),
+    "design": ("madlab_dream.design", None),  # the package, callable
 }
 
 __all__ = ["__version__", *_API]

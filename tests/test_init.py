@@ -39,12 +39,14 @@ def test_the_public_names_are_listed_and_each_resolves():
               "Predictor": predictor.Predictor,
               "encode": sequences.encode,
               "score": scoring.score,
-              "contributions": explain.contributions,
-              "design": designer.design}
+              "contributions": explain.contributions}
   for name, value in expected.items():
     assert getattr(madlab_dream, name) is value, name
   assert madlab_dream.train is sys.modules["madlab_dream.train"]
   assert callable(madlab_dream.train)
+  assert madlab_dream.design is sys.modules["madlab_dream.design"]
+  assert madlab_dream.design.design is designer.design
+  assert callable(madlab_dream.design)
   with pytest.raises(AttributeError, match="no attribute 'no_such_name'"):
     madlab_dream.no_such_name  # noqa: B018
 

@@ -14,10 +14,33 @@
   proof.py      the simulator as the oracle: how much of a design's gain is
                 real (`python -m madlab_dream.design.proof`)
   __main__.py   `python -m madlab_dream.design`
+
+The package is also callable: `madlab_dream.design(models, starts, ...)`
+is `designer.design` (the public API's name, as `madlab_dream.train`).
 """
+
+import sys
+import types
 
 from madlab_dream.design.designer import DesignResult
 from madlab_dream.design.designer import design
 from madlab_dream.design.options import DesignOptions
 
 __all__ = ["DesignOptions", "DesignResult", "design"]
+
+
+class _CallableDesignPackage(types.ModuleType):
+  """The `madlab_dream.design` package, callable as `designer.design`.
+
+  `madlab_dream.design` names both this package and the public API's
+  design function; a module object is callable only if its class is, so
+  this package's module object is given this class (see
+  `madlab_dream.train`).
+  """
+
+  def __call__(self, *args, **options):
+    """Designs sequences: see `madlab_dream.design.designer.design`."""
+    return design(*args, **options)
+
+
+sys.modules[__name__].__class__ = _CallableDesignPackage
