@@ -66,7 +66,7 @@ explain-demo: install
 # Designs checked against the simulator's truth, on a finished demo (trains
 # the ensemble's two other members with the demo's recipe when missing).
 design-demo: install
-	$(PY) -m madlab_dream.design.proof --demo_dir=$(DEMO_DIR)
+	$(PY) -m madlab_dream.design_demo --demo_dir=$(DEMO_DIR)
 
 # The model as MadLab's report describes it, on their schedule.
 reproduce: install

@@ -41,7 +41,7 @@ The package in data-flow order:
 
 Commands, each the package `madlab_dream/<verb>/` with its `__main__.py`:
 python -m madlab_dream.{data,train,predict,evaluate,variants,explain,motifs,
-design,simulate,demo,bench}; explain_demo and design.proof prove explain and
+design,simulate,demo,bench}; explain_demo and design_demo prove explain and
 design on the simulator's grammar.
 """
 

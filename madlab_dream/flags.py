@@ -702,8 +702,8 @@ def design_options(flag_values=None):
   return options.DesignOptions(**values)
 
 
-def define_design_proof_flags() -> None:
-  """python -m madlab_dream.design.proof"""
+def define_design_demo_flags() -> None:
+  """python -m madlab_dream.design_demo"""
   define_eval_batch_flag()
   _define(flags.DEFINE_string, "demo_dir", "demo_output",
           "A finished demo (python -m madlab_dream.demo): data/ and run/.")

@@ -12,7 +12,7 @@
   outputs.py    the TSV, trajectory.tsv, the PNG and the summary, atomically
   speed.py      candidate evaluations/s against plain inference
   proof.py      the simulator as the oracle: how much of a design's gain is
-                real (`python -m madlab_dream.design.proof`)
+                real (`python -m madlab_dream.design_demo`)
   __main__.py   `python -m madlab_dream.design`
 
 The package is also callable: `madlab_dream.design(models, starts, ...)`

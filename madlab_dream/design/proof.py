@@ -1,6 +1,6 @@
 """Do designs really work? The demo's models against the simulator's truth.
 
-  python -m madlab_dream.design.proof --demo_dir=demo_output \
+  python -m madlab_dream.design_demo --demo_dir=demo_output \
       [--ensemble_dir=DIR] [--ensemble_seeds=1,2] [--output_dir=DIR] \
       [--budget=14m] [--rounds=R] [--num_designs=100] [--penalty_sd=1]
 
@@ -284,24 +284,3 @@ def write_report(output_dir: str, summary: dict) -> None:
                    json.dumps(summary, indent=1, default=float) + "\n")
   files.write_text(os.path.join(output_dir, "proof.md"),
                    report_markdown(summary))
-
-
-def main():
-  from madlab_dream import config
-  from madlab_dream import flags
-  f = flags.FLAGS
-  demo_dir = f.demo_dir
-  summary = run_proof(
-      demo_dir, f.ensemble_dir or os.path.join(demo_dir, "design_ensemble"),
-      [int(s) for s in f.ensemble_seeds],
-      f.output_dir or os.path.join(demo_dir, "design_proof"),
-      config.duration_seconds("budget", f.budget), f.num_designs,
-      f.penalty_sd, f.rounds, f.eval_batch_size,
-      lambda line: print(line, flush=True))
-  print("\n" + report_markdown(summary))
-
-
-if __name__ == "__main__":
-  from madlab_dream import cli
-  from madlab_dream import flags
-  cli.run(main, "madlab_dream.design.proof", flags.define_design_proof_flags)
