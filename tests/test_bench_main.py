@@ -54,9 +54,15 @@ def test_quick_run_on_tensorflow(tmp_path):
   assert p["auto"]["mixed_precision"] in ("none", "mixed_bfloat16")
   m = r["mutagenesis"]
   assert m["variants"] == 3 * 110 * m["sequences"] == 3 * 110 * 4
+  e = r["explain_design"]
+  assert e["gradients"]["batch_size"] == QUICK.gradient_batch
+  assert e["gradients"]["gradient_evaluations_per_s"] > 0
+  assert e["gradients"]["vs_training"] > 0
+  assert e["design"]["candidate_evaluations_per_s"] > 0 < e["design"]["ratio"]
   assert {row["block"] for row in r["profile_table"]} == {
       "conv", "transformer", "bilstm", "head"}
   text = out.read_text()
+  assert "## Explaining and designing" in text
   assert "## What the figures show" in text and "- Targets met:" in text
 
 

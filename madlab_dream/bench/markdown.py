@@ -220,6 +220,26 @@ def _mutagenesis(r: dict) -> list[str]:
       ""]
 
 
+def _explain_design(r: dict) -> list[str]:
+  e = r.get("explain_design")
+  if not e:
+    return []
+  g, d = e["gradients"], e["design"]
+  return [
+      "## Explaining and designing", "",
+      f"`explain`'s input gradients (batches of {g['batch_size']:,}): "
+      f"**{g['gradient_evaluations_per_s']:,.0f} gradient evaluations/s**, "
+      f"{g['vs_training']:.2f}x the training step's sequences/s "
+      f"(forward alone: {g['forward_per_s']:,.0f}/s). Expected gradients "
+      "with R references and S steps cost R x S evaluations per sequence.",
+      "",
+      f"`design`'s greedy rounds through the SavedModel (batches of "
+      f"{d['batch_size']:,}): **{d['candidate_evaluations_per_s']:,.0f} "
+      f"candidate evaluations/s**, {d['ratio']:.2f}x plain inference "
+      f"through the same SavedModel ({d['inference_seq_per_s']:,.0f} "
+      f"sequences/s; medians of {d['windows']} alternating windows).", ""]
+
+
 def _profile(r: dict) -> list[str]:
   rows = r.get("profile_table")
   return [] if not rows else (
@@ -238,7 +258,7 @@ def _profile(r: dict) -> list[str]:
 
 SECTIONS = (_header, _machine, _summary, _preprocessing, _throughput,
             _formulations, _lengths, _precisions, _mutagenesis,
-            _profile)
+            _explain_design, _profile)
 
 
 def render(r: dict) -> str:

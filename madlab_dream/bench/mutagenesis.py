@@ -40,7 +40,8 @@ def bench_mutagenesis(model: keras.Model, codes: np.ndarray, sizes: Sizes,
   count = int(len(found["effect"]))
   log(f"    {len(batch) / seconds:,.1f} seq/s batched, "
       f"{len(texts) / single:,.1f} one at a time")
-  return {"sequences": len(batch), "variants": count, "seconds": seconds,
+  return {"saved_model": path,
+          "sequences": len(batch), "variants": count, "seconds": seconds,
           "seq_per_s": len(batch) / seconds, "variants_per_s": count / seconds,
           "batch": sizes.infer_batch,
           "one_at_a_time": {"sequences": len(texts), "seconds": single,

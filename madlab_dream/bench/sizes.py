@@ -43,6 +43,8 @@ class Sizes:
     ab_windows, ab_calls: the A/B comparisons' windows and calls per window.
     accuracy_*: the bfloat16 accuracy probe's simulated rows and budget.
     ism_sequences, ism_single: saturation mutagenesis, batched, one by one.
+    gradient_batch, gradient_batches: explain's input gradients: the batch
+      and the timed calls; design_windows: design's alternating windows.
     lengths: the sequence lengths compared (DREAM: 110 nt; Drosophila
       STARR-seq: 249 nt).
     jit_modes: the XLA settings measured on TensorFlow (JAX always uses XLA).
@@ -73,6 +75,9 @@ class Sizes:
   accuracy_batch: int
   ism_sequences: int
   ism_single: int
+  gradient_batch: int
+  gradient_batches: int
+  design_windows: int
   lengths: tuple[int, ...]
   jit_modes: tuple[bool, ...]
   precisions: tuple[str, ...]
@@ -87,7 +92,8 @@ FULL = Sizes(rows=6_739_258, madlab_rows=(100_000, 400_000),
              ab_calls=2, accuracy_rows=100_000, accuracy_val_rows=10_000,
              accuracy_steps=AUTO_BF16_PROBE_STEPS,
              accuracy_batch=AUTO_BF16_PROBE_BATCH, ism_sequences=1000,
-             ism_single=10, lengths=(110, 249), jit_modes=(True, False),
+             ism_single=10, gradient_batch=256, gradient_batches=5,
+             design_windows=3, lengths=(110, 249), jit_modes=(True, False),
              precisions=("float32", "mixed_bfloat16"), model={})
 ACCELERATOR = dataclasses.replace(FULL, warmup=3, calibration=10,
                                   min_calls=5, fit_warmup=20, matmul_n=8192,
@@ -99,5 +105,6 @@ QUICK = dataclasses.replace(
     windows=2, window_s=0.05, min_calls=1, fit_warmup=1, fit_steps=2,
     matmul_n=256, matmul_reps=2, profile_reps=1, ab_windows=2, ab_calls=1,
     accuracy_rows=500, accuracy_val_rows=200, accuracy_steps=3,
-    accuracy_batch=32, ism_sequences=4, ism_single=1, jit_modes=(False,),
+    accuracy_batch=32, ism_sequences=4, ism_single=1,
+    gradient_batch=8, gradient_batches=1, design_windows=1, jit_modes=(False,),
     precisions=("float32",), model=dict(TINY_MODEL, conv_kernels=(3,)))

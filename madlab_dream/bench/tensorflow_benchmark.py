@@ -16,6 +16,7 @@ from madlab_dream import machine
 from madlab_dream.bench import block_profile
 from madlab_dream.bench import comparisons
 from madlab_dream.bench import dream_file
+from madlab_dream.bench import explain_design
 from madlab_dream.bench import mutagenesis
 from madlab_dream.bench import outputs
 from madlab_dream.bench import precision_comparison
@@ -54,7 +55,8 @@ def _throughput(cache, sizes, config: ModelConfig):
 
 def model_sections(cache, sizes, work_dir: str) -> dict:
   """The model's throughput on a loaded `data.Cache`, then with its faster
-  XLA settings the comparisons, saturation mutagenesis and the profile."""
+  XLA settings the comparisons, saturation mutagenesis, explain's and
+  design's rates and the profile."""
   config = ModelConfig(**sizes.model)
   found, model, calls = _throughput(cache, sizes, config)
   best = found["derived"]["float32"]
@@ -70,6 +72,9 @@ def model_sections(cache, sizes, work_dir: str) -> dict:
       sizes)
   found["mutagenesis"] = mutagenesis.bench_mutagenesis(
       model, cache.train_codes, sizes, work_dir)
+  found["explain_design"] = explain_design.bench_explain_design(
+      model, found["mutagenesis"]["saved_model"], sizes,
+      best["train_step"]["seq_per_s"])
   found["profile"] = block_profile.profile_blocks(
       model, cache.train_codes, sizes, train_jit, infer_jit)
   found["profile_table"] = block_profile.profile_table(
