@@ -52,6 +52,14 @@ class Predictor:
     except (InputError, OSError, ValueError, KeyError, TypeError) as e:
       raise InputError(f"cannot read the run's settings: {e}",
                        self.path) from None
+    self.trained_range = read_trained_range(self.path)
+
+  @property
+  def trusted_range(self):
+    """(min - sd, max + sd) of the training targets (expression scale), a
+    {target name: (low, high)} dict for a model of several targets, or
+    None when the model's metadata does not say what it was trained on."""
+    return trusted_range(self.trained_range)
 
   def describe(self) -> str:
     """One line: which model this is."""
@@ -126,3 +134,56 @@ def _read_config(saved: str) -> RunConfig | None:
     if "config" in info:
       return RunConfig.from_dict(info["config"])
   return None
+
+
+# --- The range a model was trained on -------------------------------------------
+
+TRAINED_RANGE_KEY = "trained_range"
+
+
+def read_trained_range(saved: str) -> dict | None:
+  """`"trained_range"` of the SavedModel's assets metadata JSON, else of the
+  run's config.json beside it; None when neither has one.
+
+  The value is {"min", "max", "sd"} (the training targets' minimum,
+  maximum and sd on the expression scale) or, for several targets,
+  {target name: {"min", "max", "sd"}}.
+  """
+  paths = [os.path.join(saved, "assets", export.METADATA_FILE),
+           os.path.join(os.path.dirname(os.path.abspath(saved)), CONFIG_FILE)]
+  for path in paths:
+    if not os.path.exists(path):
+      continue
+    try:
+      with open(path) as f:
+        info = json.load(f)
+    except (OSError, ValueError) as e:
+      raise InputError(f"cannot read the model's metadata: {e}",
+                       path) from None
+    value = info.get(TRAINED_RANGE_KEY) if isinstance(info, dict) else None
+    if value is not None:
+      _check_trained_range(value, path)
+      return value
+  return None
+
+
+def _check_trained_range(value, path: str) -> None:
+  ranges = [value] if not isinstance(value, dict) or "min" in value else (
+      value.values())
+  for r in ranges:
+    if not (isinstance(r, dict) and all(
+        isinstance(r.get(k), (int, float)) for k in ("min", "max", "sd"))):
+      raise InputError(f"{TRAINED_RANGE_KEY} must hold numbers min, max, "
+                       f"sd (per target for several targets), got {value!r}",
+                       path)
+
+
+def trusted_range(trained: dict | None):
+  """(min - sd, max + sd) of a `trained_range` value (see
+  `read_trained_range`); per target for several targets; None for None."""
+  if trained is None:
+    return None
+  if "min" in trained:
+    sd = float(trained["sd"])
+    return (float(trained["min"]) - sd, float(trained["max"]) + sd)
+  return {name: trusted_range(r) for name, r in trained.items()}

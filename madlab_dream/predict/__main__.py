@@ -9,11 +9,15 @@
   a pipe works (`--input=/dev/stdin`): the input is read once.
 --output: `.json` -> {"<position>": prediction} like the challenge's
   sample_submission.json; otherwise TSV `sequence<TAB>prediction` (the test
-  file filled in). --format overrides the extension; a `.gz` name is written
+  file filled in) and `out_of_range` (1 where the prediction lies outside the
+  trained range widened by one training sd, else 0; only for a model that
+  records its trained range). --format overrides the extension; a `.gz` name is written
   gzip-compressed. It may not be the input.
 --eval_batch_size: sequences per model call (the same flag as training's).
 
-Predictions are on the original expression scale, in input order. Input is
+Predictions are on the original expression scale, in input order. The
+command prints `N of M predictions outside the trained range [a, b]` (for
+either format), or once that the model's trained range is unknown. Input is
 streamed in blocks; the output is written to a temporary file and renamed
 when complete (a named pipe or a device is written straight).
 """
@@ -23,6 +27,7 @@ import time
 from madlab_dream import cli
 from madlab_dream import flags
 from madlab_dream.errors import InputError
+from madlab_dream.inference import out_of_range
 from madlab_dream.inference.predict_file import predict_file
 from madlab_dream.inference.predictor import Predictor
 from madlab_dream.io import files
@@ -41,10 +46,13 @@ def main():
   started = time.perf_counter()
   predictor = Predictor(args.model, args.eval_batch_size)
   print(f"model: {predictor.describe()}", flush=True)
+  outside = out_of_range.OutOfRange(
+      out_of_range.single_range(predictor.trusted_range))
   count = predict_file(predictor, args.input, args.output, args.format,
-                       args.reverse_complement)
+                       args.reverse_complement, outside=outside)
   print(f"wrote {count:,} predictions to {args.output} in "
         f"{time.perf_counter() - started:.1f} s")
+  print(outside.line())
 
 
 if __name__ == "__main__":
