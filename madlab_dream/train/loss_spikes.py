@@ -82,7 +82,7 @@ class LossSpikes(keras.callbacks.Callback):
     self.recent = collections.deque(maxlen=self.window)
     self.step = int(steps_before)
     self.steps = []         # 1-based global steps of every spike
-    self.largest = 0.0      # the largest spike's loss
+    self.largest = 0.0      # the largest finite batch loss of a spike
     self.epoch_spikes = 0
 
   def on_epoch_begin(self, epoch, logs=None):
@@ -94,11 +94,12 @@ class LossSpikes(keras.callbacks.Callback):
     if loss is None:
       return
     loss = float(loss)
+    finite = math.isfinite(loss)
     if self.is_spike(loss):
       self.steps.append(self.step)
       self.epoch_spikes += 1
-      self.largest = max(self.largest, loss) if math.isfinite(loss) else loss
-    if math.isfinite(loss):
+      self.largest = max(self.largest, loss) if finite else self.largest
+    if finite:
       self.recent.append(loss)
 
   def is_spike(self, loss: float) -> bool:
