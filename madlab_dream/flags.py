@@ -416,6 +416,10 @@ def define_stability_flags() -> None:
           "Sequence files (DREAM TSV, FASTA or one per line) whose long "
           "homopolymer runs are counted, each as NAME=FILE or FILE.")
   _define(flags.DEFINE_integer, "seed", 0, "Seed of the probe sequences.")
+  _define(flags.DEFINE_integer, "backgrounds", 16,
+          "Random backgrounds of each probe (unit and run length).")
+  _define(flags.DEFINE_integer, "random_rows", 1000,
+          "Random 80-nt regions (the reference).")
   define_output_flag("Markdown report; its figures go beside it (.json).")
 
 

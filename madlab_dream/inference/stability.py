@@ -209,13 +209,14 @@ def run_length_counts(path: str, seq_len: int = 110,
 
 
 def report(run_dirs: dict[str, str], sequence_files: dict[str, str],
-           seed: int = 0) -> dict:
+           seed: int = 0, backgrounds: int = 16,
+           random_rows: int = 1000) -> dict:
   """The figures of the stability report (JSON-ready).
 
   Args:
     run_dirs: {name: training run directory}.
     sequence_files: {name: sequence file} whose homopolymer runs are counted.
-    seed: of the probe sequences.
+    seed, backgrounds, random_rows: of the probe sequences (`probe_texts`).
 
   Returns:
     {"models": {name: {"trusted_range", "random", "probes": rows of
@@ -224,7 +225,7 @@ def report(run_dirs: dict[str, str], sequence_files: dict[str, str],
     "run_lengths": {name: `run_length_counts`}}.
   """
   from madlab_dream.inference.predictor import trusted_range
-  probes = probe_texts(seed=seed)
+  probes = probe_texts(backgrounds, random_rows, seed)
   models = {}
   for name, run_dir in run_dirs.items():
     probed = probe_model(run_dir, probes)

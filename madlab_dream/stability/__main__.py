@@ -6,7 +6,8 @@
 For each model: the largest |prediction| (expression scale) and the largest
 |BiLSTM cell state| on homopolymer runs of each base and on short tandem
 repeats, 10-80 nt inside the 80-nt region between the DREAM flanks, each on
-16 random backgrounds, against 1,000 random regions; and the shortest run
+--backgrounds random backgrounds (16), against --random_rows random regions
+(1,000); and the shortest run
 whose prediction leaves the trusted range (the trained range widened by one
 training sd). For each sequence file: how many rows have a homopolymer run
 of at least 8-40 nt in the L nt the model sees. Writes the Markdown report
@@ -48,7 +49,10 @@ def main():
   files.check_output(args.output)
   from madlab_dream.inference import stability
   from madlab_dream.inference import stability_report
-  figures = stability.report(models, sequence_files, args.seed)
+  if args.backgrounds < 1 or args.random_rows < 1:
+    raise InputError("--backgrounds and --random_rows must be at least 1")
+  figures = stability.report(models, sequence_files, args.seed,
+                             args.backgrounds, args.random_rows)
   base = os.path.splitext(args.output)[0]
   files.write_text(base + ".json", json.dumps(figures, indent=1,
                                               default=float) + "\n")
