@@ -42,6 +42,7 @@ def two_models(tmp_path_factory):
   """Run-like directories of a normal and an exploded tiny model (L = 40),
   both exported with the same trained_range."""
   from exploding import explode
+
   from madlab_dream import model
   from madlab_dream.config import TINY_MODEL
   from madlab_dream.inference import export

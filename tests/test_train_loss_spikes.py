@@ -37,6 +37,7 @@ def fit(explode_at):
   batch `explode_at` (None: never). Returns the spike counter."""
   import keras
   from exploding import explode
+
   from madlab_dream import model
   from madlab_dream.config import TINY_MODEL
   net = model.build_model(TINY_MODEL, seq_len=40, seed=2)

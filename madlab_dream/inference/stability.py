@@ -145,8 +145,7 @@ def trained_range_of_run(run_dir: str) -> dict | None:
   (runs exported without the metadata), else None."""
   from madlab_dream.data.cache import load_cache
   from madlab_dream.inference import out_of_range
-  from madlab_dream.inference.predictor import read_trained_range
-  from madlab_dream.inference.predictor import saved_model_dir
+  from madlab_dream.inference.predictor import read_trained_range, saved_model_dir
   trained = read_trained_range(saved_model_dir(run_dir))
   if trained is None and os.path.isdir(os.path.join(run_dir, "cache")):
     cache = load_cache(os.path.join(run_dir, "cache"))
@@ -202,7 +201,7 @@ def run_length_counts(path: str, seq_len: int = 110,
   runs = np.concatenate([longest_runs(rows.codes)
                          for rows in iter_sequences(path, seq_len)])
   longest = runs.max(axis=1)
-  return {"rows": int(len(runs)),
+  return {"rows": len(runs),
           "at_least": {k: int((longest >= k).sum()) for k in thresholds},
           "by_base": {b: {k: int((runs[:, i] >= k).sum()) for k in thresholds}
                       for i, b in enumerate(BASES)}}

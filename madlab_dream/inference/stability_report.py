@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 
 def _figure(value: float) -> str:
-  if value != value:  # NaN: the state overflowed
+  if math.isnan(value):  # the state overflowed
     return "nan"
   return f"{value:.3g}" if abs(value) < 1e6 else f"{value:.2e}"
 
