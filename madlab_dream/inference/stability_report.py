@@ -47,6 +47,8 @@ def markdown(figures: dict) -> str:
     lines += ["", "Shortest run leaving the trusted range: " + (
         ", ".join(f"{u} {k} nt" for u, k in outside.items()) if outside
         else "none of the probes") + ".", ""]
+  if not figures["run_lengths"]:
+    return "\n".join(lines)
   lines += ["## Sequences with long homopolymer runs", "",
             "| file | rows | " + " | ".join(
                 f">= {k} nt" for k in _thresholds(figures)) + " |",
