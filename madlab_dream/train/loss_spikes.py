@@ -121,8 +121,8 @@ class LossSpikes(keras.callbacks.Callback):
     return {"count": len(self.steps), "first_steps": self.steps[:FIRST_STEPS],
             "largest_loss": self.largest if self.steps else None,
             "rule": (f"batch loss > {self.factor:g} x the median of the "
-                     f"previous {self.window} batches (this session's "
-                     "batches)")}
+                     f"previous {self.window} batches, counted over this "
+                     "session's batches")}
 
 
 def _steps_text(steps: list[int]) -> str:
