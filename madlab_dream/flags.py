@@ -414,6 +414,22 @@ def define_evaluate_flags() -> None:
                      "beside it with the .md suffix.")
 
 
+def define_stability_flags() -> None:
+  """python -m madlab_dream.stability"""
+  _define(flags.DEFINE_list, "models", None,
+          "Training run directories (with model.keras and saved_model/), "
+          "each as NAME=DIR or DIR.")
+  _define(flags.DEFINE_list, "sequence_files", [],
+          "Sequence files (DREAM TSV, FASTA or one per line) whose long "
+          "homopolymer runs are counted, each as NAME=FILE or FILE.")
+  _define(flags.DEFINE_integer, "seed", 0, "Seed of the probe sequences.")
+  _define(flags.DEFINE_integer, "backgrounds", 16,
+          "Random backgrounds of each probe (unit and run length).")
+  _define(flags.DEFINE_integer, "random_rows", 1000,
+          "Random 80-nt regions (the reference).")
+  define_output_flag("Markdown report; its figures go beside it (.json).")
+
+
 def define_simulate_flags() -> None:
   """python -m madlab_dream.simulate"""
   define_output_dir_flag()

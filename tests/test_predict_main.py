@@ -25,7 +25,10 @@ def test_tsv_and_json_agree_and_keep_order(exported_model, demo_train, tmp_path,
                       f"--input={demo_train}", f"--output={out}")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "wrote 6,370 predictions" in proc.stdout
+    # A model exported without its trained range: said once, no column.
+    assert proc.stdout.count("trained range unknown") == 1
   rows = [l.split("\t") for l in tsv.read_text().splitlines()]
+  assert {len(r) for r in rows} == {2}
   seqs = [l.split("\t")[0] for l in demo_train.read_text().splitlines()]
   assert [r[0] for r in rows] == seqs  # input order, sequences unchanged
   by_pos = json.loads(js.read_text())

@@ -52,6 +52,12 @@ def test_outputs_exist(run_dir):
   history = list(csv.DictReader(open(d / "history.csv")))
   assert [int(r["epoch"]) for r in history] == [1, 2]
   assert "| validation |" in (d / "report.md").read_text()
+  assert report["loss_spikes"]["count"] == 0
+  assert "Loss spikes: none" in (d / "report.md").read_text()
+  trained = json.loads((d / "config.json").read_text())["trained_range"]
+  assert trained["min"] < report["data"]["scaler"]["mean"] < trained["max"]
+  meta = json.loads((d / "saved_model/assets/madlab_dream.json").read_text())
+  assert meta["trained_range"] == trained
 
 
 def test_report_numbers_equal_recomputed_predictions(run_dir, demo_train):

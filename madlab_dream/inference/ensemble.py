@@ -105,13 +105,14 @@ class Ensemble:
 
 
 def predict_ensemble_file(ensemble: Ensemble, input_path: str,
-                          output_path: str) -> int:
+                          output_path: str, outside=None) -> int:
   """Predicts every sequence of `input_path` (any format `predict` reads)
   with every member into TSV `output_path`; returns N.
 
   Columns: sequence, prediction (the members' mean), prediction_sd, then
   one per member (its name); rows in input order; written atomically (a
-  `.gz` name gzip-compressed).
+  `.gz` name gzip-compressed). `outside`: one `out_of_range.OutOfRange` per
+  member, counting that member's predictions outside its trusted range.
   """
   files.check_readable(input_path)
   files.check_output(output_path, [input_path])
@@ -121,6 +122,8 @@ def predict_ensemble_file(ensemble: Ensemble, input_path: str,
                          *ensemble.names]) + "\n")
     for rows in iter_sequences(input_path, ensemble.seq_len):
       pred = ensemble.predict_codes(rows.codes)
+      for counter, member in zip(outside or (), pred["members"]):
+        counter.flags(member)
       numbers = np.vstack([pred["mean"], pred["sd"], pred["members"]]).T
       for seq, values in zip(rows.text, numbers):
         out.write(seq + "".join(f"\t{float(v)!r}" for v in values) + "\n")

@@ -20,6 +20,7 @@ import keras
 # learning-rate schedule a run compiled it with.
 from madlab_dream.layers import OneHot  # noqa: F401
 import madlab_dream.train.keras2_rmsprop  # noqa: F401
+import madlab_dream.train.loss_spikes  # noqa: F401 (the batch_loss metric)
 import madlab_dream.train.schedules  # noqa: F401
 from madlab_dream.errors import InputError
 

@@ -5,7 +5,10 @@ one sequence per line; `.gz` accepted; a pipe works: it is read once) in
 blocks and writes predictions on the expression scale, in input order:
 `.json` gives `{"<position>": prediction}` like the challenge's
 sample_submission.json; otherwise TSV `sequence<TAB>prediction` (the test
-file filled in); a `.gz` output name is written gzip-compressed. The output
+file filled in), with a third column `out_of_range` (1 where the prediction
+lies outside the model's trusted range, `Predictor.trusted_range`, else 0)
+when the model records its trained range; a `.gz` output name is written
+gzip-compressed. The output
 goes through `files.open_output`: a temporary file renamed when complete
 (a FIFO or device is written straight); it may not be the input.
 """
@@ -13,6 +16,7 @@ goes through `files.open_output`: a temporary file renamed when complete
 from __future__ import annotations
 
 from madlab_dream.errors import InputError
+from madlab_dream.inference import out_of_range
 from madlab_dream.inference.predictor import Predictor
 from madlab_dream.io import files
 from madlab_dream.io import sequences
@@ -28,15 +32,21 @@ def output_format(path: str, fmt: str) -> str:
 
 def predict_file(model: str | Predictor, input_path: str, output_path: str,
                  fmt: str = "auto", reverse_complement: bool = False,
-                 progress: bool = True) -> int:
+                 progress: bool = True,
+                 outside: out_of_range.OutOfRange | None = None) -> int:
   """Predicts every sequence of `input_path` into `output_path`; returns N.
 
   `model` is a Predictor or a path for one (run or SavedModel directory).
+  `outside`, if given, counts the predictions outside the model's trusted
+  range (`out_of_range.OutOfRange(single_range(predictor.trusted_range))`).
   """
   files.check_readable(input_path)
   files.check_output(output_path, [input_path])
   predictor = model if isinstance(model, Predictor) else Predictor(model)
   fmt = output_format(output_path, fmt)
+  if outside is None:
+    outside = out_of_range.OutOfRange(
+        out_of_range.single_range(predictor.trusted_range))
   total = 0
   bar = None
   if progress:
@@ -50,13 +60,13 @@ def predict_file(model: str | Predictor, input_path: str, output_path: str,
       if reverse_complement:
         other = sequences.other_strand(rows.text, predictor.seq_len)
       pred = predictor.predict_strands(rows.codes, other)
+      marks = outside.flags(pred)
       if fmt == "json":
         sep = "" if total == 0 else ", "
         out.write(sep + ", ".join(f'"{total + i}": {float(p)!r}'
                                   for i, p in enumerate(pred)))
-      else:  # the sequence and the rest written apart: no copy of a long one
-        out.writelines(part for s, p in zip(rows.text, pred)
-                       for part in (s, f"\t{float(p)!r}\n"))
+      else:
+        _write_tsv_rows(out, rows.text, pred, marks)
       total += len(rows)
       if bar is not None:
         bar.update(total)
@@ -67,3 +77,14 @@ def predict_file(model: str | Predictor, input_path: str, output_path: str,
   if bar is not None:
     bar.update(total, finalize=True)
   return total
+
+
+def _write_tsv_rows(out, text, pred, marks) -> None:
+  """`sequence<TAB>prediction[<TAB>out_of_range]` lines; the sequence and
+  the rest written apart (no copy of a long sequence)."""
+  if marks is None:
+    out.writelines(part for s, p in zip(text, pred)
+                   for part in (s, f"\t{float(p)!r}\n"))
+  else:
+    out.writelines(part for s, p, m in zip(text, pred, marks)
+                   for part in (s, f"\t{float(p)!r}\t{int(m)}\n"))

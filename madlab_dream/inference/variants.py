@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from madlab_dream.errors import InputError
+from madlab_dream.inference import out_of_range
 from madlab_dream.inference.predictor import Predictor
 from madlab_dream.io import files
 from madlab_dream.io import sequences
@@ -190,13 +191,16 @@ def ism_file(predictor: Predictor, input_path: str, output_path: str,
   mutated).
 
   Returns:
-    {"sequences", "variants", "long_sequences", "seconds"}.
+    {"sequences", "variants", "long_sequences", "seconds", "out_of_range":
+    the line counting variant predictions outside the trusted range}.
   """
   started = time.perf_counter()
   files.check_readable(input_path)
   files.check_output(output_path, [input_path])
   seq_len = predictor.seq_len
   total = variants = long_sequences = 0
+  outside = out_of_range.OutOfRange(
+      out_of_range.single_range(predictor.trusted_range))
   with files.open_output(output_path, encoding="ascii") as out:
     out.write("sequence_id\tposition\tref\talt\treference_prediction\t"
               "prediction\teffect\n")
@@ -214,6 +218,7 @@ def ism_file(predictor: Predictor, input_path: str, output_path: str,
         stop = min(start + chunk_sequences, len(rows))
         ism = ism_codes(predictor, rows.codes[start:stop],
                         rows.lengths[start:stop])
+        outside.flags(ism["prediction"])
         table = pd.DataFrame({
             "sequence_id": ism["row"] + total + start + 1,
             "position": ism["position"], "ref": ism["ref"],
@@ -228,7 +233,8 @@ def ism_file(predictor: Predictor, input_path: str, output_path: str,
       raise InputError("no sequences found", input_path)
   return {"sequences": total, "variants": variants,
           "long_sequences": long_sequences,
-          "seconds": time.perf_counter() - started}
+          "seconds": time.perf_counter() - started,
+          "out_of_range": outside.line()}
 
 
 def saturation_mutagenesis(predictor: Predictor, seq: str,

@@ -11,11 +11,15 @@
   a pipe works (`--input=/dev/stdin`): the input is read once.
 --output: `.json` -> {"<position>": prediction} like the challenge's
   sample_submission.json; otherwise TSV `sequence<TAB>prediction` (the test
-  file filled in). --format overrides the extension; a `.gz` name is written
+  file filled in) and `out_of_range` (1 where the prediction lies outside the
+  trained range widened by one training sd, else 0; only for a model that
+  records its trained range). --format overrides the extension; a `.gz` name is written
   gzip-compressed. It may not be the input.
 --eval_batch_size: sequences per model call (the same flag as training's).
 
-Predictions are on the original expression scale, in input order. Input is
+Predictions are on the original expression scale, in input order. The
+command prints `N of M predictions outside the trained range [a, b]` (for
+either format), or once that the model's trained range is unknown. Input is
 streamed in blocks; the output is written to a temporary file and renamed
 when complete (a named pipe or a device is written straight).
 """
@@ -26,6 +30,7 @@ from madlab_dream import cli
 from madlab_dream import flags
 from madlab_dream.errors import InputError
 from madlab_dream.inference import ensemble
+from madlab_dream.inference import out_of_range
 from madlab_dream.inference.predict_file import output_format
 from madlab_dream.inference.predict_file import predict_file
 from madlab_dream.inference.predictor import Predictor
@@ -42,6 +47,29 @@ def _check_ensemble_flags(args) -> None:
     raise InputError("--reverse_complement takes one --model")
 
 
+def _predict_ensemble(args) -> tuple[int, list[str]]:
+  """Several --model: the ensemble's TSV; each member's out-of-range line."""
+  models = ensemble.Ensemble.from_paths(args.model, args.eval_batch_size)
+  print(f"models:\n{models.describe()}", flush=True)
+  outside = [out_of_range.OutOfRange(out_of_range.single_range(
+      m.trusted_range)) for m in models.members]
+  count = ensemble.predict_ensemble_file(models, args.input, args.output,
+                                         outside)
+  return count, [f"{name}: {counter.line()}"
+                 for name, counter in zip(models.names, outside)]
+
+
+def _predict_one(args) -> tuple[int, list[str]]:
+  """One --model: the challenge's formats; the out-of-range line."""
+  predictor = Predictor(args.model[0], args.eval_batch_size)
+  print(f"model: {predictor.describe()}", flush=True)
+  outside = out_of_range.OutOfRange(
+      out_of_range.single_range(predictor.trusted_range))
+  count = predict_file(predictor, args.input, args.output, args.format,
+                       args.reverse_complement, outside=outside)
+  return count, [outside.line()]
+
+
 def main():
   args = flags.FLAGS
   for name in ("model", "input", "output"):
@@ -52,20 +80,14 @@ def main():
                      "at least 1")
   files.check_readable(args.input)
   files.check_output(args.output, [args.input])
-  if len(args.model) > 1:
+  several = len(args.model) > 1
+  if several:
     _check_ensemble_flags(args)
   started = time.perf_counter()
-  if len(args.model) > 1:
-    models = ensemble.Ensemble.from_paths(args.model, args.eval_batch_size)
-    print(f"models:\n{models.describe()}", flush=True)
-    count = ensemble.predict_ensemble_file(models, args.input, args.output)
-  else:
-    predictor = Predictor(args.model[0], args.eval_batch_size)
-    print(f"model: {predictor.describe()}", flush=True)
-    count = predict_file(predictor, args.input, args.output, args.format,
-                         args.reverse_complement)
+  count, lines = (_predict_ensemble if several else _predict_one)(args)
   print(f"wrote {count:,} predictions to {args.output} in "
         f"{time.perf_counter() - started:.1f} s")
+  print("\n".join(lines))
 
 
 if __name__ == "__main__":

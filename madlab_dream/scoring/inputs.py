@@ -39,8 +39,10 @@ def _read_text(path: str | os.PathLike) -> tuple[str, str]:
   return path, text
 
 
-def _tab_rows(path: str, text: str) -> tuple[list[str], list[str]]:
-  """(sequences, value fields) of the text of a `sequence<TAB>value` file."""
+def _tab_rows(path: str, text: str, flag_column: str | None = None
+              ) -> tuple[list[str], list[str]]:
+  """(sequences, value fields) of the text of a `sequence<TAB>value` file;
+  with `flag_column`, a third column of that name (0 or 1) may follow."""
   lines = text.split("\n")
   while lines and not lines[-1].strip():
     lines.pop()  # the final newline, blank lines at the end
@@ -53,6 +55,11 @@ def _tab_rows(path: str, text: str) -> tuple[list[str], list[str]]:
     if not line.strip():
       raise InputError("empty line (every row is one position)", path, number)
     parts = line.split("\t")
+    if flag_column and len(parts) == 3:
+      if parts[2].strip() not in ("0", "1"):
+        raise InputError(f"{flag_column} must be 0 or 1, got "
+                         f"{parts[2].strip()!r}", path, number)
+      parts = parts[:2]
     if len(parts) != 2:
       raise InputError(f"wrong number of columns: {len(parts)} (expected 2, "
                        "`sequence<TAB>value`)", path, number)
@@ -101,8 +108,8 @@ def load_predictions(path: str | os.PathLike, n: int | None = None,
   """Predictions in position order, from our TSV or the challenge's JSON.
 
   Args:
-    path: either `sequence<TAB>prediction` rows in position order (no
-      header), or JSON `{"<position>": prediction}` (the challenge's
+    path: either `sequence<TAB>prediction[<TAB>out_of_range]` rows in
+      position order (no header), or JSON `{"<position>": prediction}` (the challenge's
       sample_submission.json) whose positions cover 0..N-1 exactly once.
       `.gz` accepted; the format is recognised from the content.
     n: the number of ground-truth rows; the predictions must match it.
@@ -115,7 +122,7 @@ def load_predictions(path: str | os.PathLike, n: int | None = None,
   if text.lstrip().startswith("{"):
     values, seqs = _json_predictions(path, text, n), None
   else:
-    seqs, fields = _tab_rows(path, text)
+    seqs, fields = _tab_rows(path, text, flag_column="out_of_range")
     values = np.empty(len(fields), np.float64)
     for i, field in enumerate(fields):
       if field.lower() in _MISSING_VALUES:

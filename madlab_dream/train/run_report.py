@@ -64,6 +64,7 @@ def report_markdown(report: dict) -> str:
               f"{baseline['validation']['pearson']:.4f} (model "
               f"{report['validation']['pearson']:.4f}); fitted in "
               f"{baseline['seconds']:.1f} s.", ""]
+  lines += _loss_spikes(report.get("loss_spikes"))
   counts = report["data"]["counts"]
   lines += [
       "## Data", "",
@@ -87,6 +88,18 @@ def report_markdown(report: dict) -> str:
       "## Settings (flags.txt; config.json has the same as JSON)", "", "```",
       report["flagfile"].rstrip(), "```", ""]
   return "\n".join(lines)
+
+
+def _loss_spikes(summary: dict | None) -> list[str]:
+  """report.md's lines for report.json's "loss_spikes" (absent: none)."""
+  if not summary:
+    return []
+  if not summary["count"]:
+    return [f"Loss spikes: none ({summary['rule']}).", ""]
+  steps = ", ".join(f"{s:,}" for s in summary["first_steps"])
+  return [f"Loss spikes: **{summary['count']}** ({summary['rule']}); first "
+          f"at steps {steps}; largest batch loss "
+          f"{summary['largest_loss']:.3g}.", ""]
 
 
 def _precision(report: dict) -> str:

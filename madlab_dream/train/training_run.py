@@ -35,8 +35,11 @@ from madlab_dream.config import RunConfig
 from madlab_dream.errors import EXIT_DIVERGED
 from madlab_dream.flags import flagfile_text
 from madlab_dream.inference import export
+from madlab_dream.inference import out_of_range
+from madlab_dream.inference.predictor import TRAINED_RANGE_KEY
 from madlab_dream.io import files
 from madlab_dream.train import callbacks
+from madlab_dream.train import loss_spikes
 from madlab_dream.train import optim
 from madlab_dream.train import plots
 from madlab_dream.train import precision as precision_lib
@@ -110,6 +113,7 @@ class TrainingRun:
     self.evaluator = Evaluator(self.model, self.train_config.eval_batch_size,
                                self.jit)
     self.control = callbacks.RunControl(model=self.model)
+    self.spikes = loss_spikes.LossSpikes(self.state.steps_done)
     self._fit(dataset, self._build_callbacks())
     return self._outcome()
 
@@ -132,7 +136,9 @@ class TrainingRun:
       self.model = model_lib.build_model(self.config.model)
       self.model.compile(
           optimizer=optim.make_optimizer(settings, self.plan.total_steps),
-          loss=optim.make_loss(settings.loss), jit_compile=self.jit)
+          loss=optim.make_loss(settings.loss),
+          metrics=[loss_spikes.BatchLoss(settings.loss)],
+          jit_compile=self.jit)
       if self.resumed:
         self.state.restore(self.model)
 
@@ -182,7 +188,8 @@ class TrainingRun:
             self.train_config.batch_size,
             lambda history: run_report.write_history(history_csv, history)),
         callbacks.FloatTensorBoard(os.path.join(self.run_dir, "tensorboard"),
-                                   write_graph=False)]
+                                   write_graph=False),
+        self.spikes]
 
   # --- Fitting -----------------------------------------------------------
 
@@ -313,6 +320,7 @@ class TrainingRun:
                                                 final.sampled),
         "madlab_table3": run_report.MADLAB_TABLE3,
         "history": state.history,
+        "loss_spikes": self.spikes.summary(),
         "hardware": machine.describe(),
         "config": self.config.to_dict(),
         "flagfile": self.flagfile,
@@ -338,11 +346,19 @@ class TrainingRun:
     """flags.txt, config.json, model.keras and the SavedModel."""
     run_dir, cache = self.run_dir, self.cache
     files.write_text(os.path.join(run_dir, "flags.txt"), self.flagfile)
-    files.write_text(os.path.join(run_dir, CONFIG_FILE),
-                     self.config.to_json())
+    trained = self._trained_range()
+    files.write_text(os.path.join(run_dir, CONFIG_FILE), json.dumps(
+        {**self.config.to_dict(), **trained}, indent=1) + "\n")
     with files.atomic_path(os.path.join(run_dir, "model.keras")) as tmp:
       self.model.save(tmp)
     export.export_saved_model(self.model, os.path.join(run_dir, "saved_model"),
                               cache.mean, cache.sd, cache.seq_len,
                               {"best_epoch": self.state.best_epoch,
-                               "config": self.config.to_dict()})
+                               "config": self.config.to_dict(), **trained})
+
+  def _trained_range(self) -> dict:
+    """{"trained_range": {"min", "max", "sd"}}: the training targets on the
+    expression scale (config.json and the SavedModel's metadata carry it)."""
+    cache = self.cache
+    return {TRAINED_RANGE_KEY: out_of_range.trained_range_of(
+        cache.to_expression(cache.train_targets))}

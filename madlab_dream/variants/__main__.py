@@ -34,6 +34,10 @@ prediction<TAB>effect`, sequence_id being the sequence's number in the file
 (1-based), in input order; no heatmap. Sequences longer than L are refused
 unless --allow_long_sequence, as above.
 
+Each mode also prints `N of M predictions outside the trained range [a, b]`
+(the trained range widened by one training sd), or that the model's trained
+range is unknown.
+
 --output may not be the --pairs or --ism_input file; a `.gz` name is written
 gzip-compressed (not the heatmap).
 """
@@ -44,6 +48,7 @@ import time
 from madlab_dream import cli
 from madlab_dream import flags
 from madlab_dream.errors import InputError
+from madlab_dream.inference import out_of_range
 from madlab_dream.inference import variants
 from madlab_dream.inference.predictor import Predictor
 from madlab_dream.io import files
@@ -82,6 +87,7 @@ def ism_of_file(args, started: float) -> None:
   print(f"wrote {done['variants']:,} single-nucleotide variants of "
         f"{done['sequences']:,} sequences{long_note} to {args.output} in "
         f"{time.perf_counter() - started:.1f} s")
+  print(done["out_of_range"])
 
 
 def pair_effects(args, started: float) -> None:
@@ -93,6 +99,8 @@ def pair_effects(args, started: float) -> None:
   variants.write_tsv(args.output, table)
   print(f"wrote effects of {len(refs):,} pairs to {args.output} in "
         f"{time.perf_counter() - started:.1f} s")
+  print(out_of_range.report(predictor, list(table["ref_prediction"])
+                            + list(table["alt_prediction"])))
 
 
 def ism_of_sequence(args, started: float) -> None:
@@ -114,6 +122,8 @@ def ism_of_sequence(args, started: float) -> None:
   print(f"wrote {len(ism['effect']):,} single-nucleotide variants to "
         f"{args.output} and the heatmap to {heatmap} in "
         f"{time.perf_counter() - started:.1f} s")
+  print(out_of_range.report(predictor, [ism["reference"],
+                                        *ism["prediction"]]))
 
 
 if __name__ == "__main__":

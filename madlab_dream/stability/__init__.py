@@ -1,0 +1,1 @@
+"""`python -m madlab_dream.stability`: the model on low-complexity sequences."""
