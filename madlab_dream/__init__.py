@@ -41,8 +41,8 @@ The package in data-flow order:
 
 Commands, each the package `madlab_dream/<verb>/` with its `__main__.py`:
 python -m madlab_dream.{data,train,predict,evaluate,variants,explain,motifs,
-design,simulate,demo,bench}; explain_demo and design_demo prove explain and
-design on the simulator's grammar.
+design,stability,simulate,demo,bench}; explain_demo and design_demo prove
+explain and design on the simulator's grammar.
 """
 
 import importlib
