@@ -7,6 +7,11 @@ in a way the user can fix ends as one line on stderr and a documented exit
 status, never a traceback:
 
   InputError, a flag error, positional arguments   -> 2
+  a path flag that is not valid UTF-8 (before any work) -> 2
+  the system refusing a file: no space left on device, quota, read-only
+    filesystem, I/O error, permission (an OSError with an errno, or a
+    framework error saying "No space left on device"): one line naming
+    the path                                         -> 2
   Ctrl-C (KeyboardInterrupt) outside the training loop -> 130
   SIGTERM outside the training loop                -> 143
 
@@ -18,6 +23,8 @@ interrupted command leaves no half-written file behind.
 
 from __future__ import annotations
 
+import errno
+import os
 import signal
 import sys
 from typing import Callable
@@ -36,6 +43,44 @@ def fail(prog: str, message: str, status: int = errors.EXIT_INPUT_ERROR):
   sys.stderr.write(f"{prog}: error: {message}\n")
   sys.stderr.flush()
   sys.exit(status)
+
+
+def check_utf8_settings() -> None:
+  """Refuses, before any work, a setting (a path) that is not valid UTF-8:
+  outputs (flags.txt, config.json, reports) record the paths as text."""
+  for name in flags.FLAGS:
+    flag = flags.FLAGS[name]
+    values = flag.value if isinstance(flag.value, list) else [flag.value]
+    for value in values:
+      if not isinstance(value, str):
+        continue
+      try:
+        value.encode("utf-8")
+      except UnicodeEncodeError:
+        shown = ascii(os.fsencode(value))[2:-1]
+        raise errors.InputError(
+            f"--{name}={shown}: not valid UTF-8 (run files record paths as "
+            "text); rename the file or directory") from None
+
+
+def system_error(e: BaseException) -> str | None:
+  """One line for an error of the system (a full disk...), else None."""
+  if isinstance(e, OSError) and e.errno:
+    name = e.filename if e.filename is not None else ""
+    if isinstance(name, bytes):
+      name = ascii(name)[2:-1]
+    reason = os.strerror(e.errno).lower()
+    detail = e.strerror or reason
+    if detail.lower().startswith(reason):
+      detail = detail[len(reason):].lstrip(": ")
+    code = errno.errorcode.get(e.errno, str(e.errno))
+    text = f"{reason} ({code})" + (f": {detail}" if detail else "")
+    return f"{name}: {text}" if name else text
+  message = str(e)
+  if "No space left on device" in message or "errno = 28" in message:
+    first = " ".join(message.split())[:300]
+    return f"no space left on device (ENOSPC): {first}"
+  return None
 
 
 def _terminate(signum, frame):
@@ -60,6 +105,7 @@ def run(main: Callable[[], int | None], prog: str,
     logging.set_verbosity(logging.WARNING)  # TF's INFO lines (export)
     signal.signal(signal.SIGTERM, _terminate)
     try:
+      check_utf8_settings()
       status = main()
     except errors.InputError as e:
       fail(prog, e)
@@ -69,6 +115,11 @@ def run(main: Callable[[], int | None], prog: str,
     except KeyboardInterrupt:
       fail(prog, "interrupted (Ctrl-C); no output was left half-written",
            errors.EXIT_INTERRUPTED)
+    except Exception as e:  # the system refusing a write: one line
+      line = system_error(e)
+      if line is None:
+        raise
+      fail(prog, line)
     if status:
       sys.exit(status)
 

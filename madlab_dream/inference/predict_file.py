@@ -28,14 +28,18 @@ def output_format(path: str, fmt: str) -> str:
 
 def predict_file(model: str | Predictor, input_path: str, output_path: str,
                  fmt: str = "auto", reverse_complement: bool = False,
-                 progress: bool = True) -> int:
+                 progress: bool = True, fitted: dict | None = None) -> int:
   """Predicts every sequence of `input_path` into `output_path`; returns N.
 
   `model` is a Predictor or a path for one (run or SavedModel directory).
+  `fitted`, if given, receives the counts of sequences trimmed to L
+  ("trimmed") and padded to L ("padded").
   """
   files.check_readable(input_path)
-  files.check_output(output_path, [input_path])
   predictor = model if isinstance(model, Predictor) else Predictor(model)
+  files.check_output(output_path, [input_path, predictor.path])
+  fitted = {} if fitted is None else fitted
+  fitted.update(trimmed=0, padded=0)
   fmt = output_format(output_path, fmt)
   total = 0
   bar = None
@@ -58,6 +62,8 @@ def predict_file(model: str | Predictor, input_path: str, output_path: str,
         out.writelines(part for s, p in zip(rows.text, pred)
                        for part in (s, f"\t{float(p)!r}\n"))
       total += len(rows)
+      fitted["trimmed"] += int((rows.lengths > predictor.seq_len).sum())
+      fitted["padded"] += int((rows.lengths < predictor.seq_len).sum())
       if bar is not None:
         bar.update(total)
     if total == 0:  # raised before the rename: nothing is replaced

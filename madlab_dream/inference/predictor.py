@@ -45,13 +45,17 @@ class Predictor:
     self.path = saved_model_dir(path)
     self.batch_size = int(batch_size)
     self._loaded, self._fn = _load(self.path)
-    spec = self._fn.structured_input_signature[1]["codes"]
-    self.seq_len = int(spec.shape[1])
+    self.seq_len = codes_length(self._fn, self.path)
     try:
       self.config = _read_config(self.path)
     except (InputError, OSError, ValueError, KeyError, TypeError) as e:
       raise InputError(f"cannot read the run's settings: {e}",
                        self.path) from None
+    if self.config is not None and self.config.data.seq_len != self.seq_len:
+      raise InputError(f"the run's settings say L = "
+                       f"{self.config.data.seq_len} but the SavedModel takes "
+                       f"L = {self.seq_len}: config.json and saved_model/ "
+                       "come from different runs", self.path)
 
   def describe(self) -> str:
     """One line: which model this is."""
@@ -109,6 +113,35 @@ def _load(saved: str):
                      f"{export.CODES_SIGNATURE!r} signature (not exported "
                      "by madlab_dream)", saved)
   return loaded, loaded.signatures[export.CODES_SIGNATURE]
+
+
+def codes_length(fn, saved: str) -> int:
+  """L of a `predict_codes` signature taking codes uint8 [batch, L] and
+  giving "prediction" and "standardised"; InputError naming what was
+  expected otherwise (a SavedModel not exported by this package)."""
+  import tensorflow as tf  # started quietly by `_load`: imported by now
+  args, kwargs = fn.structured_input_signature
+  spec = kwargs.get("codes") if not args and len(kwargs) == 1 else None
+  shape = getattr(spec, "shape", None)
+  outputs = set(getattr(fn, "structured_outputs", {}) or {})
+  if (spec is None or spec.dtype != tf.uint8 or shape.rank != 2 or
+      shape[1] is None or not {"prediction", "standardised"} <= outputs):
+    found = ", ".join(f"{k}: {_spec_text(v)}" for k, v in kwargs.items())
+    found = found or f"{len(args)} positional argument(s)"
+    raise InputError(f"the SavedModel's {export.CODES_SIGNATURE!r} signature "
+                     f"takes ({found}) and gives {sorted(outputs)}; expected "
+                     "codes: uint8 [batch, L] giving 'prediction' and "
+                     "'standardised' (a SavedModel exported by madlab_dream)",
+                     saved)
+  return int(shape[1])
+
+
+def _spec_text(spec) -> str:
+  """`uint8 [None, 110]` for a TensorSpec."""
+  dtype = getattr(spec, "dtype", None)
+  shape = getattr(spec, "shape", None)
+  return (f"{dtype.name if dtype is not None else '?'} "
+          f"{shape if shape is not None else '?'}")
 
 
 def _read_config(saved: str) -> RunConfig | None:

@@ -13,7 +13,8 @@
   gzip-compressed. It may not be the input.
 --eval_batch_size: sequences per model call (the same flag as training's).
 
-Predictions are on the original expression scale, in input order. Input is
+Predictions are on the original expression scale, in input order; a line
+says how many sequences were trimmed to L or padded to L. Input is
 streamed in blocks; the output is written to a temporary file and renamed
 when complete (a named pipe or a device is written straight).
 """
@@ -37,12 +38,16 @@ def main():
     raise InputError(f"--eval_batch_size={args.eval_batch_size}: must be "
                      "at least 1")
   files.check_readable(args.input)
-  files.check_output(args.output, [args.input])
+  files.check_output(args.output, [args.input, args.model])
   started = time.perf_counter()
   predictor = Predictor(args.model, args.eval_batch_size)
   print(f"model: {predictor.describe()}", flush=True)
+  fitted = {}
   count = predict_file(predictor, args.input, args.output, args.format,
-                       args.reverse_complement)
+                       args.reverse_complement, fitted=fitted)
+  print(f"sequences longer than {predictor.seq_len} nt (their last "
+        f"{predictor.seq_len} nt kept): {fitted['trimmed']:,}; shorter "
+        f"(padded on the left with N): {fitted['padded']:,}")
   print(f"wrote {count:,} predictions to {args.output} in "
         f"{time.perf_counter() - started:.1f} s")
 

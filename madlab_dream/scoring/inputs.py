@@ -24,10 +24,15 @@ from madlab_dream.scoring.names import SINGLE_FILES
 _MISSING_VALUES = {"", "nan", "na", "n/a", "none", "null"}
 
 
-def _read_text(path: str | os.PathLike) -> tuple[str, str]:
-  """(path, text) of a plain or gzip text file; InputError if it is not."""
+_JSON_BYTES_PER_POSITION = 64  # `"71102": -0.12345678901234567, ` and room
+
+
+def _read_text(path: str | os.PathLike,
+               max_line_bytes: int = files.MAX_LINE_BYTES) -> tuple[str, str]:
+  """(path, text) of a plain or gzip text file; InputError if it is not
+  (also for a line longer than `max_line_bytes`)."""
   path = files.check_readable(path)
-  data = b"".join(files.read_chunks(path))
+  data = files.read_bounded(path, max_line_bytes)
   try:
     text = data.decode("utf-8")
   except UnicodeDecodeError as e:
@@ -111,7 +116,9 @@ def load_predictions(path: str | os.PathLike, n: int | None = None,
   Returns:
     float64 [N]; with `return_sequences`, a tuple (values, sequences).
   """
-  path, text = _read_text(path)
+  # A JSON submission may be one line: room for n positions on it.
+  limit = max(files.MAX_LINE_BYTES, _JSON_BYTES_PER_POSITION * (n or 0))
+  path, text = _read_text(path, limit)
   if text.lstrip().startswith("{"):
     values, seqs = _json_predictions(path, text, n), None
   else:

@@ -44,6 +44,7 @@ from madlab_dream.train import run_report
 from madlab_dream.train.exact_predictions import Evaluator
 from madlab_dream.train.preparation import PreparedRun
 from madlab_dream.train.state import RunState
+from madlab_dream.train.state import weights_bytes
 from madlab_dream.train.step_plan import Plan
 from madlab_dream.train.step_plan import small_data_warning
 
@@ -337,6 +338,9 @@ class TrainingRun:
   def _write_model(self) -> None:
     """flags.txt, config.json, model.keras and the SavedModel."""
     run_dir, cache = self.run_dir, self.cache
+    # model.keras (with the optimizer) and the SavedModel side by side.
+    files.check_free_space(run_dir, 2 * weights_bytes(self.model, True),
+                           "model.keras and saved_model/")
     files.write_text(os.path.join(run_dir, "flags.txt"), self.flagfile)
     files.write_text(os.path.join(run_dir, CONFIG_FILE),
                      self.config.to_json())
