@@ -45,6 +45,55 @@ def fail(prog: str, message: str, status: int = errors.EXIT_INPUT_ERROR):
   sys.exit(status)
 
 
+def _flagfile_arg(arg: str) -> str | None:
+  for prefix in ("--flagfile=", "-flagfile="):
+    if arg.startswith(prefix):
+      return arg[len(prefix):]
+  return None
+
+
+def flagfile_origins(args: list[str], chain: tuple[str, ...] = ()
+                     ) -> dict[str, str]:
+  """{flag name: "FILE:LINE"} of the flags set in the flagfiles of `args`
+  (nested ones too); InputError for a flagfile that is missing, unreadable
+  or includes itself. A relative flagfile path, in a flagfile as on the
+  command line, is relative to the current directory (absl's rule)."""
+  origins = {}
+  for arg in args:
+    path = _flagfile_arg(arg)
+    if path is None:
+      continue
+    key = os.path.realpath(path)
+    if key in chain:
+      raise errors.InputError("flagfile includes itself (via "
+                              f"{' -> '.join(chain + (key,))})", path)
+    try:
+      with open(path, encoding="utf-8") as f:
+        lines = [line.strip() for line in f]
+    except FileNotFoundError:
+      raise errors.InputError("no such flagfile", path) from None
+    except (OSError, UnicodeDecodeError) as e:
+      raise errors.InputError(f"cannot read the flagfile: {e}", path) \
+          from None
+    for number, line in enumerate(lines, 1):
+      if line.startswith("-") and _flagfile_arg(line) is None:
+        name = line.lstrip("-").split("=", 1)[0]
+        origins.setdefault(name, f"{path}:{number}")
+    nested = [line for line in lines if _flagfile_arg(line) is not None]
+    origins.update(flagfile_origins(nested, chain + (key,)))
+  return origins
+
+
+def with_origin(message: str, origins: dict[str, str]) -> str:
+  """A flag error with the flagfile line that set the flag, if one did."""
+  for name, where in origins.items():
+    bare = name[2:] if name.startswith("no") else name
+    if f"'{name}'" in message or f"--{name}" in message or \
+        f"'{bare}'" in message:
+      return f"{where}: {message}"
+  return message
+
+
 def check_utf8_settings() -> None:
   """Refuses, before any work, a setting (a path) that is not valid UTF-8:
   outputs (flags.txt, config.json, reports) record the paths as text."""
@@ -94,9 +143,15 @@ def run(main: Callable[[], int | None], prog: str,
 
   def parse(argv):
     try:
+      origins = flagfile_origins(argv[1:])
+    except errors.InputError as e:
+      fail(prog, e)
+    for arg in argv[1:]:  # a flag given on the command line is named there
+      origins.pop(arg.lstrip("-").split("=", 1)[0], None)
+    try:
       return flags.FLAGS(argv)
     except flags.Error as e:
-      fail(prog, e)
+      fail(prog, with_origin(str(e), origins))
 
   def wrapped(argv):
     if len(argv) > 1:

@@ -388,7 +388,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
   path = os.fspath(path)
   mode = _mode(path)
   if mode is not None and _write_straight(path, mode):
-    yield path
+    with naming(path):
+      yield path
     return
   target = os.path.realpath(path)
   directory = os.path.dirname(target)
@@ -396,10 +397,28 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
   remove_stale_temporaries(directory, os.path.basename(target))
   tmp = _temp_name(directory, os.path.basename(target))
   try:
-    yield tmp
+    with naming(path):
+      yield tmp
     os.replace(tmp, target)
   finally:
     _remove(tmp)
+
+
+@contextlib.contextmanager
+def naming(path: str) -> Iterator[None]:
+  """Gives a write failure the output's name: an OSError without a file
+  name (a full disk on write or close), or a framework's error saying "No
+  space left on device", becomes OSError(errno, reason, path)."""
+  try:
+    yield
+  except OSError as e:
+    if e.filename is not None or not e.errno:
+      raise
+    raise OSError(e.errno, e.strerror, path) from None
+  except Exception as e:  # noqa: BLE001 - TensorFlow's, h5py's errors
+    if "No space left on device" not in str(e) and "errno = 28" not in str(e):
+      raise
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path) from None
 
 
 @contextlib.contextmanager
@@ -420,7 +439,8 @@ def atomic_dir(path: str | os.PathLike) -> Iterator[str]:
     except FileExistsError:
       continue
   try:
-    yield tmp
+    with naming(os.fspath(path)):
+      yield tmp
     old = None
     if os.path.lexists(target):
       old = f"{tmp}.old"

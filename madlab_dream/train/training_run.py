@@ -338,9 +338,10 @@ class TrainingRun:
   def _write_model(self) -> None:
     """flags.txt, config.json, model.keras and the SavedModel."""
     run_dir, cache = self.run_dir, self.cache
-    # model.keras (with the optimizer) and the SavedModel side by side.
-    files.check_free_space(run_dir, 2 * weights_bytes(self.model, True),
-                           "model.keras and saved_model/")
+    # model.keras (with the optimizer) and the SavedModel (weights and a
+    # graph of about a MB) side by side, with the old ones until replaced.
+    files.check_free_space(run_dir, 2 * weights_bytes(self.model, True) +
+                           (4 << 20), "model.keras and saved_model/")
     files.write_text(os.path.join(run_dir, "flags.txt"), self.flagfile)
     files.write_text(os.path.join(run_dir, CONFIG_FILE),
                      self.config.to_json())
