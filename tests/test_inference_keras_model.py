@@ -44,3 +44,16 @@ def test_what_is_not_a_model_is_an_input_error(tmp_path):
   damaged.write_bytes(b"not a zip archive")
   with pytest.raises(InputError, match=f"{damaged}: cannot load the Keras"):
     load_model(tmp_path)
+
+
+def test_loading_stays_in_keras_safe_mode(tmp_path):
+  """A .keras file holding Python code (a Lambda layer) is refused: it
+  would run that code if safe mode were turned off."""
+  import keras
+  inputs = keras.Input((3,))
+  net = keras.Model(inputs, keras.layers.Lambda(lambda x: x * 2)(inputs))
+  net.save(tmp_path / "lambda.keras")
+  with pytest.raises(InputError, match="safe_mode"):
+    load_model(tmp_path / "lambda.keras")
+  assert keras.models.load_model(tmp_path / "lambda.keras",
+                                 safe_mode=False) is not None
