@@ -195,6 +195,7 @@ def read_chunks(path: str | os.PathLike,
 def check_writable_dir(path: str | os.PathLike) -> str:
   """Creates `path` if needed and proves a file can be written there."""
   path = os.fspath(path)
+  created = _missing_parents(path)
   try:
     os.makedirs(path, exist_ok=True)
     probe = os.path.join(path, f".write-test-{uuid.uuid4().hex}")
@@ -207,9 +208,25 @@ def check_writable_dir(path: str | os.PathLike) -> str:
       if os.path.lexists(probe):
         os.remove(probe)
   except OSError as e:
+    for directory in created:  # what this check made, innermost first
+      with contextlib.suppress(OSError):
+        os.rmdir(directory)
     raise InputError(f"output directory is not writable: {e.strerror or e}",
                      path) from None
   return path
+
+
+def _missing_parents(path: str) -> list[str]:
+  """`path` and its ancestors that do not exist yet, innermost first."""
+  missing = []
+  path = os.path.abspath(path)
+  while path and not os.path.exists(path):
+    missing.append(path)
+    parent = os.path.dirname(path)
+    if parent == path:
+      break
+    path = parent
+  return missing
 
 
 def is_gzip_name(path: str | os.PathLike) -> bool:
