@@ -57,3 +57,16 @@ def test_loading_stays_in_keras_safe_mode(tmp_path):
     load_model(tmp_path / "lambda.keras")
   assert keras.models.load_model(tmp_path / "lambda.keras",
                                  safe_mode=False) is not None
+
+
+def test_a_model_keras_of_another_run_is_refused(saved, tmp_path):
+  import shutil
+  from madlab_dream.config import RunConfig
+  run, _, _ = saved
+  mixed = tmp_path / "mixed"
+  shutil.copytree(run, mixed)
+  (mixed / "config.json").write_text(RunConfig.from_dict(
+      {"data": {"seq_len": 110}, "model": {"seq_len": 110}}).to_json())
+  with pytest.raises(InputError, match="takes L = 24 but the run's "
+                     "config.json says L = 110"):
+    load_model(mixed)

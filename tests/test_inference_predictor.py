@@ -94,3 +94,16 @@ def test_a_config_of_another_run_is_refused(exported_model, tmp_path):
   with pytest.raises(InputError, match="the run's settings say L = 80 but "
                      "the SavedModel takes L = 110"):
     Predictor(str(run))
+
+
+def test_metadata_of_another_model_is_refused(exported_model, tmp_path):
+  import json
+  run = tmp_path / "meta"
+  shutil.copytree(exported_model, run)
+  meta = run / "saved_model" / "assets" / "madlab_dream.json"
+  info = json.loads(meta.read_text())
+  meta.write_text(json.dumps(dict(info, seq_len=249)))
+  with pytest.raises(InputError, match="says L = 249 but the SavedModel's "
+                     "signature takes L = 110"):
+    Predictor(str(run))
+

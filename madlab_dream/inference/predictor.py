@@ -51,6 +51,7 @@ class Predictor:
     except (InputError, OSError, ValueError, KeyError, TypeError) as e:
       raise InputError(f"cannot read the run's settings: {e}",
                        self.path) from None
+    _check_metadata(self.path, self.seq_len)
     if self.config is not None and self.config.data.seq_len != self.seq_len:
       raise InputError(f"the run's settings say L = "
                        f"{self.config.data.seq_len} but the SavedModel takes "
@@ -134,6 +135,23 @@ def codes_length(fn, saved: str) -> int:
                      "'standardised' (a SavedModel exported by madlab_dream)",
                      saved)
   return int(shape[1])
+
+
+def _check_metadata(saved: str, seq_len: int) -> None:
+  """Refuses a SavedModel whose metadata's L differs from its signature's."""
+  meta = os.path.join(saved, "assets", export.METADATA_FILE)
+  if not os.path.exists(meta):
+    return
+  try:
+    with open(meta) as f:
+      recorded = json.load(f).get("seq_len", seq_len)
+  except (OSError, ValueError, AttributeError) as e:
+    raise InputError(f"cannot read the SavedModel's metadata: {e}",
+                     meta) from None
+  if recorded != seq_len:
+    raise InputError(f"says L = {recorded} but the SavedModel's signature "
+                     f"takes L = {seq_len}: files of different models mixed",
+                     meta)
 
 
 def _spec_text(spec) -> str:
