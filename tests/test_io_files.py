@@ -244,7 +244,7 @@ def test_an_interrupted_write_probe_leaves_nothing(tmp_path, monkeypatch):
   assert list(tmp_path.iterdir()) == []
 
 
-# --- Bounds, input directories, sidecars, full disks ---------------------------
+# --- Bounds, input directories, sidecars, full disks --------------------------
 
 def test_a_line_past_the_limit_is_an_error_with_bounded_memory(tmp_path):
   limit = 1 << 16

@@ -17,8 +17,9 @@
 Prints Pearson r and Spearman rho for all positions and each subset, then the
 Pearson and Spearman scores (see `madlab_dream.scoring`). With --output,
 writes the result as JSON and a Markdown report beside it (same stem, `.md`;
-none beside a device or pipe such as /dev/null); neither may be an input nor
-lie inside --subsets_dir or --public_dir, and `.gz` is refused (write the JSON plainly).
+none beside a device or pipe such as /dev/null); neither may be an input
+nor lie inside --subsets_dir or --public_dir, and `.gz` is refused (write
+the JSON plainly).
 A missing subset file is reported and the scores then cover the present
 subsets only (`complete: false`).
 """

@@ -432,7 +432,7 @@ def naming(path: str) -> Iterator[None]:
     if e.filename is not None or not e.errno:
       raise
     raise OSError(e.errno, e.strerror, path) from None
-  except Exception as e:  # noqa: BLE001 - TensorFlow's, h5py's errors
+  except Exception as e:  # TensorFlow's and h5py's errors
     if "No space left on device" not in str(e) and "errno = 28" not in str(e):
       raise
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path) from None
