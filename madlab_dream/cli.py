@@ -63,6 +63,8 @@ def flagfile_origins(args: list[str], chain: tuple[str, ...] = ()
     path = _flagfile_arg(arg)
     if path is None:
       continue
+    if not path:
+      raise errors.InputError("--flagfile= needs a path")
     key = os.path.realpath(path)
     if key in chain:
       raise errors.InputError("flagfile includes itself (via "

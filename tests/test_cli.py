@@ -94,7 +94,8 @@ def test_flagfiles_that_go_wrong_are_one_line(tmp_path):
   cases = [("missing.flags", ["missing.flags: no such flagfile"]),
            ("self.flags", ["self.flags: flagfile includes itself"]),
            ("a.flags", ["a.flags: flagfile includes itself", "b.flags"]),
-           ("unknown.flags", ["unknown.flags:2: ", "nosuch"])]
+           ("unknown.flags", ["unknown.flags:2: ", "nosuch"]),
+           ("", ["--flagfile= needs a path"]), (".", ["cannot read"])]
   for name, needles in cases:
     proc = subprocess.run([sys.executable, "-c", SCRIPT,
                            f"--flagfile={name}"], capture_output=True,

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -188,9 +189,10 @@ def _json_predictions(path: str, text: str, n: int | None) -> np.ndarray:
 
 
 def _read_csv(path: str):
+  data = io.BytesIO(files.read_bounded(path))  # a line of at most 64 MiB
   try:
     # Blank lines are kept (and dropped below) so row i is line i + 2.
-    return pd.read_csv(path, skip_blank_lines=False)
+    return pd.read_csv(data, skip_blank_lines=False)
   except pd.errors.EmptyDataError:
     raise InputError("empty file", path) from None
   except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
