@@ -31,6 +31,10 @@ from madlab_dream.layers import arguments as layer_arguments
 
 #: The challenge's sequence length (17 nt flank + 80 nt random + 13 nt flank).
 SEQ_LEN = 110
+#: The longest L a run may use: the attention holds [L, L] logits per head
+#: and sequence (16 MB in float32 at 2,048, times the batch and the heads),
+#: and the cache L bytes per row; longer promoters than any MPRA library's.
+MAX_SEQ_LEN = 2048
 #: The default seed of the row filter, the split, shuffling and initial weights.
 SEED = 42
 
@@ -55,7 +59,8 @@ def _check(condition: bool, name: str, value: Any, problem: str) -> None:
 
 
 def _int(name: str, value: Any, low: int | None = None,
-         optional: bool = False) -> int | None:
+         optional: bool = False, high: int | None = None,
+         why_high: str = "") -> int | None:
   if value is None and optional:
     return None
   if isinstance(value, bool) or not _is_integral(value):
@@ -63,6 +68,8 @@ def _int(name: str, value: Any, low: int | None = None,
   value = int(value)
   if low is not None:
     _check(value >= low, name, value, f"must be at least {low}")
+  if high is not None:
+    _check(value <= high, name, value, f"must be at most {high:,}{why_high}")
   return value
 
 
@@ -224,11 +231,15 @@ class DataConfig(_Config):
   seed: int = SEED
 
   def __post_init__(self):
-    self._validate_field("seq_len", _int, low=1)
+    self._validate_field("seq_len", _int, low=1, high=MAX_SEQ_LEN,
+                         why_high=" (the attention's [L, L] logits grow as "
+                         "L squared)")
     self._validate_field("singleton_keep", _float, 0.0, 1.0)
     self._validate_field("split", _choice, SPLITS)
     self._validate_field("val_fraction", _float, 0.0, 1.0, high_open=True)
     self._validate_field("val_rows", _int, low=0, optional=True)
+    _check(self.val_rows != 1, "val_rows", 1, "Pearson r, which selects "
+           "the best epoch, needs at least 2 validation rows (0: none)")
     self._validate_field("min_val_rows", _int, low=0)
     self._validate_field("shuffle_buffer", _int, low=0)
     self._validate_field("seed", _int)
@@ -320,7 +331,9 @@ class ModelConfig(_Config):
   def __post_init__(self):
     object.__setattr__(self, "transformer_trainable",
                        bool(self.transformer_trainable))
-    self._validate_field("seq_len", _int, low=1)
+    self._validate_field("seq_len", _int, low=1, high=MAX_SEQ_LEN,
+                         why_high=" (the attention's [L, L] logits grow as "
+                         "L squared)")
     self._validate_field("conv_kernels", _int_list)
     self._validate_field("conv_filters", _int, low=1)
     self._validate_field("conv_reduced", _int, low=1)

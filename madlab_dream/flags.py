@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 from typing import Any, Callable, Sequence
 
 from absl import flags
@@ -330,11 +331,21 @@ def as_flags(values: dict[str, Any]) -> list[str]:
   return out
 
 
+#: Settings that are paths: absolute in a run's flags.txt, so that it
+#: re-runs the experiment from any directory.
+PATH_SETTINGS = ("train_data", "model_dir", "cache_dir")
+
+
 def flagfile_text(run: cfg.RunConfig) -> str:
-  """A flagfile that re-runs the experiment `run` describes."""
+  """A flagfile that re-runs the experiment `run` describes (its paths
+  made absolute: a relative path in a flagfile is relative to the
+  directory the command runs in)."""
   values: dict[str, Any] = {}
   for part in (run.data, run.model, run.train):
     values.update(part.to_dict())
+  for name in PATH_SETTINGS:
+    if values.get(name):
+      values[name] = os.path.abspath(values[name])
   lines = ["# Re-runs this experiment: python -m madlab_dream.train "
            "--flagfile=THIS_FILE"]
   lines += as_flags(dict(sorted(values.items())))
@@ -440,6 +451,22 @@ def define_simulate_flags() -> None:
   _define(flags.DEFINE_integer, "seed", cfg.SEED, "Simulator seed.")
 
 
+DEMO_FLAGFILE = "experiments/demo.flags"
+
+
+def experiment_path(path: str) -> str:
+  """`path` as given (relative to the current directory) if it exists,
+  else the repository's file of that relative name (`experiments/...`
+  when the command runs elsewhere); InputError if neither exists."""
+  if os.path.exists(path) or os.path.isabs(path):
+    return path
+  repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  candidate = os.path.join(repo, path)
+  if os.path.exists(candidate):
+    return candidate
+  raise InputError("no such flagfile (here or in the repository)", path)
+
+
 def define_demo_flags() -> None:
   """python -m madlab_dream.demo"""
   define_output_dir_flag("demo_output")
@@ -447,8 +474,9 @@ def define_demo_flags() -> None:
           "Simulated training rows.")
   _define(flags.DEFINE_integer, "test_rows", 20_000, "Simulated test rows.")
   _define(flags.DEFINE_integer, "sim_seed", 2022, "Simulator seed.")
-  _define(flags.DEFINE_string, "flagfile_path", "experiments/demo.flags",
-          "The training experiment.")
+  _define(flags.DEFINE_string, "flagfile_path", DEMO_FLAGFILE,
+          "The training experiment (the default: the repository's, from "
+          "any directory).")
   _define(flags.DEFINE_multi_string, "train_arg", [],
           "An extra training flag, e.g. --train_arg=--epochs=1 "
           "(repeatable).")

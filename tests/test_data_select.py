@@ -58,3 +58,15 @@ def test_tail_split_takes_the_last_kept_rows_of_the_file():
   np.testing.assert_array_equal(kept_rows, [0, 2, 4, 5, 7, 8, 9])
   np.testing.assert_array_equal(kept_rows[val], [7, 8, 9])
   assert counts["validation"] == 3 and counts["train"] == 4
+
+
+@pytest.mark.parametrize("y, config, message", [
+    (np.arange(10) + 0.5, DataConfig(val_fraction=0.1, min_val_rows=0),
+     "a validation set of 1 row"),
+    (np.r_[np.arange(8) + 0.5, 3.5, 3.5], DataConfig(val_rows=2,
+                                                     split="tail"),
+     "all 2 validation targets are equal"),
+])
+def test_a_validation_set_without_a_pearson_r_is_refused(y, config, message):
+  with pytest.raises(InputError, match=message):
+    data.select_rows(y, config)

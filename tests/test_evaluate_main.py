@@ -1,6 +1,7 @@
 """The scoring command line, run as a user would (subprocess)."""
 
 import json
+import os
 
 import pytest
 
@@ -135,3 +136,28 @@ def test_cli_refuses_to_overwrite_an_input_or_write_gzip(inputs, tmp_path):
   assert preds.read_bytes() == before
   assert not list(tmp_path.glob("s.*"))
   assert not (tmp_path / "scores.json").exists()
+
+
+def test_outputs_may_not_replace_or_lie_inside_an_input(inputs, tmp_path):
+  subset = next(inputs["subsets_dir"].iterdir())
+  before = subset.read_bytes()
+  for out in (inputs["subsets_dir"] / "high_exp_seqs.json",
+              subset.with_suffix(".json"), inputs["public_dir"] / "s.json"):
+    proc = run_module(MODULE, *args(inputs, inputs["json"], output=out,
+                                    public_dir=inputs["public_dir"]),
+                      timeout=60)
+    assert_one_line_error(proc, "lies inside the input directory")
+  assert subset.read_bytes() == before
+
+
+def test_a_device_output_gets_no_sidecar(inputs):
+  proc = run_module(MODULE, *args(inputs, inputs["json"], output="/dev/null"),
+                    timeout=60)
+  assert proc.returncode == 0, proc.stderr
+  assert "wrote /dev/null in" in proc.stdout
+  assert not os.path.exists("/dev/null.md")
+
+
+def test_a_predictions_file_without_newlines_is_refused(inputs):
+  proc = run_module(MODULE, *args(inputs, "/dev/zero"), timeout=60)
+  assert_one_line_error(proc, "/dev/zero:1: line longer than")

@@ -2,6 +2,8 @@
 configs, configs from flags and back, and no FLAGS in library code."""
 
 import ast
+import dataclasses
+import os
 import pathlib
 
 import pytest
@@ -9,6 +11,7 @@ from absl import flags as absl_flags
 
 from madlab_dream import config as cfg
 from madlab_dream import flags
+from madlab_dream.errors import InputError
 
 PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "madlab_dream"
 
@@ -41,8 +44,20 @@ def test_flags_become_configs_and_the_flagfile_reruns_them(parsed, tmp_path):
   path.write_text(text)
   parsed.unparse_flags()
   parsed(["prog", f"--flagfile={path}"])
-  assert flags.run_config(parsed) == run
-  assert flags.run_config_from_args([f"--flagfile={path}"]) == run
+  absolute = dataclasses.replace(run, train=run.train.replace(
+      train_data=os.path.abspath("x.txt")))
+  assert flags.run_config(parsed) == absolute
+  assert flags.run_config_from_args([f"--flagfile={path}"]) == absolute
+  assert f"--train_data={os.path.abspath('x.txt')}" in text
+
+
+def test_the_demo_experiment_is_found_from_any_directory(tmp_path,
+                                                        monkeypatch):
+  monkeypatch.chdir(tmp_path)
+  found = flags.experiment_path(flags.DEMO_FLAGFILE)
+  assert os.path.isabs(found) and os.path.exists(found)
+  with pytest.raises(InputError, match="no such flagfile"):
+    flags.experiment_path("experiments/none.flags")
 
 
 def test_each_model_flag_is_the_config_field_and_the_layer_argument(parsed):

@@ -44,3 +44,29 @@ def test_what_is_not_a_model_is_an_input_error(tmp_path):
   damaged.write_bytes(b"not a zip archive")
   with pytest.raises(InputError, match=f"{damaged}: cannot load the Keras"):
     load_model(tmp_path)
+
+
+def test_loading_stays_in_keras_safe_mode(tmp_path):
+  """A .keras file holding Python code (a Lambda layer) is refused: it
+  would run that code if safe mode were turned off."""
+  import keras
+  inputs = keras.Input((3,))
+  net = keras.Model(inputs, keras.layers.Lambda(lambda x: x * 2)(inputs))
+  net.save(tmp_path / "lambda.keras")
+  with pytest.raises(InputError, match="safe_mode"):
+    load_model(tmp_path / "lambda.keras")
+  assert keras.models.load_model(tmp_path / "lambda.keras",
+                                 safe_mode=False) is not None
+
+
+def test_a_model_keras_of_another_run_is_refused(saved, tmp_path):
+  import shutil
+  from madlab_dream.config import RunConfig
+  run, _, _ = saved
+  mixed = tmp_path / "mixed"
+  shutil.copytree(run, mixed)
+  (mixed / "config.json").write_text(RunConfig.from_dict(
+      {"data": {"seq_len": 110}, "model": {"seq_len": 110}}).to_json())
+  with pytest.raises(InputError, match="takes L = 24 but the run's "
+                     "config.json says L = 110"):
+    load_model(mixed)

@@ -56,3 +56,28 @@ def test_gzip_output_is_honoured(predictor, demo_train, tmp_path):
     plain = (tmp_path / name).read_bytes()
     assert gzip.decompress((tmp_path / f"{name}.gz").read_bytes()) == plain
   assert len(json.loads((tmp_path / "p.json").read_text())) == 40
+
+
+def test_trimmed_and_padded_sequences_are_counted(predictor, tmp_path):
+  seqs = ["ACGT" * 30, "ACGT" * 10, "A" * 110, "C" * 111, "G"]
+  path = tmp_path / "mixed.txt"
+  path.write_text("\n".join(seqs) + "\n")
+  fitted = {}
+  assert predict_file(predictor, str(path), str(tmp_path / "p.tsv"),
+                      progress=False, fitted=fitted) == 5
+  assert fitted == {"trimmed": 2, "padded": 2}
+
+
+def test_a_file_without_newlines_is_refused_at_the_line_limit(predictor,
+                                                              tmp_path):
+  import pytest
+  from madlab_dream.errors import InputError
+  out = tmp_path / "p.tsv"
+  with pytest.raises(InputError, match="/dev/zero:1: line longer than "
+                     "67,108,864 bytes"):
+    predict_file(predictor, "/dev/zero", str(out), progress=False)
+  assert list(tmp_path.iterdir()) == []
+  with pytest.raises(InputError, match="lies inside the input directory"):
+    predict_file(predictor, "/dev/null",
+                 str(tmp_path / predictor.path / "saved_model.pb"),
+                 progress=False)

@@ -62,3 +62,48 @@ def test_reverse_complement_averaging(predictor):
   both = predictor.predict_text([seq], reverse_complement=True)[0]
   one, other = predictor.predict_text([seq, rc])
   assert both == pytest.approx((one + other) / 2, rel=1e-6)
+
+
+def test_a_foreign_codes_signature_is_one_line_saying_what_was_expected(
+    tmp_path):
+  import tensorflow as tf
+
+  class Foreign(tf.Module):
+    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.uint8,
+                                                name="codes")])
+    def predict_codes(self, codes):
+      return {"prediction": tf.reduce_sum(tf.cast(codes, tf.float32), 1)}
+
+  module = Foreign()
+  tf.saved_model.save(module, str(tmp_path / "foreign"),
+                      signatures={"predict_codes": module.predict_codes})
+  with pytest.raises(InputError) as caught:
+    Predictor(str(tmp_path / "foreign"))
+  message = str(caught.value)
+  assert "codes: uint8 (None, None)" in message
+  assert "expected codes: uint8 [batch, L]" in message and "\n" not in message
+
+
+def test_a_config_of_another_run_is_refused(exported_model, tmp_path):
+  from madlab_dream.config import RunConfig
+  run = tmp_path / "mixed"
+  shutil.copytree(exported_model, run)
+  other = RunConfig.from_dict({"data": {"seq_len": 80},
+                               "model": {"seq_len": 80}})
+  (run / "config.json").write_text(other.to_json())
+  with pytest.raises(InputError, match="the run's settings say L = 80 but "
+                     "the SavedModel takes L = 110"):
+    Predictor(str(run))
+
+
+def test_metadata_of_another_model_is_refused(exported_model, tmp_path):
+  import json
+  run = tmp_path / "meta"
+  shutil.copytree(exported_model, run)
+  meta = run / "saved_model" / "assets" / "madlab_dream.json"
+  info = json.loads(meta.read_text())
+  meta.write_text(json.dumps(dict(info, seq_len=249)))
+  with pytest.raises(InputError, match="says L = 249 but the SavedModel's "
+                     "signature takes L = 110"):
+    Predictor(str(run))
+

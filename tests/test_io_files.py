@@ -242,3 +242,70 @@ def test_an_interrupted_write_probe_leaves_nothing(tmp_path, monkeypatch):
   with pytest.raises(KeyboardInterrupt):
     files.check_output(tmp_path / "out.json")
   assert list(tmp_path.iterdir()) == []
+
+
+# --- Bounds, input directories, sidecars, full disks --------------------------
+
+def test_a_line_past_the_limit_is_an_error_with_bounded_memory(tmp_path):
+  limit = 1 << 16
+  path = tmp_path / "blob"
+  path.write_bytes(b"A" * 100 + b"\n" + b"C" * (limit + 1))
+  with pytest.raises(InputError, match=rf"{path}:2: line longer than 65,536 "
+                     "bytes"):
+    with files.open_input(path) as source:
+      for _ in source.chunks(1000, limit):
+        pass
+  path.write_bytes((b"A" * 100 + b"\n") * 3000)  # short lines pass
+  with files.open_input(path) as source:
+    assert len(b"".join(source.chunks(1000, limit))) == 101 * 3000
+
+
+def test_dev_zero_is_refused_at_the_line_limit():
+  with pytest.raises(InputError, match="/dev/zero:1: line longer than"):
+    files.read_bounded("/dev/zero", 1 << 20)
+
+
+def test_an_output_inside_an_input_directory_is_refused(tmp_path):
+  model = tmp_path / "run" / "saved_model"
+  (model / "variables").mkdir(parents=True)
+  (model / "saved_model.pb").write_bytes(b"graph")
+  for out in (model / "saved_model.pb", model / "variables" / "new.index",
+              tmp_path / "run" / "predictions.tsv"):
+    with pytest.raises(InputError, match="lies inside the input directory"):
+      files.check_output(out, [str(tmp_path / "run")])
+  link = tmp_path / "link.pb"  # a link into the input is the input
+  link.symlink_to(model / "saved_model.pb")
+  with pytest.raises(InputError, match="input"):
+    files.check_output(link, [str(model)])
+  files.check_output(tmp_path / "runs.tsv", [str(tmp_path / "run")])
+
+
+def test_no_sidecar_beside_a_device(tmp_path):
+  assert files.sidecar("/dev/null", ".md") is None
+  assert files.sidecar(tmp_path / "s.json", ".md") == str(tmp_path / "s.md")
+
+
+def test_a_full_device_names_the_output():
+  with pytest.raises(OSError) as caught:
+    files.write_text("/dev/full", "x" * 100_000)
+  assert caught.value.errno == 28 and caught.value.filename == "/dev/full"
+
+
+def test_a_framework_no_space_error_becomes_enospc_naming_the_output(
+    tmp_path):
+  out = tmp_path / "saved_model"
+  with pytest.raises(OSError) as caught:
+    with files.atomic_dir(out):
+      raise RuntimeError("RESOURCE_EXHAUSTED: x/variables.data-00000: No "
+                         "space left on device")
+  assert caught.value.errno == 28 and caught.value.filename == str(out)
+  assert os.listdir(tmp_path) == []  # no temporary left
+
+
+def test_free_space_is_checked_before_a_large_write(tmp_path, monkeypatch):
+  files.check_free_space(tmp_path / "new" / "dir", 1000, "a cache")
+  usage = type("usage", (), {"free": 5000})
+  monkeypatch.setattr(files.shutil, "disk_usage", lambda path: usage)
+  with pytest.raises(OSError, match=r"a cache needs about 1.0 MB, 5.0 KB "
+                     "free"):
+    files.check_free_space(tmp_path, 10 ** 6, "a cache")

@@ -77,6 +77,28 @@ def test_output_equal_to_the_input_is_refused(exported_model, demo_train,
   assert src.read_bytes() == before and link.is_symlink()
 
 
+def test_an_output_inside_the_model_is_refused_before_any_work(
+    exported_model, demo_train):
+  graph = exported_model / "saved_model" / "saved_model.pb"
+  before = graph.read_bytes()
+  proc = run_module("madlab_dream.predict", f"--model={exported_model}",
+                    f"--input={demo_train}", f"--output={graph}")
+  assert_one_line_error(proc, str(graph), "lies inside the input directory")
+  assert graph.read_bytes() == before
+
+
+@pytest.mark.slow
+def test_predict_says_how_many_sequences_were_trimmed_or_padded(
+    exported_model, tmp_path):
+  src = tmp_path / "in.txt"
+  src.write_text("A" * 120 + "\n" + "C" * 50 + "\n" + "G" * 110 + "\n")
+  proc = run_module("madlab_dream.predict", f"--model={exported_model}",
+                    f"--input={src}", f"--output={tmp_path / 'p.tsv'}")
+  assert proc.returncode == 0, proc.stderr
+  assert ("sequences longer than 110 nt (their last 110 nt kept): 1; "
+          "shorter (padded on the left with N): 1") in proc.stdout
+
+
 @pytest.mark.slow
 def test_predict_command_reads_a_pipe_and_writes_a_fifo(exported_model,
                                                         demo_train, tmp_path):

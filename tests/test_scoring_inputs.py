@@ -84,3 +84,16 @@ def test_public_missing_file(inputs):
   with pytest.raises(InputError, match="missing") as e:
     scoring.load_public(pub, 16)
   assert e.value.path.endswith("SNVs_exp_indices.json")
+
+
+def test_a_file_without_newlines_is_refused_at_the_line_limit():
+  with pytest.raises(InputError, match="/dev/zero:1: line longer than"):
+    scoring.load_predictions("/dev/zero", 16)
+
+
+def test_a_subset_file_without_newlines_is_refused_at_the_line_limit(
+    tmp_path):
+  link = tmp_path / "high_exp_seqs.csv"
+  link.symlink_to("/dev/zero")
+  with pytest.raises(InputError, match="high_exp_seqs.csv:1: line longer"):
+    scoring.load_subset(link, 16)

@@ -290,3 +290,21 @@ def test_as_run_data_options_are_recorded_and_exact(as_run_capped):
   assert config["model"]["transformer_trainable"] is False
   report = json.loads((tmp_path / "report.json").read_text())
   assert report["parameters"]["trainable"] < report["parameters"]["total"]
+
+
+def test_runs_that_cannot_give_a_validation_r_are_refused_before_any_work(
+    demo_train, tmp_path):
+  rows = demo_train.read_text().splitlines()
+  two = tmp_path / "two.txt"
+  two.write_text("\n".join(rows[:2]) + "\n")
+  constant = tmp_path / "constant.txt"
+  constant.write_text("".join(r.split("\t")[0] + "\t3.5\n" for r in rows[:40]))
+  cases = [(two, [], "a validation set of 1 row"),
+           (constant, ["--val_rows=10"], "all 10 validation targets are "
+            "equal"),
+           (demo_train, ["--seq_len=100000"], "--seq_len=100000: must be at "
+            "most 2,048")]
+  for data_file, extra, needle in cases:
+    proc = train(tmp_path / "run", data_file, *extra)
+    assert_one_line_error(proc, needle)
+    assert not (tmp_path / "run").exists()  # nothing trained, nothing left

@@ -1,12 +1,81 @@
-"""train/state.py: what a resumed run must share with the interrupted one."""
+"""train/state.py: checkpoints on a full disk (refused before the write,
+the last completed epoch kept and resumable, no temporary left behind), and
+what a resumed run must share with the interrupted one."""
 
+import collections
+import errno
 import json
+import os
 
+import numpy as np
 import pytest
 
 from madlab_dream import config as cfg
 from madlab_dream.errors import InputError
+from madlab_dream.train import state as state_lib
 from madlab_dream.train.state import RunState
+
+
+def small_model():
+  import keras
+  model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+  model.compile(optimizer="rmsprop", loss="mse")
+  model.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)
+  return model
+
+
+def saved_epoch_one(tmp_path):
+  model = small_model()
+  run = state_lib.RunState(str(tmp_path), {"input": "x"})
+  run.epochs_done, run.steps_done = 1, 1
+  run.save(model)
+  return model, run
+
+
+def test_a_checkpoint_is_refused_when_the_disk_cannot_hold_it(tmp_path,
+                                                              monkeypatch):
+  model, run = saved_epoch_one(tmp_path)
+  usage = collections.namedtuple("usage", "total used free")
+  monkeypatch.setattr(state_lib.files.shutil, "disk_usage",
+                      lambda path: usage(10 << 20, 10 << 20, 1000))
+  run.epochs_done, run.steps_done = 2, 2
+  with pytest.raises(OSError) as caught:
+    run.save(model)
+  assert caught.value.errno == errno.ENOSPC
+  assert "the checkpoint of epoch 2 needs about" in str(caught.value)
+  assert "1.0 KB free" in str(caught.value)
+  assert_epoch_one_resumes(tmp_path)
+
+
+def test_a_write_failing_half_way_keeps_the_last_epoch(tmp_path, monkeypatch):
+  model, run = saved_epoch_one(tmp_path)
+
+  def full(path):  # as h5py's writes fail on a full disk
+    with open(path, "wb") as f:
+      f.write(b"partial")
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+  monkeypatch.setattr(model, "save_weights", full)
+  run.epochs_done, run.steps_done = 2, 2
+  with pytest.raises(OSError) as caught:
+    run.save(model)
+  assert caught.value.filename == run.weights_file(2)  # named by the writer
+  assert_epoch_one_resumes(tmp_path)
+
+
+def assert_epoch_one_resumes(tmp_path):
+  names = sorted(os.listdir(tmp_path / "checkpoints"))
+  assert names == ["epoch-0001.weights.h5", "state.json"]  # no temporary
+  again = state_lib.RunState(str(tmp_path), {"input": "x"})
+  assert again.load() and again.epochs_done == 1
+  again.restore(small_model())
+
+
+def test_the_size_needed_covers_weights_and_optimizer(tmp_path):
+  model, run = saved_epoch_one(tmp_path)
+  written = os.path.getsize(run.weights_file(1))
+  assert state_lib.weights_bytes(model, optimizer=True) > written
+
 
 #: ModelConfig keys of 0.2.0 and the names they have now.
 OLD_NAMES = {"num_relative_position_features": "num_relative_features",

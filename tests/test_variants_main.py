@@ -180,3 +180,28 @@ def test_ism_input_refusals(exported_model, tmp_path):
   proc = run_module("madlab_dream.variants", f"--model={exported_model}",
                     f"--ism_input={seqs}", f"--output={seqs}")
   assert_one_line_error(proc, str(seqs), "is also the input")
+
+
+def test_heatmap_is_only_for_one_sequence(exported_model, tmp_path):
+  pairs = tmp_path / "pairs.tsv"
+  pairs.write_text("ACGT\tACGA\n")
+  proc = run_module("madlab_dream.variants", f"--model={exported_model}",
+                    f"--pairs={pairs}", f"--output={tmp_path / 'o.tsv'}",
+                    f"--heatmap={tmp_path / 'h.png'}")
+  assert_one_line_error(proc, "--heatmap is for --sequence")
+  assert sorted(p.name for p in tmp_path.iterdir()) == ["pairs.tsv"]
+
+
+def test_outputs_inside_the_model_and_unbounded_pairs_are_refused(
+    exported_model, tmp_path):
+  index = exported_model / "saved_model" / "variables" / "variables.index"
+  before = index.read_bytes()
+  pairs = tmp_path / "pairs.tsv"
+  pairs.write_text("ACGT\tACGA\n")
+  proc = run_module("madlab_dream.variants", f"--model={exported_model}",
+                    f"--pairs={pairs}", f"--output={index}")
+  assert_one_line_error(proc, "lies inside the input directory")
+  assert index.read_bytes() == before
+  proc = run_module("madlab_dream.variants", f"--model={exported_model}",
+                    "--pairs=/dev/zero", f"--output={tmp_path / 'o.tsv'}")
+  assert_one_line_error(proc, "/dev/zero:1: line longer than")

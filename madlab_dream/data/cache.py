@@ -188,6 +188,9 @@ def _write_cache(cache_dir: str, codes: np.ndarray,
   """The arrays, then meta.json: the commit marker, removed first and
   written last."""
   meta_path = os.path.join(cache_dir, "meta.json")
+  rows = len(arrays["train_rows"]) + len(arrays["val_rows"])
+  needed = rows * codes.shape[1] + sum(a.nbytes for a in arrays.values())
+  files.check_free_space(cache_dir, needed + (64 << 10), "the data cache")
   if os.path.exists(meta_path):
     os.remove(meta_path)
   for name in ("train", "val"):

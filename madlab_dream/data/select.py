@@ -34,6 +34,20 @@ def validation_size(n_kept: int, config: DataConfig) -> tuple[int, str]:
                  f"--min_val_rows={config.min_val_rows:,}")
 
 
+def check_validation(targets: np.ndarray, rule: str) -> None:
+  """Refuses, before any training, a validation set on which Pearson r
+  (the best-epoch rule) is undefined: 1 row, or every target equal. No
+  validation set at all (0 rows) is allowed: then the last epoch is kept."""
+  if len(targets) == 1:
+    raise InputError(f"a validation set of 1 row ({rule}): Pearson r, which "
+                     "selects the best epoch, needs at least 2 rows; raise "
+                     "--val_rows or --val_fraction (or 0 for none)")
+  if len(targets) > 1 and np.ptp(targets) == 0:
+    raise InputError(f"all {len(targets):,} validation targets are equal "
+                     f"({targets[0]:g}; {rule}): Pearson r, which selects "
+                     "the best epoch, is undefined; use more or other rows")
+
+
 def select_rows(expression: np.ndarray, config: DataConfig):
   """The row filter and the split, both seeded by `config.seed`.
 
@@ -56,6 +70,7 @@ def select_rows(expression: np.ndarray, config: DataConfig):
   else:
     val[np.random.default_rng([config.seed, 1]).permutation(n_kept)[
         :n_val]] = True
+  check_validation(expression[keep][val], rule)
   counts = {"read": int(len(expression)), "whole_number": int(whole.sum()),
             "dropped": int(len(expression) - n_kept), "kept": n_kept,
             "train": n_kept - n_val, "validation": n_val,

@@ -98,7 +98,7 @@ def main():
   started = time.perf_counter()
   paths = DemoPaths(args.output_dir)
   files.check_writable_dir(paths.out)
-  base_args = [f"--flagfile={args.flagfile_path}",
+  base_args = [f"--flagfile={flags.experiment_path(args.flagfile_path)}",
                f"--train_data={paths.data(names.TRAIN_FILE)}",
                f"--model_dir={paths.run_dir}", "--noresume"]
   run = flags.run_config_from_args(base_args + list(args.train_arg))

@@ -16,8 +16,10 @@
 
 Prints Pearson r and Spearman rho for all positions and each subset, then the
 Pearson and Spearman scores (see `madlab_dream.scoring`). With --output,
-writes the result as JSON and a Markdown report beside it (same stem, `.md`);
-neither may be an input, and `.gz` is refused (write the JSON plainly).
+writes the result as JSON and a Markdown report beside it (same stem, `.md`;
+none beside a device or pipe such as /dev/null); neither may be an input
+nor lie inside --subsets_dir or --public_dir, and `.gz` is refused (write
+the JSON plainly).
 A missing subset file is reported and the scores then cover the present
 subsets only (`complete: false`).
 """
@@ -37,10 +39,12 @@ def main():
     if not args[name].value:
       raise InputError(f"--{name} is required")
   if args.output:
-    inputs = [args.predictions, args.ground_truth]
-    for path in (args.output, scoring.markdown_path(args.output)):
+    inputs = [args.predictions, args.ground_truth, args.subsets_dir,
+              args.public_dir]
+    markdown = scoring.markdown_path(args.output)
+    for path in filter(None, (args.output, markdown)):
       files.check_output(path, inputs, gzip_ok=False)
-    if scoring.markdown_path(args.output) == args.output:
+    if markdown == args.output:
       raise InputError("--output must not end in .md (the Markdown report "
                        "is written beside the JSON, same stem)", args.output)
   started = time.perf_counter()
@@ -49,7 +53,8 @@ def main():
   print(scoring.to_text(result), end="")
   if args.output:
     markdown = scoring.write_outputs(result, args.output)
-    print(f"wrote {args.output} and {markdown} in "
+    also = f" and {markdown}" if markdown else ""
+    print(f"wrote {args.output}{also} in "
           f"{time.perf_counter() - started:.1f} s")
 
 

@@ -55,8 +55,32 @@ def load_model(path: str | os.PathLike, compile: bool = True):
   """
   path = keras_file(path)
   try:
-    return keras.models.load_model(path, compile=compile, safe_mode=True)
+    model = keras.models.load_model(path, compile=compile, safe_mode=True)
   except (OSError, ValueError, KeyError, TypeError,
           zipfile.BadZipFile) as e:
     reason = (str(e).strip() or type(e).__name__).splitlines()[0]
     raise InputError(f"cannot load the Keras model ({reason})", path) from None
+  check_against_run(model, path)
+  return model
+
+
+def check_against_run(model, path: str) -> None:
+  """Refuses a model.keras whose L differs from its run's config.json (the
+  files of two runs mixed in one directory)."""
+  from madlab_dream.config import CONFIG_FILE
+  from madlab_dream.config import RunConfig
+  config_path = os.path.join(os.path.dirname(os.path.abspath(path)),
+                             CONFIG_FILE)
+  if not os.path.exists(config_path):
+    return
+  try:
+    with open(config_path) as f:
+      config = RunConfig.from_json(f.read())
+  except (OSError, ValueError, KeyError, TypeError) as e:
+    raise InputError(f"cannot read the run's settings: {e}",
+                     config_path) from None
+  length = model.inputs[0].shape[1] if model.inputs else None
+  if length is not None and length != config.model.seq_len:
+    raise InputError(f"takes L = {length} but the run's config.json says L "
+                     f"= {config.model.seq_len}: model.keras and config.json "
+                     "come from different runs", path)

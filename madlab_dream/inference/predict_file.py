@@ -33,16 +33,21 @@ def output_format(path: str, fmt: str) -> str:
 def predict_file(model: str | Predictor, input_path: str, output_path: str,
                  fmt: str = "auto", reverse_complement: bool = False,
                  progress: bool = True,
-                 outside: out_of_range.OutOfRange | None = None) -> int:
+                 outside: out_of_range.OutOfRange | None = None,
+                 fitted: dict | None = None) -> int:
   """Predicts every sequence of `input_path` into `output_path`; returns N.
 
   `model` is a Predictor or a path for one (run or SavedModel directory).
   `outside`, if given, counts the predictions outside the model's trusted
   range (`out_of_range.OutOfRange(single_range(predictor.trusted_range))`).
+  `fitted`, if given, receives the counts of sequences trimmed to L
+  ("trimmed") and padded to L ("padded").
   """
   files.check_readable(input_path)
-  files.check_output(output_path, [input_path])
   predictor = model if isinstance(model, Predictor) else Predictor(model)
+  files.check_output(output_path, [input_path, predictor.path])
+  fitted = {} if fitted is None else fitted
+  fitted.update(trimmed=0, padded=0)
   fmt = output_format(output_path, fmt)
   if outside is None:
     outside = out_of_range.OutOfRange(
@@ -68,6 +73,8 @@ def predict_file(model: str | Predictor, input_path: str, output_path: str,
       else:
         _write_tsv_rows(out, rows.text, pred, marks)
       total += len(rows)
+      fitted["trimmed"] += int((rows.lengths > predictor.seq_len).sum())
+      fitted["padded"] += int((rows.lengths < predictor.seq_len).sum())
       if bar is not None:
         bar.update(total)
     if total == 0:  # raised before the rename: nothing is replaced

@@ -45,13 +45,18 @@ class Predictor:
     self.path = saved_model_dir(path)
     self.batch_size = int(batch_size)
     self._loaded, self._fn = _load(self.path)
-    spec = self._fn.structured_input_signature[1]["codes"]
-    self.seq_len = int(spec.shape[1])
+    self.seq_len = codes_length(self._fn, self.path)
     try:
       self.config = _read_config(self.path)
     except (InputError, OSError, ValueError, KeyError, TypeError) as e:
       raise InputError(f"cannot read the run's settings: {e}",
                        self.path) from None
+    _check_metadata(self.path, self.seq_len)
+    if self.config is not None and self.config.data.seq_len != self.seq_len:
+      raise InputError(f"the run's settings say L = "
+                       f"{self.config.data.seq_len} but the SavedModel takes "
+                       f"L = {self.seq_len}: config.json and saved_model/ "
+                       "come from different runs", self.path)
     self.trained_range = read_trained_range(self.path)
 
   @property
@@ -117,6 +122,52 @@ def _load(saved: str):
                      f"{export.CODES_SIGNATURE!r} signature (not exported "
                      "by madlab_dream)", saved)
   return loaded, loaded.signatures[export.CODES_SIGNATURE]
+
+
+def codes_length(fn, saved: str) -> int:
+  """L of a `predict_codes` signature taking codes uint8 [batch, L] and
+  giving "prediction" and "standardised"; InputError naming what was
+  expected otherwise (a SavedModel not exported by this package)."""
+  import tensorflow as tf  # started quietly by `_load`: imported by now
+  args, kwargs = fn.structured_input_signature
+  spec = kwargs.get("codes") if not args and len(kwargs) == 1 else None
+  shape = getattr(spec, "shape", None)
+  outputs = set(getattr(fn, "structured_outputs", {}) or {})
+  if (spec is None or spec.dtype != tf.uint8 or shape.rank != 2 or
+      shape[1] is None or not {"prediction", "standardised"} <= outputs):
+    found = ", ".join(f"{k}: {_spec_text(v)}" for k, v in kwargs.items())
+    found = found or f"{len(args)} positional argument(s)"
+    raise InputError(f"the SavedModel's {export.CODES_SIGNATURE!r} signature "
+                     f"takes ({found}) and gives {sorted(outputs)}; expected "
+                     "codes: uint8 [batch, L] giving 'prediction' and "
+                     "'standardised' (a SavedModel exported by madlab_dream)",
+                     saved)
+  return int(shape[1])
+
+
+def _check_metadata(saved: str, seq_len: int) -> None:
+  """Refuses a SavedModel whose metadata's L differs from its signature's."""
+  meta = os.path.join(saved, "assets", export.METADATA_FILE)
+  if not os.path.exists(meta):
+    return
+  try:
+    with open(meta) as f:
+      recorded = json.load(f).get("seq_len", seq_len)
+  except (OSError, ValueError, AttributeError) as e:
+    raise InputError(f"cannot read the SavedModel's metadata: {e}",
+                     meta) from None
+  if recorded != seq_len:
+    raise InputError(f"says L = {recorded} but the SavedModel's signature "
+                     f"takes L = {seq_len}: files of different models mixed",
+                     meta)
+
+
+def _spec_text(spec) -> str:
+  """`uint8 [None, 110]` for a TensorSpec."""
+  dtype = getattr(spec, "dtype", None)
+  shape = getattr(spec, "shape", None)
+  return (f"{dtype.name if dtype is not None else '?'} "
+          f"{shape if shape is not None else '?'}")
 
 
 def _read_config(saved: str) -> RunConfig | None:

@@ -44,7 +44,7 @@ def read_pairs(path: str, allow_unequal_lengths: bool = False
   """
   refs, alts, names = [], [], []
   width = None
-  text = b"".join(files.read_chunks(path)).decode("ascii", "replace")
+  text = files.read_bounded(path).decode("ascii", "replace")
   for number, line in enumerate(text.splitlines(), 1):
     line = line.rstrip("\r")
     if not line.strip() or line.startswith("#"):

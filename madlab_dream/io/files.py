@@ -16,11 +16,20 @@ target (the link stays); a FIFO or a character device (a terminal,
 `.NAME.tmp-HOST-PID-RANDOM...`: each writer first removes those of dead
 writers on this host (kill -9 litter), never those of a live one.
 `open_output` and `write_text` add text and gzip; `save_figure` PNG.
+
+Bounds: every text input is read in blocks whose unfinished line may not
+grow past `MAX_LINE_BYTES` (a file with no newline, `/dev/zero`, is an
+error once the limit is passed, with memory bounded by it); an output may
+not be an input nor lie inside an input directory (a model directory);
+`sidecar` gives the path of a file written beside an output, or None
+beside a device or pipe; `check_free_space` refuses a large write before
+it starts when the filesystem cannot hold it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import gzip
 import hashlib
 import io
@@ -37,6 +46,7 @@ from madlab_dream.errors import InputError
 
 CHUNK_BYTES = 16 << 20
 HEAD_BYTES = 1 << 16
+MAX_LINE_BYTES = 64 << 20  # longer than any sequence a command can use
 _GZIP_MAGIC = b"\x1f\x8b"
 _HOST = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
 
@@ -104,15 +114,32 @@ class Input:
     self.head = self._read(self._stream.readline, HEAD_BYTES)
     self.lines = self.head.count(b"\n")
 
-  def chunks(self, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
-    """Yields the (decompressed) bytes in blocks of about chunk_bytes."""
+  def chunks(self, chunk_bytes: int = CHUNK_BYTES,
+             max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[bytes]:
+    """Yields the (decompressed) bytes in blocks of about chunk_bytes.
+
+    Raises InputError as soon as a line (the bytes since the last newline)
+    is longer than `max_line_bytes`, so a caller gathering a line holds
+    at most that much.
+    """
     block, self.head = self.head, b""
+    open_line = 0  # bytes of the line not yet ended
     while True:
       data = self._read(self._stream.read, chunk_bytes)
       self.lines += data.count(b"\n")
       block += data
       if not block:
         return
+      cut = block.rfind(b"\n")
+      if cut < 0:
+        open_line += len(block)
+      elif open_line + block.find(b"\n") > max_line_bytes:
+        line = self.lines - block.count(b"\n") + 1
+        raise line_too_long(self.path, line, max_line_bytes)
+      else:
+        open_line = len(block) - cut - 1
+      if open_line > max_line_bytes:
+        raise line_too_long(self.path, self.lines + 1, max_line_bytes)
       yield block
       block = b""
 
@@ -128,6 +155,20 @@ class Input:
                        self.path) from None
     except OSError as e:
       raise InputError(f"cannot read: {e.strerror or e}", self.path) from None
+
+
+def line_too_long(path: str, line: int, limit: int) -> InputError:
+  return InputError(f"line longer than {limit:,} bytes (the limit for a "
+                    "line of a text input; is this a binary file?)", path,
+                    line)
+
+
+def read_bounded(path: str | os.PathLike,
+                 max_line_bytes: int = MAX_LINE_BYTES) -> bytes:
+  """The whole (decompressed) content of a text file whose lines are at
+  most `max_line_bytes` long (InputError past the limit)."""
+  with open_input(path) as source:
+    return b"".join(source.chunks(max_line_bytes=max_line_bytes))
 
 
 @contextlib.contextmanager
@@ -154,6 +195,7 @@ def read_chunks(path: str | os.PathLike,
 def check_writable_dir(path: str | os.PathLike) -> str:
   """Creates `path` if needed and proves a file can be written there."""
   path = os.fspath(path)
+  created = _missing_parents(path)
   try:
     os.makedirs(path, exist_ok=True)
     probe = os.path.join(path, f".write-test-{uuid.uuid4().hex}")
@@ -166,9 +208,25 @@ def check_writable_dir(path: str | os.PathLike) -> str:
       if os.path.lexists(probe):
         os.remove(probe)
   except OSError as e:
+    for directory in created:  # what this check made, innermost first
+      with contextlib.suppress(OSError):
+        os.rmdir(directory)
     raise InputError(f"output directory is not writable: {e.strerror or e}",
                      path) from None
   return path
+
+
+def _missing_parents(path: str) -> list[str]:
+  """`path` and its ancestors that do not exist yet, innermost first."""
+  missing = []
+  path = os.path.abspath(path)
+  while path and not os.path.exists(path):
+    missing.append(path)
+    parent = os.path.dirname(path)
+    if parent == path:
+      break
+    path = parent
+  return missing
 
 
 def is_gzip_name(path: str | os.PathLike) -> bool:
@@ -193,16 +251,68 @@ def check_output(path: str | os.PathLike, inputs=(),
   if mode is not None and stat.S_ISDIR(mode):
     raise InputError("is a directory, expected an output file path", path)
   for source in inputs:
-    if (mode is not None and source and not stat.S_ISCHR(mode) and
-        os.path.exists(source) and os.path.samefile(path, source)):
-      raise InputError(f"is also the input {os.fspath(source)}: refusing to "
-                       "overwrite it; choose another output", path)
+    _check_not_input(path, mode, source)
   if mode is not None and _write_straight(path, mode):
     if not os.access(path, os.W_OK):
       raise InputError("permission denied (not writable)", path)
     return path
   check_writable_dir(os.path.dirname(os.path.realpath(path)))
   return path
+
+
+def _check_not_input(path: str, mode: int | None, source) -> None:
+  """Refuses output `path` if it is input file `source`, or lies inside
+  input directory `source` (a model directory, a folder of subsets)."""
+  if not source or not os.path.exists(source):
+    return
+  source = os.fspath(source)
+  if os.path.isdir(source):
+    inside = os.path.realpath(path)
+    root = os.path.realpath(source)
+    if inside == root or inside.startswith(root.rstrip(os.sep) + os.sep):
+      raise InputError(f"lies inside the input directory {source}: refusing "
+                       "to write there; choose another output", path)
+    return
+  if (mode is not None and not stat.S_ISCHR(mode) and
+      os.path.samefile(path, source)):
+    raise InputError(f"is also the input {source}: refusing to overwrite "
+                     "it; choose another output", path)
+
+
+def sidecar(path: str | os.PathLike, suffix: str) -> str | None:
+  """The path of a file written beside output `path` (same stem, `suffix`),
+  or None when `path` is a device or a pipe (nothing is written beside
+  /dev/null)."""
+  path = os.fspath(path)
+  mode = _mode(path)
+  if mode is not None and not stat.S_ISREG(mode):
+    return None
+  return os.path.splitext(path)[0] + suffix
+
+
+def check_free_space(directory: str | os.PathLike, needed: int,
+                     what: str) -> None:
+  """Raises OSError(ENOSPC) naming `directory` when its filesystem has
+  less than `needed` bytes (plus 1 %) free, before `what` is written."""
+  directory = os.fspath(directory)
+  probe = directory
+  while probe and not os.path.exists(probe):
+    probe = os.path.dirname(probe)
+  try:
+    free = shutil.disk_usage(probe or ".").free
+  except OSError:
+    return  # cannot tell: the write itself will say
+  if free < needed * 1.01:
+    raise OSError(errno.ENOSPC, f"no space left on device: {what} needs "
+                  f"about {_size(needed)}, {_size(free)} free", directory)
+
+
+def _size(n: float) -> str:
+  for unit in ("bytes", "KB", "MB", "GB"):
+    if n < 1000 or unit == "GB":
+      return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+    n /= 1000
+  return f"{n:,.1f} TB"
 
 
 def _mode(path: str) -> int | None:
@@ -295,7 +405,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
   path = os.fspath(path)
   mode = _mode(path)
   if mode is not None and _write_straight(path, mode):
-    yield path
+    with naming(path):
+      yield path
     return
   target = os.path.realpath(path)
   directory = os.path.dirname(target)
@@ -303,10 +414,28 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
   remove_stale_temporaries(directory, os.path.basename(target))
   tmp = _temp_name(directory, os.path.basename(target))
   try:
-    yield tmp
+    with naming(path):
+      yield tmp
     os.replace(tmp, target)
   finally:
     _remove(tmp)
+
+
+@contextlib.contextmanager
+def naming(path: str) -> Iterator[None]:
+  """Gives a write failure the output's name: an OSError without a file
+  name (a full disk on write or close), or a framework's error saying "No
+  space left on device", becomes OSError(errno, reason, path)."""
+  try:
+    yield
+  except OSError as e:
+    if e.filename is not None or not e.errno:
+      raise
+    raise OSError(e.errno, e.strerror, path) from None
+  except Exception as e:  # TensorFlow's and h5py's errors
+    if "No space left on device" not in str(e) and "errno = 28" not in str(e):
+      raise
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path) from None
 
 
 @contextlib.contextmanager
@@ -327,7 +456,8 @@ def atomic_dir(path: str | os.PathLike) -> Iterator[str]:
     except FileExistsError:
       continue
   try:
-    yield tmp
+    with naming(os.fspath(path)):
+      yield tmp
     old = None
     if os.path.lexists(target):
       old = f"{tmp}.old"

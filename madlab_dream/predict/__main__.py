@@ -17,9 +17,10 @@
   gzip-compressed. It may not be the input.
 --eval_batch_size: sequences per model call (the same flag as training's).
 
-Predictions are on the original expression scale, in input order. The
-command prints `N of M predictions outside the trained range [a, b]` (for
-either format), or once that the model's trained range is unknown. Input is
+Predictions are on the original expression scale, in input order; a line
+says how many sequences were trimmed to L or padded to L. The command
+prints `N of M predictions outside the trained range [a, b]` (for either
+format), or once that the model's trained range is unknown. Input is
 streamed in blocks; the output is written to a temporary file and renamed
 when complete (a named pipe or a device is written straight).
 """
@@ -65,9 +66,14 @@ def _predict_one(args) -> tuple[int, list[str]]:
   print(f"model: {predictor.describe()}", flush=True)
   outside = out_of_range.OutOfRange(
       out_of_range.single_range(predictor.trusted_range))
+  fitted = {}
   count = predict_file(predictor, args.input, args.output, args.format,
-                       args.reverse_complement, outside=outside)
-  return count, [outside.line()]
+                       args.reverse_complement, outside=outside,
+                       fitted=fitted)
+  length = predictor.seq_len
+  return count, [f"sequences longer than {length} nt (their last {length} "
+                 f"nt kept): {fitted['trimmed']:,}; shorter (padded on the "
+                 f"left with N): {fitted['padded']:,}", outside.line()]
 
 
 def main():
@@ -79,7 +85,7 @@ def main():
     raise InputError(f"--eval_batch_size={args.eval_batch_size}: must be "
                      "at least 1")
   files.check_readable(args.input)
-  files.check_output(args.output, [args.input])
+  files.check_output(args.output, [args.input, *args.model])
   several = len(args.model) > 1
   if several:
     _check_ensemble_flags(args)

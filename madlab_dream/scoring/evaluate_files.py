@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 from madlab_dream.errors import InputError
@@ -17,9 +16,10 @@ from madlab_dream.scoring.score_formats import jsonable
 from madlab_dream.scoring.score_formats import to_markdown
 
 
-def markdown_path(output: str) -> str:
-  """The Markdown report's path beside the JSON `output`."""
-  return os.path.splitext(output)[0] + ".md"
+def markdown_path(output: str) -> str | None:
+  """The Markdown report's path beside the JSON `output` (None beside a
+  device or pipe)."""
+  return files.sidecar(output, ".md")
 
 
 def evaluate(predictions: str, ground_truth: str, subsets_dir: str,
@@ -67,9 +67,11 @@ def evaluate(predictions: str, ground_truth: str, subsets_dir: str,
 
 
 def write_outputs(result: dict, output: str) -> str:
-  """Writes JSON `output` and the Markdown beside it; returns the .md path."""
+  """Writes JSON `output` and the Markdown beside it; returns the .md path
+  (None: none beside a device or pipe)."""
   markdown = markdown_path(output)
   text = json.dumps(jsonable(result), indent=2, allow_nan=False)
   files.write_text(output, text + "\n")
-  files.write_text(markdown, to_markdown(result))
+  if markdown:
+    files.write_text(markdown, to_markdown(result))
   return markdown

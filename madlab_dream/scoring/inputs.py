@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -24,10 +25,15 @@ from madlab_dream.scoring.names import SINGLE_FILES
 _MISSING_VALUES = {"", "nan", "na", "n/a", "none", "null"}
 
 
-def _read_text(path: str | os.PathLike) -> tuple[str, str]:
-  """(path, text) of a plain or gzip text file; InputError if it is not."""
+_JSON_BYTES_PER_POSITION = 64  # `"71102": -0.12345678901234567, ` and room
+
+
+def _read_text(path: str | os.PathLike,
+               max_line_bytes: int = files.MAX_LINE_BYTES) -> tuple[str, str]:
+  """(path, text) of a plain or gzip text file; InputError if it is not
+  (also for a line longer than `max_line_bytes`)."""
   path = files.check_readable(path)
-  data = b"".join(files.read_chunks(path))
+  data = files.read_bounded(path, max_line_bytes)
   try:
     text = data.decode("utf-8")
   except UnicodeDecodeError as e:
@@ -118,7 +124,9 @@ def load_predictions(path: str | os.PathLike, n: int | None = None,
   Returns:
     float64 [N]; with `return_sequences`, a tuple (values, sequences).
   """
-  path, text = _read_text(path)
+  # A JSON submission may be one line: room for n positions on it.
+  limit = max(files.MAX_LINE_BYTES, _JSON_BYTES_PER_POSITION * (n or 0))
+  path, text = _read_text(path, limit)
   if text.lstrip().startswith("{"):
     values, seqs = _json_predictions(path, text, n), None
   else:
@@ -188,9 +196,10 @@ def _json_predictions(path: str, text: str, n: int | None) -> np.ndarray:
 
 
 def _read_csv(path: str):
+  data = io.BytesIO(files.read_bounded(path))  # a line of at most 64 MiB
   try:
     # Blank lines are kept (and dropped below) so row i is line i + 2.
-    return pd.read_csv(path, skip_blank_lines=False)
+    return pd.read_csv(data, skip_blank_lines=False)
   except pd.errors.EmptyDataError:
     raise InputError("empty file", path) from None
   except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import time
 
 from madlab_dream import compat
@@ -27,6 +28,7 @@ from madlab_dream.config import RunConfig
 from madlab_dream.errors import InputError
 from madlab_dream.io import files
 from madlab_dream.train import distribute
+from madlab_dream.train.lock import LOCK_FILE
 from madlab_dream.train.lock import RunLock
 from madlab_dream.train.preparation import prepare
 
@@ -65,10 +67,20 @@ def check_paths(config: RunConfig) -> None:
   files.check_writable_dir(settings.model_dir)
 
 
+def remove_if_empty(run_dir: str) -> None:
+  """Removes `run_dir` if it holds nothing but the lock and empty folders
+  (what this run made before it was refused; the lock is ours)."""
+  for root, _, names in os.walk(run_dir):
+    if any(name != LOCK_FILE or root != run_dir for name in names):
+      return
+  shutil.rmtree(run_dir, ignore_errors=True)
+
+
 def run(config: RunConfig) -> RunResult:
   """Trains, selects, reports and exports (see the module docstring)."""
   wall0 = time.perf_counter()
   settings = config.train
+  fresh = bool(settings.model_dir) and not os.path.exists(settings.model_dir)
   check_paths(config)
   is_chief, task_index = distribute.worker_role()
   run_dir = settings.model_dir
@@ -77,7 +89,12 @@ def run(config: RunConfig) -> RunResult:
                            f"worker-{task_index}")
     files.check_writable_dir(run_dir)
   with RunLock(run_dir):
-    prepared = prepare(config, run_dir)
+    try:
+      prepared = prepare(config, run_dir)
+    except InputError:  # refused before training: no empty run dir left
+      if fresh and run_dir == settings.model_dir:
+        remove_if_empty(run_dir)
+      raise
     _, strategy = compat.tensorflow(
         before_init=lambda _: distribute.make_strategy(settings.strategy,
                                                        settings.tpu))

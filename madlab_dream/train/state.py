@@ -113,6 +113,8 @@ class RunState:
     """Saves the model and optimizer of the last completed epoch, then state."""
     os.makedirs(self.dir, exist_ok=True)
     e = self.epochs_done
+    files.check_free_space(self.dir, weights_bytes(model, optimizer=True),
+                           f"the checkpoint of epoch {e}")
     with files.atomic_path(self.weights_file(e)) as tmp:
       model.save_weights(tmp)  # the compiled model's optimizer too
     self.save_state()
@@ -133,6 +135,8 @@ class RunState:
     files.write_text(self.path, json.dumps(state, indent=1))
 
   def save_best(self, model) -> None:
+    files.check_free_space(self.dir, weights_bytes(model, optimizer=True),
+                           "the best epoch's weights")
     with files.atomic_path(self.best_weights) as tmp:
       model.save_weights(tmp)
 
@@ -180,3 +184,35 @@ def _changed(old: dict, new: dict) -> list[str]:
     elif a != b:
       out.append(key)
   return out
+
+
+#: What an HDF5 weights file adds to the variables' bytes: per file and
+#: per variable (names, layout), generously (measured: 92 KB for 40).
+FILE_OVERHEAD_BYTES = 256 << 10
+VARIABLE_OVERHEAD_BYTES = 4096
+#: A SavedModel's graph (measured: 0.6 MB with one transformer block).
+GRAPH_BYTES = 2 << 20
+
+
+def weights_bytes(model, optimizer: bool = False) -> int:
+  """About the bytes a file of `model`'s weights (and its optimizer's
+  variables) takes: checked against the free space before writing, so a
+  full disk is refused before a write can fail half-way."""
+  variables = list(model.weights)
+  if optimizer and getattr(model, "optimizer", None) is not None:
+    variables += list(model.optimizer.variables)
+  total = 0
+  for v in variables:
+    count = 1
+    for dim in v.shape:
+      count *= int(dim)
+    total += count * _itemsize(v.dtype)
+  return (int(total * 1.1) + VARIABLE_OVERHEAD_BYTES * len(variables) +
+          FILE_OVERHEAD_BYTES)
+
+
+def _itemsize(dtype) -> int:
+  try:
+    return np.dtype(str(dtype)).itemsize
+  except TypeError:
+    return 8

@@ -47,6 +47,8 @@ from madlab_dream.train import run_report
 from madlab_dream.train.exact_predictions import Evaluator
 from madlab_dream.train.preparation import PreparedRun
 from madlab_dream.train.state import RunState
+from madlab_dream.train.state import GRAPH_BYTES
+from madlab_dream.train.state import weights_bytes
 from madlab_dream.train.step_plan import Plan
 from madlab_dream.train.step_plan import small_data_warning
 
@@ -345,6 +347,11 @@ class TrainingRun:
   def _write_model(self) -> None:
     """flags.txt, config.json, model.keras and the SavedModel."""
     run_dir, cache = self.run_dir, self.cache
+    # model.keras (with the optimizer) and the SavedModel (the weights and
+    # a graph), written beside the old ones until they replace them.
+    files.check_free_space(run_dir, weights_bytes(self.model, True) +
+                           weights_bytes(self.model) + GRAPH_BYTES,
+                           "model.keras and saved_model/")
     files.write_text(os.path.join(run_dir, "flags.txt"), self.flagfile)
     trained = self._trained_range()
     files.write_text(os.path.join(run_dir, CONFIG_FILE), json.dumps(

@@ -61,8 +61,11 @@ def main():
   if sum(bool(v) for v in (args.pairs, args.sequence, args.ism_input)) != 1:
     raise InputError("give exactly one of --pairs, --sequence or "
                      "--ism_input")
-  files.check_output(args.output,
-                     [p for p in (args.pairs, args.ism_input) if p])
+  if args.heatmap and not args.sequence:
+    raise InputError("--heatmap is for --sequence (one sequence); --pairs "
+                     "and --ism_input write the table only")
+  files.check_output(args.output, [p for p in (args.pairs, args.ism_input,
+                                               args.model) if p])
   started = time.perf_counter()
   if args.ism_input:
     ism_of_file(args, started)
@@ -74,9 +77,6 @@ def main():
 
 def ism_of_file(args, started: float) -> None:
   """--ism_input: every sequence of a file, into one table."""
-  if args.heatmap:
-    raise InputError("--heatmap is for --sequence (one sequence); "
-                     "--ism_input writes the table only")
   predictor = Predictor(args.model, args.eval_batch_size)
   done = variants.ism_file(predictor, args.ism_input, args.output,
                            args.allow_long_sequence)
@@ -106,21 +106,24 @@ def pair_effects(args, started: float) -> None:
 def ism_of_sequence(args, started: float) -> None:
   """--sequence: one sequence's table and heatmap."""
   seq = args.sequence.strip()
-  heatmap = args.heatmap or os.path.splitext(args.output)[0] + ".png"
-  if os.path.realpath(heatmap) == os.path.realpath(args.output):
+  heatmap = args.heatmap or files.sidecar(args.output, ".png")
+  if heatmap and os.path.realpath(heatmap) == os.path.realpath(args.output):
     raise InputError("--heatmap must differ from --output", heatmap)
-  files.check_output(heatmap, gzip_ok=False)
+  if heatmap:
+    files.check_output(heatmap, [args.model], gzip_ok=False)
   predictor = Predictor(args.model, args.eval_batch_size)
   ism = variants.saturation_mutagenesis(predictor, seq,
                                         args.allow_long_sequence)
   variants.write_tsv(args.output, variants.ism_table(ism),
                      f"# reference prediction {ism['reference']:.9g}\n"
                      f"# {variants.coverage(ism)}\n")
-  variants.heatmap_png(heatmap, seq[ism["first"] - 1:].upper(),
-                       ism["matrix"], ism["reference"], ism["first"])
+  if heatmap:
+    variants.heatmap_png(heatmap, seq[ism["first"] - 1:].upper(),
+                         ism["matrix"], ism["reference"], ism["first"])
   print(variants.coverage(ism))
+  where = f" and the heatmap to {heatmap}" if heatmap else ""
   print(f"wrote {len(ism['effect']):,} single-nucleotide variants to "
-        f"{args.output} and the heatmap to {heatmap} in "
+        f"{args.output}{where} in "
         f"{time.perf_counter() - started:.1f} s")
   print(out_of_range.report(predictor, [ism["reference"],
                                         *ism["prediction"]]))
