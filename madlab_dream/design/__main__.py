@@ -34,7 +34,7 @@ def main():
   paths = {"output": f.output, **outputs.default_paths(f.output)}
   paths.update({k: v for k, v in (("trajectory", f.trajectory),
                                   ("plot", f.plot)) if v})
-  inputs = [f.start] if f.start else []
+  inputs = [*([f.start] if f.start else []), *f.model]
   if f.start:
     files.check_readable(f.start)
   outputs.check_paths(paths, inputs)

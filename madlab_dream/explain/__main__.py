@@ -30,7 +30,7 @@ def _paths(f) -> str | None:
   if not f.output.endswith(".npz"):
     raise InputError("--output must end in .npz", f.output)
   files.check_readable(f.input)
-  files.check_output(f.output, [f.input], gzip_ok=False)
+  files.check_output(f.output, [f.input, f.model], gzip_ok=False)
   if f.logos < 0:
     raise InputError(f"--logos={f.logos}: must be at least 0")
   if not f.logos:

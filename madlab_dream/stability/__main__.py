@@ -45,7 +45,8 @@ def main():
   sequence_files = named(args.sequence_files, "sequence file")
   for path in sequence_files.values():
     files.check_readable(path)
-  files.check_output(args.output)
+  files.check_output(args.output, [*models.values(),
+                                   *sequence_files.values()])
   from madlab_dream.inference import stability, stability_report
   if args.backgrounds < 1 or args.random_rows < 1:
     raise InputError("--backgrounds and --random_rows must be at least 1")
