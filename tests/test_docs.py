@@ -189,22 +189,25 @@ def test_a_failing_or_silent_block_fails(tmp_path):
 
 
 def test_the_quick_start_is_runnable():
-  """The README's quick start is marked, and goes simulate -> score."""
+  """The README's quick start is marked, and goes simulate -> explain."""
   text = README.read_text("utf-8")
   section = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
   assert RUNNABLE in section
   commands = "".join(b.text for b in runnable_blocks(README))
   for step in ("madlab_dream.simulate", "madlab_dream.train",
-               "madlab_dream.predict", "madlab_dream.evaluate"):
+               "madlab_dream.predict", "madlab_dream.evaluate",
+               "madlab_dream.explain"):
     assert step in commands, step
 
 
 @pytest.mark.slow
 def test_readme_examples_run(quickstart):
-  """The quick start leaves a trained run, a submission and its scores."""
+  """The quick start leaves a trained run, a submission, its scores and
+  contribution scores with their logos."""
   run = quickstart / "runs" / "quickstart"
   for name in ("saved_model/saved_model.pb", "model.keras", "report.json",
-               "submission.json", "scores.json", "scores.md"):
+               "submission.json", "scores.json", "scores.md",
+               "contributions.npz", "contributions_logos"):
     assert (run / name).exists(), name
 
 
