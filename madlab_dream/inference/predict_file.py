@@ -6,11 +6,18 @@ blocks and writes predictions on the expression scale, in input order:
 `.json` gives `{"<position>": prediction}` like the challenge's
 sample_submission.json; otherwise TSV `sequence<TAB>prediction` (the test
 file filled in); a `.gz` output name is written gzip-compressed. The output
-goes through `files.open_output`: a temporary file renamed when complete
+goes through `files.open_output`. A model of several targets writes a TSV
+with a header row, `sequence<TAB>prediction_<name>...` (one column per
+target, in the model's order), and JSON `{"<position>": {"<name>": value,
+...}}`. The output goes through `files.open_output`: a temporary file renamed when complete
 (a FIFO or device is written straight); it may not be the input.
 """
 
 from __future__ import annotations
+
+import json
+
+import numpy as np
 
 from madlab_dream.errors import InputError
 from madlab_dream.inference.predictor import Predictor
@@ -42,9 +49,14 @@ def predict_file(model: str | Predictor, input_path: str, output_path: str,
   if progress:
     import keras  # started quietly by the Predictor: imported by now
     bar = keras.utils.Progbar(None, interval=0.5, unit_name="sequence")
-  with files.open_output(output_path, encoding="ascii") as out:
+  names = predictor.output_targets
+  names = names if predictor.num_targets > 1 and len(names) > 1 else None
+  with files.open_output(output_path, encoding="utf-8") as out:
     if fmt == "json":
       out.write("{")
+    elif names:
+      out.write("\t".join(["sequence"] + [f"prediction_{n}" for n in names])
+                + "\n")
     for rows in iter_sequences(input_path, predictor.seq_len):
       other = None
       if reverse_complement:
@@ -52,11 +64,11 @@ def predict_file(model: str | Predictor, input_path: str, output_path: str,
       pred = predictor.predict_strands(rows.codes, other)
       if fmt == "json":
         sep = "" if total == 0 else ", "
-        out.write(sep + ", ".join(f'"{total + i}": {float(p)!r}'
+        out.write(sep + ", ".join(f'"{total + i}": {_json_value(p, names)}'
                                   for i, p in enumerate(pred)))
       else:  # the sequence and the rest written apart: no copy of a long one
         out.writelines(part for s, p in zip(rows.text, pred)
-                       for part in (s, f"\t{float(p)!r}\n"))
+                       for part in (s, _tsv_values(p)))
       total += len(rows)
       if bar is not None:
         bar.update(total)
@@ -67,3 +79,14 @@ def predict_file(model: str | Predictor, input_path: str, output_path: str,
   if bar is not None:
     bar.update(total, finalize=True)
   return total
+
+
+def _tsv_values(p) -> str:
+  """`\t<value>...\n` of one row (one value per target)."""
+  return "".join(f"\t{float(v)!r}" for v in np.atleast_1d(p)) + "\n"
+
+
+def _json_value(p, names) -> str:
+  if names is None:
+    return repr(float(p))
+  return json.dumps({n: float(v) for n, v in zip(names, p)})

@@ -40,6 +40,8 @@ def main():
   files.check_output(args.output, [args.input])
   started = time.perf_counter()
   predictor = Predictor(args.model, args.eval_batch_size)
+  if args.target:
+    predictor.select_target(args.target)
   print(f"model: {predictor.describe()}", flush=True)
   count = predict_file(predictor, args.input, args.output, args.format,
                        args.reverse_complement)

@@ -37,6 +37,7 @@ from madlab_dream.flags import flagfile_text
 from madlab_dream.inference import export
 from madlab_dream.io import files
 from madlab_dream.train import callbacks
+from madlab_dream.train import init_from
 from madlab_dream.train import optim
 from madlab_dream.train import plots
 from madlab_dream.train import precision as precision_lib
@@ -74,6 +75,7 @@ class FinalMetrics:
   validation_predictions: np.ndarray | None
   train_rows: int
   sampled: bool
+  test: dict | None = None
 
 
 def more_to_do(state: RunState, plan: Plan) -> bool:
@@ -128,11 +130,19 @@ class TrainingRun:
 
   def _build_model(self) -> None:
     settings = self.train_config
+    self.initialised = None
     with self.strategy.scope():
       self.model = model_lib.build_model(self.config.model)
+      if settings.init_from and not self.resumed:
+        self.initialised = init_from.copy_weights(self.model,
+                                                  settings.init_from)
+      if settings.freeze:
+        frozen = init_from.freeze(self.model, settings.freeze)
+        print(f"--freeze: {', '.join(frozen)} kept fixed", flush=True)
       self.model.compile(
           optimizer=optim.make_optimizer(settings, self.plan.total_steps),
-          loss=optim.make_loss(settings.loss), jit_compile=self.jit)
+          loss=optim.make_loss(settings.loss, settings.target_weights),
+          jit_compile=self.jit)
       if self.resumed:
         self.state.restore(self.model)
 
@@ -162,7 +172,8 @@ class TrainingRun:
                                 settings.batch_size, self.config.data.seed,
                                 start_step=self.state.steps_done,
                                 input_context=input_context,
-                                shuffle_buffer=self.config.data.shuffle_buffer)
+                                shuffle_buffer=self.config.data.shuffle_buffer,
+                                rc_augment=settings.rc_augment)
     if settings.strategy == "default":
       return dataset_fn()
     compat.build_for_strategy(self.model, self.strategy, cache.seq_len)
@@ -175,12 +186,15 @@ class TrainingRun:
     steps = []
     if len(cache.val_codes):
       steps.append(callbacks.ValidationMetrics(
-          self.evaluator, cache.val_codes, cache.val_targets, self.control))
+          self.evaluator, cache.val_codes, cache.val_targets, self.control,
+          cache.target_names))
+    select = self.train_config.select_target
     return steps + [
         callbacks.StopSelectCheckpoint(
             self.state, self.control, self.plan,
             self.train_config.batch_size,
-            lambda history: run_report.write_history(history_csv, history)),
+            lambda history: run_report.write_history(history_csv, history),
+            f"val_pearson_{select}" if select else "val_pearson"),
         callbacks.FloatTensorBoard(os.path.join(self.run_dir, "tensorboard"),
                                    write_graph=False)]
 
@@ -252,13 +266,8 @@ class TrainingRun:
                      json.dumps(report, indent=1, default=float))
     files.write_text(os.path.join(self.run_dir, "report.md"),
                      run_report.report_markdown(report))
-    summary = (f"best epoch {self.state.best_epoch}: train r "
-               f"{final.train['pearson']:.4f}")
-    if final.validation:
-      summary += (f", validation r {final.validation['pearson']:.4f} (r^2 "
-                  f"{final.validation['pearson_squared']:.4f}, MSE "
-                  f"{final.validation['mse']:.4f})")
-    print(summary, flush=True)
+    print(run_report.summary_line(self.state.best_epoch, final.train,
+                                  final.validation, final.test), flush=True)
     print(f"stopped: {stopped}", flush=True)
     print(f"outputs in {self.run_dir}: {OUTPUTS}", flush=True)
     return report
@@ -272,15 +281,21 @@ class TrainingRun:
     if sampled:
       rng = np.random.default_rng([self.config.data.seed, 2])
       sample = np.sort(rng.choice(n_train, sample_rows, replace=False))
-    train = metrics.regression_metrics(
+    names = cache.target_names
+    train = metrics.target_metrics(
         cache.train_targets[sample],
-        evaluator.predict(cache.train_codes[sample]))
+        evaluator.predict(cache.train_codes[sample]), names)
     train["sampled"] = bool(sampled)
-    validation, predictions = None, None
+    validation, predictions, test = None, None, None
     if len(cache.val_codes):
       predictions = evaluator.predict(cache.val_codes)
-      validation = metrics.regression_metrics(cache.val_targets, predictions)
-    return FinalMetrics(train, validation, predictions, len(sample), sampled)
+      validation = metrics.target_metrics(cache.val_targets, predictions,
+                                          names)
+    if cache.has_test:
+      test = metrics.target_metrics(
+          cache.test_targets, evaluator.predict(cache.test_codes), names)
+    return FinalMetrics(train, validation, predictions, len(sample), sampled,
+                        test)
 
   def _report(self, final: FinalMetrics, stopped: str) -> dict:
     """report.json's content ("wall_seconds" is set when all is written)."""
@@ -288,12 +303,13 @@ class TrainingRun:
                                     self.cache)
     report = {
         "train": final.train, "validation": final.validation,
+        "targets": cache.target_names,
         "best_epoch": state.best_epoch, "epochs_run": state.epochs_done,
         "epochs_requested": settings.epochs,
         "steps_run": state.steps_done, "steps_planned": plan.total_steps,
         "stopped": stopped,
-        "selection": ("best validation Pearson r"
-                      if settings.select_on_validation else "last epoch"),
+        "selection": run_report.selection_rule(settings,
+                                               len(cache.target_names)),
         "steps_per_epoch": plan.steps_per_epoch,
         "passes_per_epoch": round(plan.steps_per_epoch * settings.batch_size
                                   / len(cache.train_codes), 3),
@@ -317,6 +333,12 @@ class TrainingRun:
         "config": self.config.to_dict(),
         "flagfile": self.flagfile,
     }
+    if final.test is not None:
+      report["test"] = final.test
+    if self.initialised:
+      report["init_from"] = self.initialised
+    if settings.freeze:
+      report["frozen"] = list(settings.freeze)
     if settings.baseline_kmer:
       report["baseline"] = baseline.fit_and_score(
           cache, settings.baseline_kmer, self.config.data.seed)
@@ -328,11 +350,18 @@ class TrainingRun:
         report.get("baseline", {}).get("validation", {}).get("pearson"))
     if final.validation_predictions is not None:
       cache = self.cache
-      plots.validation_scatter(
-          os.path.join(self.run_dir, "validation_scatter.png"),
-          cache.to_expression(cache.val_targets),
-          cache.to_expression(final.validation_predictions),
-          final.validation["pearson"])
+      measured = cache.to_expression(cache.val_targets)
+      predicted = cache.to_expression(final.validation_predictions)
+      if measured.ndim == 1:
+        plots.validation_scatter(
+            os.path.join(self.run_dir, "validation_scatter.png"), measured,
+            predicted, final.validation["pearson"])
+        return
+      for j, name in enumerate(cache.target_names):
+        plots.validation_scatter(
+            os.path.join(self.run_dir, f"validation_scatter_{name}.png"),
+            measured[:, j], predicted[:, j],
+            final.validation["targets"][name]["pearson"], label=name)
 
   def _write_model(self) -> None:
     """flags.txt, config.json, model.keras and the SavedModel."""
@@ -345,4 +374,5 @@ class TrainingRun:
     export.export_saved_model(self.model, os.path.join(run_dir, "saved_model"),
                               cache.mean, cache.sd, cache.seq_len,
                               {"best_epoch": self.state.best_epoch,
-                               "config": self.config.to_dict()})
+                               "config": self.config.to_dict()},
+                              target_names=cache.target_names)
