@@ -167,6 +167,9 @@ _MODEL_SETTINGS = (
              "--notransformer_trainable keeps them at their initial values: "
              "the model MadLab's code actually ran (150,313 trained weights; "
              "the attention adds exactly 0)."),
+    _Setting(flags.DEFINE_integer, "num_targets",
+             "Outputs of the model's head, one per target (set from "
+             "--target_columns)."),
 )
 
 _EVAL_BATCH_SETTING = _Setting(
@@ -510,6 +513,10 @@ def define_simulate_flags() -> None:
   _define(flags.DEFINE_integer, "test_rows", 71_103,
           "Simulated test rows (the real file's count).")
   _define(flags.DEFINE_integer, "seed", cfg.SEED, "Simulator seed.")
+  _define(flags.DEFINE_integer, "grammar_seed", None,
+          "A different grammar on the same motifs: every motif effect and "
+          "interaction weight rescaled (and some signs flipped) from this "
+          "seed. Default: the grammar's own.")
 
 
 def define_demo_flags() -> None:
