@@ -596,6 +596,9 @@ class RunConfig:
     _check(not (train.test_data and data.split_column and data.test_values),
            "test_data", train.test_data, "and --test_values both give a "
            "test set; pass one")
+    _check(not (train.baseline_kmer and data.num_targets > 1),
+           "baseline_kmer", train.baseline_kmer, "fits one target; pass it "
+           "with one --target_columns name")
     if train.target_weights is not None:
       _check(len(train.target_weights) == data.num_targets, "target_weights",
              train.target_weights, f"needs one weight per target "
