@@ -189,6 +189,8 @@ class TrainingRun:
           self.evaluator, cache.val_codes, cache.val_targets, self.control,
           cache.target_names))
     select = self.train_config.select_target
+    if len(cache.target_names) == 1:  # val_pearson is that target's
+      select = None
     return steps + [
         callbacks.StopSelectCheckpoint(
             self.state, self.control, self.plan,
