@@ -1,13 +1,15 @@
 """Tables into the cache: splits from a column, from files or seeded;
 each target standardised on its own training rows."""
 
+import pathlib
+
 import numpy as np
 import pytest
+from conftest import REPO
 
 from madlab_dream import data
 from madlab_dream.config import DataConfig
 from madlab_dream.errors import InputError
-from conftest import REPO
 
 DIR = REPO / "tests" / "data"
 TRAIN, VAL, TEST = (str(DIR / f"deepstarr_mini_{s}.txt")
@@ -43,7 +45,7 @@ def test_file_split_standardises_each_target_and_is_reused(tmp_path):
 
 def test_split_column_and_the_seeded_split(tmp_path):
   table = tmp_path / "folds.tsv"
-  lines = open(TRAIN).read().splitlines()
+  lines = pathlib.Path(TRAIN).read_text().splitlines()
   header = lines[0].split("\t")
   rows = [line.split("\t") for line in lines[1:]]
   for i, row in enumerate(rows):

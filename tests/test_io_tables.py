@@ -4,11 +4,11 @@ import gzip
 
 import numpy as np
 import pytest
+from conftest import REPO
 
 from madlab_dream.config import DataConfig
 from madlab_dream.errors import InputError
 from madlab_dream.io import tables
-from conftest import REPO
 
 MINI = REPO / "tests" / "data" / "deepstarr_mini_train.txt"
 TARGETS = ("Dev_log2_enrichment", "Hk_log2_enrichment")

@@ -6,8 +6,7 @@ import json
 
 import numpy as np
 import pytest
-
-from helpers import TINY_MODEL, REPO, run_module, assert_one_line_error
+from helpers import REPO, TINY_MODEL, assert_one_line_error, run_module
 
 pytestmark = pytest.mark.slow
 DIR = REPO / "tests" / "data"

@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -30,8 +30,7 @@ from madlab_dream.config import DataConfig
 from madlab_dream.data import cache as cache_lib
 from madlab_dream.data.select import select_rows
 from madlab_dream.errors import InputError
-from madlab_dream.io import files
-from madlab_dream.io import tables
+from madlab_dream.io import files, tables
 
 SPLITS = ("train", "val", "test")
 

@@ -25,8 +25,7 @@ import numpy as np
 
 from madlab_dream.config import DataConfig
 from madlab_dream.errors import InputError
-from madlab_dream.io import files
-from madlab_dream.io import sequences
+from madlab_dream.io import files, sequences
 
 #: Why a row is bad, in the order the checks run.
 REASONS = ("bad sequence", "missing target", "non-numeric target")
@@ -53,7 +52,7 @@ def delimiter_of(path: str, config: DataConfig) -> str:
   if config.delimiter is not None:
     return config.delimiter
   name = str(path).lower()
-  name = name[:-3] if name.endswith(".gz") else name
+  name = name.removesuffix(".gz")
   return "," if name.endswith(".csv") else "\t"
 
 
@@ -158,7 +157,7 @@ def read_table(path: str, config: DataConfig) -> TableRows:
       codes=codes, targets=targets[good],
       lengths=np.fromiter((len(s) for s in kept), np.int64, len(kept)),
       lines=good.astype(np.int64) + 2, split=split,
-      counts={"read": int(len(frame)), "kept": int(len(good)),
+      counts={"read": len(frame), "kept": len(good),
               "skipped": skipped})
 
 

@@ -13,7 +13,7 @@ The sequence length may differ: no weight depends on it.
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
 import keras
 
