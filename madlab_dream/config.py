@@ -118,6 +118,14 @@ def _int_list(name: str, value: Any, low: int = 1) -> tuple[int, ...]:
   return tuple(out)
 
 
+def _float_list(name: str, value: Any) -> tuple[float, ...]:
+  items = value.split(",") if isinstance(value, str) else list(value)
+  out = tuple(_float(name, item, low=0.0) for item in items)
+  _check(bool(out) and sum(out) > 0, name, value,
+         "needs non-negative values, not all zero")
+  return out
+
+
 def _str_list(name: str, value: Any) -> tuple[str, ...]:
   items = value.split(",") if isinstance(value, str) else list(value)
   out = tuple(str(v).strip() for v in items if str(v).strip())
@@ -229,11 +237,19 @@ class DataConfig(_Config):
   min_val_rows: int = 1000
   shuffle_buffer: int = 0
   seed: int = SEED
+  sequence_column: str | None = None
+  target_columns: tuple[str, ...] | None = None
+  split_column: str | None = None
+  val_values: tuple[str, ...] | None = None
+  test_values: tuple[str, ...] | None = None
+  delimiter: str | None = None
+  skip_bad_rows: bool = False
 
   def __post_init__(self):
     self._validate_field("seq_len", _int, low=1, high=MAX_SEQ_LEN,
                          why_high=" (the attention's [L, L] logits grow as "
                          "L squared)")
+    self._check_table_settings()
     self._validate_field("singleton_keep", _float, 0.0, 1.0)
     self._validate_field("split", _choice, SPLITS)
     self._validate_field("val_fraction", _float, 0.0, 1.0, high_open=True)
@@ -244,8 +260,49 @@ class DataConfig(_Config):
     self._validate_field("shuffle_buffer", _int, low=0)
     self._validate_field("seed", _int)
 
+  def _check_table_settings(self) -> None:
+    """The table's columns: all or none (ConfigError)."""
+    object.__setattr__(self, "skip_bad_rows", bool(self.skip_bad_rows))
+    for name in ("target_columns", "val_values", "test_values"):
+      if getattr(self, name) is not None:
+        self._validate_field(name, _str_list)
+    if self.sequence_column is None:
+      for name in ("target_columns", "split_column", "delimiter"):
+        _check(getattr(self, name) is None, name, getattr(self, name),
+               "needs --sequence_column (a table with a header row)")
+    else:
+      _check(self.target_columns is not None, "sequence_column",
+             self.sequence_column, "needs --target_columns")
+      _check(len(set(self.target_columns)) == len(self.target_columns),
+             "target_columns", self.target_columns, "names a column twice")
+    if self.split_column is None:
+      for name in ("val_values", "test_values"):
+        _check(getattr(self, name) is None, name, getattr(self, name),
+               "needs --split_column")
+    else:
+      _check(self.val_values is not None or self.test_values is not None,
+             "split_column", self.split_column,
+             "needs --val_values and/or --test_values")
+      _check(not set(self.val_values or ()) & set(self.test_values or ()),
+             "test_values", self.test_values, "shares values with "
+             "--val_values")
+    if self.delimiter is not None:
+      _check(len(self.delimiter) == 1, "delimiter", self.delimiter,
+             "must be one character (\\t for a tab)")
+
+  @property
+  def is_table(self) -> bool:
+    """A table with a header row (named columns), not the DREAM format."""
+    return self.sequence_column is not None
+
+  @property
+  def num_targets(self) -> int:
+    return len(self.target_columns) if self.target_columns else 1
+
   @property
   def has_validation(self) -> bool:
+    if self.split_column is not None:
+      return bool(self.val_values)
     return bool(self.val_rows) if self.val_rows is not None else (
         self.val_fraction > 0)
 
@@ -327,6 +384,7 @@ class ModelConfig(_Config):
   lstm_activation: str = "swish"
   transformer_trainable: bool = True
   seed: int = SEED
+  num_targets: int = 1
 
   def __post_init__(self):
     object.__setattr__(self, "transformer_trainable",
@@ -334,6 +392,7 @@ class ModelConfig(_Config):
     self._validate_field("seq_len", _int, low=1, high=MAX_SEQ_LEN,
                          why_high=" (the attention's [L, L] logits grow as "
                          "L squared)")
+    self._validate_field("num_targets", _int, low=1)
     self._validate_field("conv_kernels", _int_list)
     self._validate_field("conv_filters", _int, low=1)
     self._validate_field("conv_reduced", _int, low=1)
@@ -395,6 +454,8 @@ OPTIMIZERS = ("rmsprop", "rmsprop_keras2", "adam", "adamw", "sgd")
 LOSSES = ("mse", "huber", "mae")
 SCHEDULES = ("constant", "cosine", "onecycle")
 JIT_MODES = ("auto", "true", "false")
+#: Blocks that --freeze keeps at their initial (or --init_from) weights.
+FREEZABLE = ("conv", "transformer", "lstm")
 PRECISIONS = ("none", "mixed_float16", "mixed_bfloat16", "auto")
 #: --mixed_precision=auto (train/precision.py): mixed_bfloat16 only on a
 #: machine with bfloat16 matrix units where it trains at least this much
@@ -456,8 +517,26 @@ class TrainConfig(_Config):
   baseline_kmer: int = dataclasses.field(default=0, metadata={"result": False})
   progress: bool = dataclasses.field(default=True, metadata={"result": False})
   resume: bool = dataclasses.field(default=True, metadata={"result": False})
+  val_data: str | None = dataclasses.field(default=None,
+                                           metadata={"result": False})
+  test_data: str | None = dataclasses.field(default=None,
+                                            metadata={"result": False})
+  target_weights: tuple[float, ...] | None = None
+  select_target: str | None = None
+  rc_augment: bool = False
+  init_from: str | None = dataclasses.field(default=None,
+                                            metadata={"result": False})
+  freeze: tuple[str, ...] | None = None
 
   def __post_init__(self):
+    object.__setattr__(self, "rc_augment", bool(self.rc_augment))
+    if self.target_weights is not None:
+      self._validate_field("target_weights", _float_list)
+    if self.freeze is not None:
+      self._validate_field("freeze", _str_list)
+      for block in self.freeze:
+        _check(block in FREEZABLE, "freeze", self.freeze,
+               f"{block!r} is not one of {', '.join(FREEZABLE)}")
     self._validate_field("epochs", _int, low=1)
     self._validate_field("steps_per_epoch", _int, low=1, optional=True)
     self._validate_field("max_steps", _int, low=1, optional=True)
@@ -504,14 +583,52 @@ class RunConfig:
     _check(self.data.seq_len == self.model.seq_len, "seq_len",
            self.model.seq_len, f"the data's L ({self.data.seq_len}) and the "
            f"model's ({self.model.seq_len}) differ")
-    _check(self.data.has_validation or not self.train.select_on_validation,
+    _check(self.has_validation or not self.train.select_on_validation,
            "val_fraction", self.data.val_fraction, "leaves no validation set, "
            "but model selection on validation is on; pass "
            "--noselect_on_validation or a positive --val_fraction")
-    _check(self.data.has_validation or not
+    _check(self.has_validation or not
            self.train.early_stopping_patience, "early_stopping_patience",
            self.train.early_stopping_patience, "needs a validation set "
            "(--val_fraction > 0)")
+    self._check_targets()
+
+  def _check_targets(self) -> None:
+    """Table files, targets, weights and the selected target (ConfigError)."""
+    data, train = self.data, self.train
+    _check(data.num_targets == self.model.num_targets, "num_targets",
+           self.model.num_targets, f"the data have {data.num_targets} "
+           "target(s) (--target_columns)")
+    for name in ("val_data", "test_data"):
+      _check(getattr(train, name) is None or data.is_table, name,
+             getattr(train, name), "needs --sequence_column (tables with a "
+             "header row)")
+    _check(not (train.val_data and data.split_column and data.val_values),
+           "val_data", train.val_data, "and --val_values both give a "
+           "validation set; pass one")
+    _check(not (train.test_data and data.split_column and data.test_values),
+           "test_data", train.test_data, "and --test_values both give a "
+           "test set; pass one")
+    _check(not (train.baseline_kmer and data.num_targets > 1),
+           "baseline_kmer", train.baseline_kmer, "fits one target; pass it "
+           "with one --target_columns name")
+    if train.target_weights is not None:
+      _check(len(train.target_weights) == data.num_targets, "target_weights",
+             train.target_weights, f"needs one weight per target "
+             f"({data.num_targets})")
+    if train.select_target is not None:
+      _check(train.select_target in self.target_names, "select_target",
+             train.select_target, "is not one of --target_columns "
+             f"({', '.join(self.target_names)})")
+
+  @property
+  def target_names(self) -> tuple[str, ...]:
+    """The targets' names ("expression" for the DREAM format)."""
+    return tuple(self.data.target_columns or ("expression",))
+
+  @property
+  def has_validation(self) -> bool:
+    return self.data.has_validation or bool(self.train.val_data)
 
   def to_dict(self) -> dict[str, Any]:
     return {"data": self.data.to_dict(), "model": self.model.to_dict(),

@@ -66,6 +66,8 @@ def _define_settings(config_class, settings: Sequence[_Setting]) -> None:
     default = config_class.default(setting.name)
     if isinstance(default, tuple):
       default = [str(value) for value in default]
+    if setting.define is flags.DEFINE_string and default is not None:
+      default = str(default)  # --seq_len: a number or auto
     _define(setting.define, setting.name, default, setting.help,
             setting.choices)
 
@@ -73,9 +75,31 @@ def _define_settings(config_class, settings: Sequence[_Setting]) -> None:
 # --- Settings of the configs --------------------------------------------------
 
 _DATA_SETTINGS = (
-    _Setting(flags.DEFINE_integer, "seq_len",
+    _Setting(flags.DEFINE_string, "seq_len",
              "Sequence length L. Longer sequences keep their last L nt (5' "
-             "trimmed); shorter ones are padded with N on the left."),
+             "trimmed); shorter ones are padded with N on the left. auto "
+             "(tables, training): the longest sequence of the data files."),
+    _Setting(flags.DEFINE_string, "sequence_column",
+             "A table with a header row (TSV, or CSV by a .csv name or "
+             "--delimiter; .gz accepted): the column holding the sequences. "
+             "Without it the training file is in the DREAM format."),
+    _Setting(flags.DEFINE_list, "target_columns",
+             "The table's target columns, one model output each."),
+    _Setting(flags.DEFINE_string, "split_column",
+             "The table's column that assigns rows to the splits (e.g. set "
+             "or fold); rows with neither --val_values nor --test_values "
+             "train."),
+    _Setting(flags.DEFINE_list, "val_values",
+             "Values of --split_column that mark validation rows."),
+    _Setting(flags.DEFINE_list, "test_values",
+             "Values of --split_column that mark test rows."),
+    _Setting(flags.DEFINE_string, "delimiter",
+             "The table's field separator (default: by the file name, "
+             ".csv comma, else tab; \\t for a tab)."),
+    _Setting(flags.DEFINE_boolean, "skip_bad_rows",
+             "Skip a table's bad rows (a missing or non-numeric target, a "
+             "bad sequence) and report each skipped line, instead of "
+             "stopping at the first."),
     _Setting(flags.DEFINE_float, "singleton_keep",
              "Probability of keeping a row whose expression is a whole "
              "number (observed once). MadLab: 0.5. 1 keeps every row; 0 "
@@ -144,6 +168,9 @@ _MODEL_SETTINGS = (
              "--notransformer_trainable keeps them at their initial values: "
              "the model MadLab's code actually ran (150,313 trained weights; "
              "the attention adds exactly 0)."),
+    _Setting(flags.DEFINE_integer, "num_targets",
+             "Outputs of the model's head, one per target (set from "
+             "--target_columns)."),
 )
 
 _EVAL_BATCH_SETTING = _Setting(
@@ -226,6 +253,27 @@ _TRAIN_SETTINGS = (
     _Setting(flags.DEFINE_boolean, "resume",
              "Resume from the last completed epoch when --model_dir holds an "
              "interrupted run with the same settings."),
+    _Setting(flags.DEFINE_string, "val_data",
+             "A validation table (same columns as --train_data): the file "
+             "is the split."),
+    _Setting(flags.DEFINE_string, "test_data",
+             "A test table, scored once with the best epoch (report.json "
+             "\"test\")."),
+    _Setting(flags.DEFINE_list, "target_weights",
+             "Weights of the targets in the loss (default: equal; the MSE "
+             "is their weighted mean)."),
+    _Setting(flags.DEFINE_string, "select_target",
+             "Select the best epoch on this target's validation Pearson r "
+             "(default: the mean over targets)."),
+    _Setting(flags.DEFINE_boolean, "rc_augment",
+             "Reverse-complement each training sequence with probability "
+             "0.5 (seeded per pass)."),
+    _Setting(flags.DEFINE_string, "init_from",
+             "Start from the weights of a trained run directory "
+             "(model.keras); a head of another size is re-initialised, "
+             "other shape mismatches are refused."),
+    _Setting(flags.DEFINE_list, "freeze",
+             "Blocks kept fixed while training: conv, transformer, lstm."),
 )
 
 
@@ -280,12 +328,29 @@ def _values(config_class, flag_values) -> dict[str, Any]:
           for name in config_class.field_names() if name in flag_values}
 
 
-def data_config(flag_values=None) -> cfg.DataConfig:
-  return cfg.DataConfig(**_values(cfg.DataConfig, flag_values))
+def _unescaped(values: dict[str, Any]) -> dict[str, Any]:
+  if values.get("delimiter") in ("\\t", "tab"):
+    values["delimiter"] = "\t"
+  return values
 
 
-def model_config(flag_values=None) -> cfg.ModelConfig:
-  return cfg.ModelConfig(**_values(cfg.ModelConfig, flag_values))
+def data_config(flag_values=None, seq_len: int | None = None
+                ) -> cfg.DataConfig:
+  values = _unescaped(_values(cfg.DataConfig, flag_values))
+  if seq_len is not None:
+    values["seq_len"] = seq_len
+  return cfg.DataConfig(**values)
+
+
+def model_config(flag_values=None, seq_len: int | None = None
+                 ) -> cfg.ModelConfig:
+  values = _values(cfg.ModelConfig, flag_values)
+  if seq_len is not None:
+    values["seq_len"] = seq_len
+  flag_values = FLAGS if flag_values is None else flag_values
+  if "target_columns" in flag_values and flag_values["target_columns"].value:
+    values["num_targets"] = len(flag_values["target_columns"].value)
+  return cfg.ModelConfig(**values)
 
 
 def train_config(flag_values=None) -> cfg.TrainConfig:
@@ -293,9 +358,34 @@ def train_config(flag_values=None) -> cfg.TrainConfig:
 
 
 def run_config(flag_values=None) -> cfg.RunConfig:
-  """The training run's configs, validated (ConfigError on a bad value)."""
-  return cfg.RunConfig(data_config(flag_values), model_config(flag_values),
+  """The training run's configs, validated (ConfigError on a bad value);
+  --seq_len=auto becomes the longest sequence of the data files."""
+  flag_values = FLAGS if flag_values is None else flag_values
+  seq_len = None
+  if str(flag_values["seq_len"].value).strip().lower() == "auto":
+    seq_len = _longest_sequence(flag_values)
+  return cfg.RunConfig(data_config(flag_values, seq_len),
+                       model_config(flag_values, seq_len),
                        train_config(flag_values))
+
+
+def _longest_sequence(flag_values) -> int:
+  """--seq_len=auto: the longest sequence of the training, validation and
+  test tables (said on stdout)."""
+  from madlab_dream.io import tables
+  data = cfg.DataConfig(**{**_unescaped(_values(cfg.DataConfig, flag_values)),
+                           "seq_len": 1})
+  if not data.is_table:
+    raise InputError("--seq_len=auto needs --sequence_column (a table with "
+                     "a header row)")
+  paths = [flag_values[name].value for name in
+           ("train_data", "val_data", "test_data") if flag_values[name].value]
+  if not paths:
+    raise InputError("--seq_len=auto needs --train_data")
+  longest = max(tables.longest_sequence(path, data) for path in paths)
+  print(f"--seq_len=auto: {longest} (the longest sequence of "
+        f"{', '.join(paths)})", flush=True)
+  return longest
 
 
 def run_config_from_args(args: list[str]) -> cfg.RunConfig:
@@ -364,6 +454,7 @@ def define_preprocess_flags() -> None:
 
 def define_predict_flags() -> None:
   """python -m madlab_dream.predict"""
+  define_target_flag()
   define_model_paths_flag()
   define_eval_batch_flag()
   _define(flags.DEFINE_string, "input", None,
@@ -379,8 +470,15 @@ def define_predict_flags() -> None:
           "Average with the reverse-complement strand (MadLab did not).")
 
 
+def define_target_flag() -> None:
+  _define(flags.DEFINE_string, "target", None,
+          "A model of several targets: predict this target (default: "
+          "predict: every target, one column each; variants: the first).")
+
+
 def define_variants_flags() -> None:
   """python -m madlab_dream.variants"""
+  define_target_flag()
   define_model_path_flag()
   define_eval_batch_flag()
   _define(flags.DEFINE_string, "pairs", None,
@@ -449,6 +547,10 @@ def define_simulate_flags() -> None:
   _define(flags.DEFINE_integer, "test_rows", 71_103,
           "Simulated test rows (the real file's count).")
   _define(flags.DEFINE_integer, "seed", cfg.SEED, "Simulator seed.")
+  _define(flags.DEFINE_integer, "grammar_seed", None,
+          "A different grammar on the same motifs: every motif effect and "
+          "interaction weight rescaled (and some signs flipped) from this "
+          "seed. Default: the grammar's own.")
 
 
 DEMO_FLAGFILE = "experiments/demo.flags"

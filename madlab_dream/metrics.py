@@ -97,3 +97,22 @@ def regression_metrics(y_true, y_pred) -> dict:
   r = pearson(y, p)
   return {"mse": mse, "r2_determination": r2, "pearson": r,
           "pearson_squared": r * r, "n": int(len(y))}
+
+
+def target_metrics(y_true, y_pred, names) -> dict:
+  """`regression_metrics` of one target ([N] arrays), or of several
+  ([N, T] arrays, T = len(names)): then each target's under
+  "targets" {name: metrics}, and the top-level mse, r2_determination,
+  pearson and pearson_squared are their means over the targets (the mean
+  Pearson r selects the best epoch unless a target is chosen)."""
+  y = np.asarray(y_true, np.float64)
+  p = np.asarray(y_pred, np.float64)
+  if y.ndim == 1:
+    return regression_metrics(y, p)
+  per = {name: regression_metrics(y[:, j], p[:, j])
+         for j, name in enumerate(names)}
+  out = {key: float(np.mean([m[key] for m in per.values()]))
+         for key in ("mse", "r2_determination", "pearson", "pearson_squared")}
+  out["n"] = int(len(y))
+  out["targets"] = per
+  return out

@@ -2,7 +2,7 @@
 
   codes uint8 [batch, L] -> OneHot [batch, L, 4] -> MultiScaleConv [batch, L, W]
   -> num_blocks x TransformerBlock [batch, L, W]
-  -> BiLSTM(units) [batch, 2 * units] -> Dense(1) [batch, 1]
+  -> BiLSTM(units) [batch, 2 * units] -> Dense(num_targets) [batch, T]
 
 With the default `ModelConfig` (L = 110, W = 96) the model has 319,657
 parameters: 317,353 trainable, 2,304 non-trainable (BatchNorm moving
@@ -69,7 +69,8 @@ def build_model(config: ModelConfig | Mapping[str, Any] | None = None,
 
   Returns:
     A functional `keras.Model` named "madlab": input "codes" uint8
-    [batch, seq_len], output float32 [batch, 1]. Weights are deterministic
+    [batch, seq_len], output float32 [batch, num_targets] (one column per
+    target; [batch, 1] for MadLab's preset). Weights are deterministic
     for `config.seed` (`keras.utils.set_random_seed` is called first, which
     also seeds Python, NumPy and the backend).
 
@@ -107,7 +108,7 @@ def build_model(config: ModelConfig | Mapping[str, Any] | None = None,
   x = BiLSTM(config.lstm_units, activation=config.lstm_activation,
              kernel_initializer="he_normal", name="bilstm")(x)
   output = keras.layers.Dense(
-      1, activation="linear", kernel_initializer="he_normal",
+      config.num_targets, activation="linear", kernel_initializer="he_normal",
       kernel_regularizer=keras.regularizers.L2(config.l2) if config.l2
       else None, dtype="float32", name="expression")(x)
   model = keras.Model(codes, output, name="madlab")

@@ -12,6 +12,7 @@ import pytest
 from madlab_dream import config as cfg
 from madlab_dream import model
 from madlab_dream.config import ConfigError
+from madlab_dream.errors import InputError
 
 from helpers import REPO
 from helpers import env
@@ -205,3 +206,54 @@ def test_config_imports_and_validates_without_a_framework():
                         cwd=REPO, capture_output=True, text=True, timeout=120)
   assert proc.returncode == 0, proc.stderr[-3000:]
   assert proc.stdout.strip() == "[]"
+
+
+def test_table_settings_are_checked_together():
+  from madlab_dream.config import DataConfig, ModelConfig, RunConfig
+  from madlab_dream.config import TrainConfig
+  table = DataConfig(sequence_column="seq", target_columns="a,b",
+                     split_column="fold", val_values="8", test_values="9")
+  assert table.target_columns == ("a", "b") and table.num_targets == 2
+  for bad, message in [
+      ({"target_columns": ("a",)}, "needs --sequence_column"),
+      ({"sequence_column": "s"}, "needs --target_columns"),
+      ({"sequence_column": "s", "target_columns": ("a", "a")}, "twice"),
+      ({"val_values": ("1",)}, "needs --split_column"),
+      ({"sequence_column": "s", "target_columns": ("a",),
+        "split_column": "f"}, "needs --val_values"),
+      ({"sequence_column": "s", "target_columns": ("a",), "split_column": "f",
+        "val_values": ("1",), "test_values": ("1",)}, "shares values")]:
+    with pytest.raises(ConfigError, match=message):
+      DataConfig(**bad)
+  model = ModelConfig(num_targets=2)
+  run = RunConfig(table, model, TrainConfig(target_weights="1,3",
+                                            select_target="b"))
+  assert run.target_names == ("a", "b")
+  for train, message in [
+      (TrainConfig(target_weights=(1.0,)), "one weight per target"),
+      (TrainConfig(select_target="c"), "is not one of --target_columns"),
+      (TrainConfig(baseline_kmer=3), "fits one target"),
+      (TrainConfig(val_data="v.tsv"), "and --val_values both")]:
+    with pytest.raises(ConfigError, match=message):
+      RunConfig(table, model, train)
+  with pytest.raises(ConfigError, match="--num_targets=1: the data have 2"):
+    RunConfig(table, ModelConfig(), TrainConfig())
+  with pytest.raises(ConfigError, match="needs --sequence_column"):
+    RunConfig(DataConfig(), ModelConfig(), TrainConfig(test_data="t.tsv"))
+  with pytest.raises(ConfigError, match="'bias' is not one of"):
+    TrainConfig(freeze="conv,bias")
+  assert RunConfig().target_names == ("expression",)
+
+
+def test_seq_len_auto_is_the_longest_sequence_of_the_tables(tmp_path, capsys):
+  from madlab_dream import flags
+  train, val = tmp_path / "t.csv", tmp_path / "v.csv"
+  train.write_text("s,y\nACGT,1\nAC,2\n")
+  val.write_text("s,y\nACGTACG,1\nA,2\n")
+  run = flags.run_config_from_args([
+      f"--train_data={train}", f"--val_data={val}", "--sequence_column=s",
+      "--target_columns=y", "--seq_len=auto", "--noselect_on_validation"])
+  assert run.data.seq_len == run.model.seq_len == 7
+  assert "--seq_len=auto: 7" in capsys.readouterr().out
+  with pytest.raises(InputError, match="needs --sequence_column"):
+    flags.run_config_from_args([f"--train_data={train}", "--seq_len=auto"])

@@ -81,3 +81,28 @@ def test_training_batches_follow_the_shuffle_buffer():
                                      shuffle_buffer=1), 4)
   np.testing.assert_array_equal(np.concatenate([y[:, 0] for _, y in batches]),
                                 np.arange(40))
+
+
+def test_rc_augment_flips_half_the_rows_seeded_and_keeps_targets():
+  from madlab_dream.io import sequences
+  rng = np.random.default_rng(0)
+  codes = rng.integers(0, 5, size=(64, 12)).astype(np.uint8)
+  targets = rng.normal(size=(64, 2)).astype(np.float32)
+  take = lambda ds: [(c.numpy(), t.numpy()) for c, t in ds.take(4)]
+  plain = take(data.train_dataset(codes, targets, 32, seed=3))
+  flipped = take(data.train_dataset(codes, targets, 32, seed=3,
+                                    rc_augment=True))
+  again = take(data.train_dataset(codes, targets, 32, seed=3, start_step=2,
+                                  rc_augment=True))
+  np.testing.assert_array_equal(flipped[2][0], again[0][0])
+  by_target = {tuple(t): i for i, t in enumerate(map(tuple, targets))}
+  n_flipped = 0
+  for (c0, t0), (c1, t1) in zip(plain, flipped):
+    np.testing.assert_array_equal(t0, t1)  # the same rows, in order
+    assert t1.shape == (32, 2)
+    for row, target in zip(c1, t1):
+      original = codes[by_target[tuple(target)]]
+      rc = sequences.reverse_complement(original[None])[0]
+      assert (row == original).all() or (row == rc).all()
+      n_flipped += bool((row != original).any())
+  assert 40 < n_flipped < 88  # of 128 rows, p = 0.5

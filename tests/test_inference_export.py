@@ -75,3 +75,41 @@ def test_the_saved_model_is_folded_and_predicts_as_the_keras_model(
   # BatchNorm layer (bn3, bn5, bn3_reduce, ...) is.
   assert any("conv3" in name for name in names)
   assert not any("/bn" in name for name in names)
+
+
+def test_several_targets_export_predict_and_write_one_column_each(tmp_path):
+  from madlab_dream import model
+  from madlab_dream.config import TINY_MODEL
+  from madlab_dream.errors import InputError
+  from madlab_dream.inference import variants
+  from madlab_dream.inference.predict_file import predict_file
+  from madlab_dream.inference.predictor import Predictor
+  net = model.build_model(TINY_MODEL, seq_len=30, seed=4, num_targets=2)
+  for v in net.weights:
+    if "output_kernel" in v.path:
+      v.assign(np.random.default_rng(0).normal(size=v.shape) * 0.3)
+  export.export_saved_model(net, str(tmp_path / "saved_model"),
+                            mean=[1.0, -2.0], sd=[2.0, 0.5], seq_len=30,
+                            target_names=["dev", "hk"])
+  predictor = Predictor(str(tmp_path))
+  assert predictor.targets == ["dev", "hk"]
+  codes = np.random.default_rng(1).integers(0, 4, (5, 30)).astype(np.uint8)
+  want = net(codes, training=False).numpy() * [2.0, 0.5] + [1.0, -2.0]
+  got = predictor.predict_codes(codes)
+  assert got.shape == (5, 2)
+  np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-4)
+  np.testing.assert_allclose(predictor.predict_codes(codes, target="hk"),
+                             want[:, 1], rtol=1e-5, atol=1e-4)
+  with pytest.raises(InputError, match="targets are dev, hk"):
+    predictor.predict_codes(codes, target="other")
+  seqs = ["".join("ACGT"[c] for c in row) for row in codes]
+  (tmp_path / "in.txt").write_text("\n".join(seqs) + "\n")
+  predict_file(predictor, str(tmp_path / "in.txt"), str(tmp_path / "p.tsv"),
+               progress=False)
+  lines = (tmp_path / "p.tsv").read_text().splitlines()
+  assert lines[0] == "sequence\tprediction_dev\tprediction_hk"
+  np.testing.assert_allclose(
+      [[float(x) for x in line.split("\t")[1:]] for line in lines[1:]],
+      want, rtol=1e-5, atol=1e-4)
+  table = variants.pair_table(predictor.select_target(), seqs[:2], seqs[2:4])
+  np.testing.assert_allclose(table["ref_prediction"], want[:2, 0], rtol=1e-5, atol=1e-4)

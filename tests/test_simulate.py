@@ -332,3 +332,19 @@ def test_cli_unwritable_output(tmp_path):
                             f"--output_dir={blocker}/sub", "--train_rows=10",
                             "--test_rows=100")
   helpers.assert_one_line_error(proc, str(blocker))
+
+
+def test_a_grammar_variant_changes_the_effects_not_the_sites():
+  from madlab_dream.simulate import grammar
+  own = grammar.effects()
+  variant = grammar.variant_effects(5)
+  assert variant == grammar.variant_effects(5) != grammar.variant_effects(6)
+  assert own.motif == tuple(m.effect for m in grammar.MOTIFS)
+  assert variant.motif != own.motif and len(variant.motif) == len(own.motif)
+  codes = np.random.default_rng(0).integers(0, 4, (300, 110)).astype(np.uint8)
+  base = grammar.activity(codes)
+  np.testing.assert_array_equal(grammar.activity(codes, weights=own), base)
+  other = grammar.activity(codes, weights=variant)
+  assert 0.0 < np.corrcoef(base, other)[0, 1] < 0.95
+  assert grammar.describe(variant)["variant_seed"] == 5
+  assert "variant_seed" not in grammar.describe()

@@ -2,6 +2,8 @@
 
   select.py    MadLab's row filter and the fixed train/validation split
   cache.py     file -> filtered, standardised, split arrays on disk (reused)
+  table_cache.py  tables with a header row (named columns, several targets,
+               given splits) -> the same cache
   pipeline.py  cached codes -> shuffled, resumable tf.data batches
 
 `python -m madlab_dream.data --input=FILE --output_dir=DIR` runs `preprocess`.
@@ -15,6 +17,7 @@ from madlab_dream.data.pipeline import batches_per_pass
 from madlab_dream.data.pipeline import pass_order
 from madlab_dream.data.pipeline import train_dataset
 from madlab_dream.data.select import select_rows
+from madlab_dream.data.table_cache import preprocess_table
 
 __all__ = ["Cache", "batches_per_pass", "fingerprint", "load_cache",
-           "pass_order", "preprocess", "select_rows", "train_dataset"]
+           "pass_order", "preprocess", "preprocess_table", "select_rows", "train_dataset"]

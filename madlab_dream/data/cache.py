@@ -8,6 +8,9 @@ mean and sd -> cache directory:
   train_targets.npy float32 [n_train]      standardised expression
   train_rows.npy    uint32  [n_train]      0-based row of each in the file
   val_codes.npy / val_targets.npy / val_rows.npy   the same for validation
+  test_codes.npy / test_targets.npy / test_rows.npy  a table's test split
+                    (tables only, `data.table_cache`; there the targets are
+                    [n, T] when T > 1 and the rows are the file's lines)
   meta.json         scaler, options (the DataConfig), counts, the input's
                     SHA-256, version; written last: it marks a complete cache
 
@@ -35,6 +38,8 @@ from madlab_dream.io import files
 CACHE_VERSION = 1
 _ARRAYS = ("train_codes", "train_targets", "train_rows", "val_codes",
            "val_targets", "val_rows")
+#: A table's test split: present only when it has one.
+TEST_ARRAYS = ("test_codes", "test_targets", "test_rows")
 
 
 def fingerprint(path: str) -> str:
@@ -55,14 +60,28 @@ class Cache:
   val_codes: np.ndarray
   val_targets: np.ndarray
   val_rows: np.ndarray
+  test_codes: np.ndarray | None = None
+  test_targets: np.ndarray | None = None
+  test_rows: np.ndarray | None = None
 
   @property
-  def mean(self) -> float:
-    return float(self.meta["scaler"]["mean"])
+  def mean(self) -> float | np.ndarray:
+    """The training mean: a float, or float64 [T] with several targets."""
+    return _scalar_or_array(self.meta["scaler"]["mean"])
 
   @property
-  def sd(self) -> float:
-    return float(self.meta["scaler"]["sd"])
+  def sd(self) -> float | np.ndarray:
+    """The training sd: a float, or float64 [T] with several targets."""
+    return _scalar_or_array(self.meta["scaler"]["sd"])
+
+  @property
+  def target_names(self) -> list[str]:
+    """The targets' names ("expression" for the DREAM format)."""
+    return list(self.meta.get("targets", ["expression"]))
+
+  @property
+  def has_test(self) -> bool:
+    return self.test_codes is not None and len(self.test_codes) > 0
 
   @property
   def seq_len(self) -> int:
@@ -71,6 +90,12 @@ class Cache:
   def to_expression(self, standardised: np.ndarray) -> np.ndarray:
     """Standardised predictions -> the original expression scale."""
     return np.asarray(standardised, np.float64) * self.sd + self.mean
+
+
+def _scalar_or_array(value) -> float | np.ndarray:
+  if isinstance(value, (list, tuple)):
+    return np.asarray(value, np.float64)
+  return float(value)
 
 
 def load_cache(directory: str) -> Cache | None:
@@ -83,6 +108,9 @@ def load_cache(directory: str) -> Cache | None:
       meta = json.load(f)
     arrays = {name: np.load(os.path.join(directory, f"{name}.npy"),
                             mmap_mode="r") for name in _ARRAYS}
+    if meta.get("counts", {}).get("test"):
+      arrays.update({name: np.load(os.path.join(directory, f"{name}.npy"),
+                                   mmap_mode="r") for name in TEST_ARRAYS})
   except (OSError, ValueError):
     return None
   if meta.get("version") != CACHE_VERSION:
@@ -126,7 +154,7 @@ def preprocess(input_path: str, cache_dir: str,
       "counts": counts,
       "seconds": {"read": round(read_seconds, 3)},
   }
-  _write_cache(cache_dir, codes, arrays, meta, started)
+  write_cache(cache_dir, codes, arrays, meta, started)
   cache = load_cache(cache_dir)
   log(summary(meta))
   return cache
@@ -182,7 +210,7 @@ def _select_and_standardise(rows: dream.Rows, config: DataConfig,
   return arrays, {"mean": mean, "sd": sd}, counts
 
 
-def _write_cache(cache_dir: str, codes: np.ndarray,
+def write_cache(cache_dir: str, codes: np.ndarray,
                  arrays: dict[str, np.ndarray], meta: dict,
                  started: float) -> None:
   """The arrays, then meta.json: the commit marker, removed first and
@@ -194,14 +222,15 @@ def _write_cache(cache_dir: str, codes: np.ndarray,
   if os.path.exists(meta_path):
     os.remove(meta_path)
   for name in ("train", "val"):
-    _save(cache_dir, f"{name}_codes", codes[arrays[f"{name}_rows"]])
+    if f"{name}_codes" not in arrays:
+      save_array(cache_dir, f"{name}_codes", codes[arrays[f"{name}_rows"]])
   for name, array in arrays.items():
-    _save(cache_dir, name, array)
+    save_array(cache_dir, name, array)
   meta["seconds"]["total"] = round(time.perf_counter() - started, 3)
   files.write_text(meta_path, json.dumps(meta, indent=1))
 
 
-def _save(directory: str, name: str, array: np.ndarray) -> None:
+def save_array(directory: str, name: str, array: np.ndarray) -> None:
   with files.atomic_path(os.path.join(directory, f"{name}.npy")) as tmp:
     np.save(tmp, np.ascontiguousarray(array))
 

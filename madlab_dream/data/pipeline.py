@@ -38,7 +38,7 @@ def pass_order(n: int, seed: int, p, shuffle_buffer: int = 0):
 
 def train_dataset(codes: np.ndarray, targets: np.ndarray, batch_size: int,
                   seed: int, start_step: int = 0, input_context=None,
-                  shuffle_buffer: int = 0):
+                  shuffle_buffer: int = 0, rc_augment: bool = False):
   """Infinite stream of shuffled training batches (codes uint8, targets).
 
   Each pass over the data is a fresh order drawn from (seed, pass)
@@ -51,7 +51,12 @@ def train_dataset(codes: np.ndarray, targets: np.ndarray, batch_size: int,
   slice of every global batch, split into per-replica batches, so the global
   batch is the same whatever the number of workers and replicas.
 
-  Yields (codes uint8 [b, L], targets float32 [b, 1]).
+  rc_augment: each row of each pass is reverse-complemented with
+  probability 0.5, a coin drawn from (seed, pass) per row, so resumed and
+  distributed runs see the same sequences.
+
+  Yields (codes uint8 [b, L], targets float32 [b, 1]; [b, T] for targets
+  [n, T]).
   """
   # TensorFlow when called: `madlab_dream.data` (preprocessing) needs none.
   import tensorflow as tf
@@ -62,7 +67,9 @@ def train_dataset(codes: np.ndarray, targets: np.ndarray, batch_size: int,
     raise InputError(f"batch size {batch_size} is larger than the training "
                      f"set ({n} rows)")
   codes_t = tf.constant(np.asarray(codes))
-  targets_t = tf.constant(np.asarray(targets, np.float32))
+  targets = np.asarray(targets, np.float32)
+  targets_t = tf.constant(targets[:, None] if targets.ndim == 1 else targets)
+  complement = tf.constant([3, 2, 1, 0, 4], tf.uint8)
   pipelines, pipeline_id, replicas = 1, 0, 1
   if input_context is not None:
     pipelines = input_context.num_input_pipelines
@@ -75,6 +82,11 @@ def train_dataset(codes: np.ndarray, targets: np.ndarray, batch_size: int,
 
   def one_pass(p):
     perm = pass_order(n, seed, p, shuffle_buffer)
+    if rc_augment:  # row i flipped is index n + i
+      key = tf.stack([tf.constant(seed, tf.int64), tf.cast(p, tf.int64) +
+                      (1 << 40)])
+      flip = tf.random.stateless_uniform([n], seed=key) < 0.5
+      perm += tf.cast(tf.gather(flip, perm), tf.int64) * n
     return tf.data.Dataset.from_tensor_slices(
         tf.reshape(perm[:nb * batch_size], [nb, batch_size]))
 
@@ -83,7 +95,13 @@ def train_dataset(codes: np.ndarray, targets: np.ndarray, batch_size: int,
     return tf.data.Dataset.from_tensor_slices(mine)
 
   def gather(index):
-    return tf.gather(codes_t, index), tf.gather(targets_t, index)[:, None]
+    rows = index % n if rc_augment else index
+    batch = tf.gather(codes_t, rows)
+    if rc_augment:
+      flipped = tf.reverse(tf.gather(complement, tf.cast(batch, tf.int32)),
+                           [1])
+      batch = tf.where((index >= n)[:, None], flipped, batch)
+    return batch, tf.gather(targets_t, rows)
 
   start_pass, offset = divmod(int(start_step), nb)
   ds = tf.data.Dataset.counter(start_pass).flat_map(one_pass).skip(offset)

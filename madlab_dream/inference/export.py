@@ -7,6 +7,11 @@ out on the original expression scale. `predict_codes` takes uint8 codes
 `[batch, L]`. Both return {"prediction": float32 [batch] (expression scale),
 "standardised": float32 [batch] (the model's output)}.
 
+A model of several targets (T > 1) returns the same two keys as float32
+[batch, T], column t being target t of the metadata's "targets" list (each
+on its own training scale: "mean" and "sd" are lists of T). One target
+keeps [batch] (its name in "targets" too: "expression" for DREAM data).
+
 The graph is the model's inference form (`model.inference_model`: every
 BatchNorm folded into the convolution before it), so a prediction makes
 8 fewer element-wise passes; its predictions equal the Keras model's
@@ -56,10 +61,11 @@ def encode_strings(strings, seq_len: int):
   return tf.reshape(codes, [-1, seq_len])
 
 
-def export_saved_model(model, path: str, mean: float, sd: float,
-                       seq_len: int, metadata: dict | None = None) -> str:
+def export_saved_model(model, path: str, mean, sd, seq_len: int,
+                       metadata: dict | None = None,
+                       target_names=("expression",)) -> str:
   """Writes the SavedModel for `model` (its BatchNorm folded) to directory
-  `path` atomically."""
+  `path` atomically. `mean` and `sd`: floats, or [T] with T targets."""
   # Keras, TensorFlow and the model when called (see `encode_strings`).
   import keras
   import tensorflow as tf
@@ -69,9 +75,12 @@ def export_saved_model(model, path: str, mean: float, sd: float,
   archive = keras.export.ExportArchive()
   archive.track(model)
   mean32, sd32 = tf.constant(mean, tf.float32), tf.constant(sd, tf.float32)
+  target_names = list(target_names)
+  single = len(target_names) == 1
 
   def outputs(codes):
-    z = tf.cast(model(codes, training=False), tf.float32)[:, 0]
+    z = tf.cast(model(codes, training=False), tf.float32)
+    z = z[:, 0] if single else z
     return {"prediction": z * sd32 + mean32, "standardised": z}
 
   archive.add_endpoint(
@@ -81,11 +90,13 @@ def export_saved_model(model, path: str, mean: float, sd: float,
   archive.add_endpoint(
       CODES_SIGNATURE, outputs,
       input_signature=[tf.TensorSpec([None, seq_len], tf.uint8, name="codes")])
-  info = {"seq_len": seq_len, "mean": mean, "sd": sd,
+  shape = "[batch]" if single else f"[batch, {len(target_names)}]"
+  info = {"seq_len": seq_len, "mean": _plain(mean), "sd": _plain(sd),
+          "targets": target_names,
           "signatures": {SEQUENCES_SIGNATURE: "tf.string [batch]",
                          CODES_SIGNATURE: f"uint8 [batch, {seq_len}]"},
-          "outputs": {"prediction": "expression scale",
-                      "standardised": "model output"}}
+          "outputs": {"prediction": f"{shape}, each target's scale",
+                      "standardised": f"{shape}, model output"}}
   info.update(metadata or {})
   with files.atomic_dir(path) as tmp:
     archive.write_out(tmp, verbose=False)
@@ -93,3 +104,9 @@ def export_saved_model(model, path: str, mean: float, sd: float,
     with open(os.path.join(tmp, "assets", METADATA_FILE), "w") as f:
       json.dump(info, f, indent=1)
   return path
+
+
+def _plain(value):
+  """A float, or a list of floats (JSON)."""
+  array = np.asarray(value, np.float64)
+  return float(array) if array.ndim == 0 else array.tolist()

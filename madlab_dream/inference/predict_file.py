@@ -5,15 +5,21 @@ one sequence per line; `.gz` accepted; a pipe works: it is read once) in
 blocks and writes predictions on the expression scale, in input order:
 `.json` gives `{"<position>": prediction}` like the challenge's
 sample_submission.json; otherwise TSV `sequence<TAB>prediction` (the test
-file filled in), with a third column `out_of_range` (1 where the prediction
+file filled in), with a last column `out_of_range` (1 where the prediction
 lies outside the model's trusted range, `Predictor.trusted_range`, else 0)
 when the model records its trained range; a `.gz` output name is written
-gzip-compressed. The output
-goes through `files.open_output`: a temporary file renamed when complete
+gzip-compressed. A model of several targets writes a TSV with a header row,
+`sequence<TAB>prediction_<name>...` (one column per target, in the model's
+order), and JSON `{"<position>": {"<name>": value, ...}}`. The output goes
+through `files.open_output`: a temporary file renamed when complete
 (a FIFO or device is written straight); it may not be the input.
 """
 
 from __future__ import annotations
+
+import json
+
+import numpy as np
 
 from madlab_dream.errors import InputError
 from madlab_dream.inference import out_of_range
@@ -57,9 +63,15 @@ def predict_file(model: str | Predictor, input_path: str, output_path: str,
   if progress:
     import keras  # started quietly by the Predictor: imported by now
     bar = keras.utils.Progbar(None, interval=0.5, unit_name="sequence")
-  with files.open_output(output_path, encoding="ascii") as out:
+  names = predictor.output_targets
+  names = names if predictor.num_targets > 1 and len(names) > 1 else None
+  with files.open_output(output_path, encoding="utf-8") as out:
     if fmt == "json":
       out.write("{")
+    elif names:
+      marked = ["out_of_range"] if outside.trusted is not None else []
+      out.write("\t".join(["sequence"] + [f"prediction_{n}" for n in names]
+                          + marked) + "\n")
     for rows in iter_sequences(input_path, predictor.seq_len):
       other = None
       if reverse_complement:
@@ -68,7 +80,7 @@ def predict_file(model: str | Predictor, input_path: str, output_path: str,
       marks = outside.flags(pred)
       if fmt == "json":
         sep = "" if total == 0 else ", "
-        out.write(sep + ", ".join(f'"{total + i}": {float(p)!r}'
+        out.write(sep + ", ".join(f'"{total + i}": {_json_value(p, names)}'
                                   for i, p in enumerate(pred)))
       else:
         _write_tsv_rows(out, rows.text, pred, marks)
@@ -87,11 +99,23 @@ def predict_file(model: str | Predictor, input_path: str, output_path: str,
 
 
 def _write_tsv_rows(out, text, pred, marks) -> None:
-  """`sequence<TAB>prediction[<TAB>out_of_range]` lines; the sequence and
-  the rest written apart (no copy of a long sequence)."""
+  """`sequence<TAB>prediction...[<TAB>out_of_range]` lines (one prediction
+  per target; out_of_range 1 where any is outside); the sequence and the
+  rest written apart (no copy of a long sequence)."""
   if marks is None:
     out.writelines(part for s, p in zip(text, pred)
-                   for part in (s, f"\t{float(p)!r}\n"))
+                   for part in (s, _tsv_values(p) + "\n"))
   else:
     out.writelines(part for s, p, m in zip(text, pred, marks)
-                   for part in (s, f"\t{float(p)!r}\t{int(m)}\n"))
+                   for part in (s, f"{_tsv_values(p)}\t{int(np.any(m))}\n"))
+
+
+def _tsv_values(p) -> str:
+  """`\t<value>...` of one row (one value per target)."""
+  return "".join(f"\t{float(v)!r}" for v in np.atleast_1d(p))
+
+
+def _json_value(p, names) -> str:
+  if names is None:
+    return repr(float(p))
+  return json.dumps({n: float(v) for n, v in zip(names, p)})

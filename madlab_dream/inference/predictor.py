@@ -32,11 +32,15 @@ def saved_model_dir(path: str) -> str:
 
 
 class Predictor:
-  """A loaded SavedModel: codes uint8 [N, L] -> expression float32 [N].
+  """A loaded SavedModel: codes uint8 [N, L] -> expression float32 [N]
+  ([N, T] for a model of T > 1 targets, unless one `target` is chosen).
 
   Attributes:
     path: the SavedModel directory.
     seq_len: L, from the codes signature.
+    targets: the targets' names, in the order of the output columns
+      (["expression"] for a model of the DREAM data, or one exported
+      without names).
     config: the run's RunConfig (config.json beside the SavedModel, or the
       copy in its assets), or None for a SavedModel without one.
   """
@@ -46,6 +50,8 @@ class Predictor:
     self.batch_size = int(batch_size)
     self._loaded, self._fn = _load(self.path)
     self.seq_len = codes_length(self._fn, self.path)
+    self.targets = _target_names(self.path)
+    self.target: str | None = None
     try:
       self.config = _read_config(self.path)
     except (InputError, OSError, ValueError, KeyError, TypeError) as e:
@@ -74,36 +80,71 @@ class Predictor:
     return (f"{self.path}: {model.num_blocks} transformer block(s), "
             f"{len(model.conv_kernels)} conv branches, L = {self.seq_len}")
 
-  def predict_codes(self, codes: np.ndarray,
-                    output: str = "prediction") -> np.ndarray:
-    """Predictions for codes [N, L] ("prediction": expression scale;
-    "standardised": the model's own output)."""
+  @property
+  def num_targets(self) -> int:
+    return len(self.targets)
+
+  @property
+  def output_targets(self) -> list[str]:
+    """The targets `predict_*` return: the selected one, else all."""
+    return [self.target] if self.target else list(self.targets)
+
+  def select_target(self, target: str | None = None) -> "Predictor":
+    """Makes `predict_*` return one target's [N] predictions: `target`
+    (InputError for a name the model lacks), default the first; returns
+    self. This is what `variants --target=NAME` does."""
+    self.target = self.targets[self.target_index(target or self.targets[0])]
+    return self
+
+  def target_index(self, target: str | None) -> int | None:
+    """The output column of `target` (None: None; InputError naming the
+    model's targets for an unknown name)."""
+    if target is None:
+      return None
+    if target not in self.targets:
+      raise InputError(f"--target={target}: the model's targets are "
+                       f"{', '.join(self.targets)}", self.path)
+    return self.targets.index(target)
+
+  def predict_codes(self, codes: np.ndarray, output: str = "prediction",
+                    target: str | None = None) -> np.ndarray:
+    """Predictions for codes [N, L] ("prediction": each target's scale;
+    "standardised": the model's own output): [N], or [N, T] for several
+    targets unless `target` names one."""
     import tensorflow as tf  # started quietly by `_load`: imported by now
-    out = np.empty(len(codes), np.float32)
+    column = self.target_index(target or self.target)
+    single = self.num_targets == 1
+    shape = (len(codes),) if single else (len(codes), self.num_targets)
+    out = np.empty(shape, np.float32)
     for start in range(0, len(codes), self.batch_size):
       batch = tf.constant(np.ascontiguousarray(
           codes[start:start + self.batch_size]))
-      out[start:start + len(batch)] = self._fn(codes=batch)[output].numpy()
+      values = self._fn(codes=batch)[output].numpy()
+      out[start:start + len(batch)] = values.reshape((len(batch),) +
+                                                     shape[1:])
+    if column is not None and not single:
+      return out[:, column]
     return out
 
   def predict_strands(self, codes: np.ndarray,
-                      other: np.ndarray | None = None) -> np.ndarray:
+                      other: np.ndarray | None = None,
+                      target: str | None = None) -> np.ndarray:
     """Expression for codes [N, L], averaged with `other` (the reverse
     complements' codes, `sequences.other_strand`) when given."""
-    pred = self.predict_codes(codes)
+    pred = self.predict_codes(codes, target=target)
     if other is not None:
-      pred = (pred + self.predict_codes(other)) / 2
+      pred = (pred + self.predict_codes(other, target=target)) / 2
     return pred
 
   def predict_text(self, seqs: list[str], reverse_complement: bool = False,
-                   source: str = "<sequences>",
-                   first_line: int = 1) -> np.ndarray:
+                   source: str = "<sequences>", first_line: int = 1,
+                   target: str | None = None) -> np.ndarray:
     """Expression for DNA strings; optionally averaged with the other strand."""
     codes = sequences.encode(seqs, self.seq_len, source, first_line)
     other = None
     if reverse_complement:
       other = sequences.other_strand(seqs, self.seq_len)
-    return self.predict_strands(codes, other)
+    return self.predict_strands(codes, other, target=target)
 
 
 def _load(saved: str):
@@ -168,6 +209,17 @@ def _spec_text(spec) -> str:
   shape = getattr(spec, "shape", None)
   return (f"{dtype.name if dtype is not None else '?'} "
           f"{shape if shape is not None else '?'}")
+
+
+def _target_names(saved: str) -> list[str]:
+  """The metadata's "targets" (["expression"] without one)."""
+  meta = os.path.join(saved, "assets", export.METADATA_FILE)
+  try:
+    with open(meta) as f:
+      names = json.load(f).get("targets")
+  except (OSError, ValueError, AttributeError):
+    names = None
+  return [str(n) for n in names] if names else ["expression"]
 
 
 def _read_config(saved: str) -> RunConfig | None:

@@ -63,6 +63,8 @@ def _predict_ensemble(args) -> tuple[int, list[str]]:
 def _predict_one(args) -> tuple[int, list[str]]:
   """One --model: the challenge's formats; the out-of-range line."""
   predictor = Predictor(args.model[0], args.eval_batch_size)
+  if args.target:
+    predictor.select_target(args.target)
   print(f"model: {predictor.describe()}", flush=True)
   outside = out_of_range.OutOfRange(
       out_of_range.single_range(predictor.trusted_range))

@@ -1,10 +1,13 @@
 """Write a simulated DREAM dataset into a directory.
 
   python -m madlab_dream.simulate --output_dir=DIR [--train_rows=6739258 \
-      --test_rows=71103 --seed=42] [--motifs_meme=FILE]
+      --test_rows=71103 --seed=42 --grammar_seed=S] [--motifs_meme=FILE]
 
 Prints a line per block of training rows, then the files written and the
 noise ceiling (the best Pearson r a model can reach on the training rows).
+--grammar_seed gives a different grammar on the same motifs (each motif's
+effect and each interaction's weight rescaled and some signs flipped, from
+that seed): data for fine-tuning a model trained on the grammar's own.
 --motifs_meme=FILE writes the grammar's eight motifs as a MEME file (named
 Reb1, Abf1, ...), with or without a dataset.
 """
@@ -27,7 +30,8 @@ def main():
     print(f"wrote the grammar's {len(sites.grammar.MOTIFS)} motifs to "
           f"{f.motifs_meme}")
   if f.output_dir:
-    simulate(f.output_dir, f.train_rows, f.test_rows, f.seed)
+    simulate(f.output_dir, f.train_rows, f.test_rows, f.seed,
+             grammar_seed=f.grammar_seed)
 
 
 def _define_flags():

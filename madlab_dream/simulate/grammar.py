@@ -97,6 +97,39 @@ INTERACTIONS = (
 )
 
 
+@dataclasses.dataclass(frozen=True)
+class Effects:
+  """The weights of the logit: one per motif (MOTIFS' order) and one per
+  interaction (INTERACTIONS' order). `variant_seed` None: the grammar's
+  own (`effects()`); else a seeded variant (`variant_effects`)."""
+  motif: tuple[float, ...]
+  interaction: tuple[float, ...]
+  variant_seed: int | None = None
+
+
+def effects() -> Effects:
+  """The grammar's own weights."""
+  return Effects(tuple(m.effect for m in MOTIFS),
+                 tuple(w for _, _, w, _ in INTERACTIONS))
+
+
+def variant_effects(seed: int) -> Effects:
+  """A different grammar on the same motifs (`simulate --grammar_seed`):
+  each motif's effect and each interaction's weight multiplied by
+  exp(N(0, 0.5)), and each sign flipped with probability 0.25, all drawn
+  from `seed`. Sites, occupancy and profiles are unchanged, so what a model
+  learned of the motifs transfers while their effects must be relearned."""
+  rng = np.random.default_rng([seed, 7])
+  base = effects()
+
+  def perturb(values):
+    values = np.asarray(values)
+    scale = np.exp(rng.normal(0.0, 0.5, len(values)))
+    sign = np.where(rng.random(len(values)) < 0.25, -1.0, 1.0)
+    return tuple(float(v) for v in np.round(values * scale * sign, 4))
+  return Effects(perturb(base.motif), perturb(base.interaction), seed)
+
+
 def position_weight(profile: str, distance: np.ndarray) -> np.ndarray:
   """Weight of a site whose centre is `distance` nt from the 3' end."""
   d = np.asarray(distance, np.float64)
@@ -279,13 +312,14 @@ def site_sums(codes: np.ndarray, block: int = 8192) -> np.ndarray:
   return out
 
 
-def logit(codes: np.ndarray) -> np.ndarray:
-  """float64 [N]: the grammar's logit for codes uint8 [N, 110]."""
+def logit(codes: np.ndarray, weights: Effects | None = None) -> np.ndarray:
+  """float64 [N]: the grammar's logit for codes uint8 [N, 110] (with the
+  weights of `weights`, default the grammar's own)."""
+  weights = weights or effects()
   sums = site_sums(codes)
   sat = SATURATION * (1.0 - np.exp(-sums / SATURATION))
-  effects = np.array([m.effect for m in MOTIFS])
-  z = BIAS + sat @ effects
-  for a, b, w, _ in INTERACTIONS:
+  z = BIAS + sat @ np.array(weights.motif)
+  for (a, b, _, _), w in zip(INTERACTIONS, weights.interaction):
     z += w * sat[:, MOTIF_INDEX[a]] * sat[:, MOTIF_INDEX[b]]
   return z
 
@@ -305,13 +339,15 @@ def _as_codes(seqs_or_codes) -> np.ndarray:
   return sequences.encode(list(seqs_or_codes), SEQ_LEN)
 
 
-def activity(seqs_or_codes, block: int = 100_000) -> np.ndarray:
+def activity(seqs_or_codes, block: int = 100_000,
+             weights: Effects | None = None) -> np.ndarray:
   """Noiseless activity (expected measurement, 0-17 bin scale).
 
   Args:
     seqs_or_codes: DNA strings (any length: the length policy keeps the last
       110 nt, left-pads with N), or uint8 codes [N, 110].
     block: rows per vectorised step (bounds memory).
+    weights: the logit's weights (default: the grammar's own).
 
   Returns:
     float64 [N].
@@ -319,15 +355,21 @@ def activity(seqs_or_codes, block: int = 100_000) -> np.ndarray:
   codes = _as_codes(seqs_or_codes)
   out = np.empty(len(codes), np.float64)
   for start in range(0, len(codes), block):
-    z = logit(codes[start:start + block])
+    z = logit(codes[start:start + block], weights)
     out[start:start + len(z)] = LOW + (HIGH - LOW) / (1.0 + np.exp(-z))
   return out
 
 
-def describe() -> dict:
+def describe(weights: Effects | None = None) -> dict:
   """The hidden grammar as JSON-ready data (the measurement model is
-  `measure.measurement()`)."""
+  `measure.measurement()`), with `weights` (default: its own)."""
+  weights = weights or effects()
+  motifs = [{**dataclasses.asdict(m), "effect": e}
+            for m, e in zip(MOTIFS, weights.motif)]
+  variant = ({} if weights.variant_seed is None else
+             {"variant_seed": weights.variant_seed})
   return {
+      **variant,
       "activity": f"LOW + (HIGH - LOW) * sigmoid(logit), LOW={LOW}, "
                   f"HIGH={HIGH} (0-17 bin scale)",
       "logit": f"{BIAS} + sum_m effect_m * sat(S_m) + sum_(a,b) w_ab * "
@@ -340,7 +382,8 @@ def describe() -> dict:
                    f"{_MISMATCH})); score = sum over informative positions "
                    f"of ln(4 / |allowed|) if the base matches else "
                    f"-{_MISMATCH} (N never matches)",
-      "motifs": [dataclasses.asdict(m) for m in MOTIFS],
+      "motifs": motifs,
       "interactions": [{"a": a, "b": b, "weight": w, "note": note}
-                       for a, b, w, note in INTERACTIONS],
+                       for (a, b, _, note), w in zip(INTERACTIONS,
+                                                     weights.interaction)],
   }

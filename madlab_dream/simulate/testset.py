@@ -25,6 +25,7 @@ from madlab_dream.simulate.grammar import REGION_LEN
 from madlab_dream.simulate.grammar import REGION_START
 from madlab_dream.simulate.grammar import SEQ_LEN
 from madlab_dream.simulate.grammar import Motif
+from madlab_dream.simulate.grammar import Effects
 from madlab_dream.simulate.grammar import activity
 from madlab_dream.simulate.grammar import allowed_codes
 from madlab_dream.simulate.measure import test_measure
@@ -260,7 +261,8 @@ def _public_sample(rng: np.random.Generator, subsets: dict) -> dict:
   return public
 
 
-def make_test_set(test_rows: int, seed: int) -> TestSet:
+def make_test_set(test_rows: int, seed: int,
+                  weights: Effects | None = None) -> TestSet:
   """Builds the test set: random, native-like ("yeast"), challenging,
   SNV pairs, motif perturbation pairs and motif tiling pairs.
 
@@ -287,7 +289,7 @@ def make_test_set(test_rows: int, seed: int) -> TestSet:
 
   codes = np.concatenate(rows.blocks)
   block = np.array(rows.names)
-  act = activity(codes)
+  act = activity(codes, weights=weights)
   k = max(1, int(round(HIGH_LOW_FRACTION * len(random_rows))))
   order = np.argsort(act[random_rows], kind="stable")
   subsets = {

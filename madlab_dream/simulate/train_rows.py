@@ -19,6 +19,7 @@ from madlab_dream.simulate.grammar import FLANK3_CODES
 from madlab_dream.simulate.grammar import FLANK5_CODES
 from madlab_dream.simulate.grammar import REGION_START
 from madlab_dream.simulate.grammar import SEQ_LEN
+from madlab_dream.simulate.grammar import Effects
 from madlab_dream.simulate.grammar import activity
 from madlab_dream.simulate.measure import SINGLETON_FRACTION
 from madlab_dream.simulate.measure import measure
@@ -71,8 +72,10 @@ def fit_window(seq_codes: np.ndarray, lengths: np.ndarray,
                               np.arange(n) * width, lengths, length)
 
 
-def train_block(seed: int, index: int, n: int) -> TrainBlock:
-  """Block `index` of the training rows of `seed` (n rows, deterministic)."""
+def train_block(seed: int, index: int, n: int,
+                weights: Effects | None = None) -> TrainBlock:
+  """Block `index` of the training rows of `seed` (n rows, deterministic;
+  activity with the grammar's `weights`, default its own)."""
   rng = np.random.default_rng([seed, 1, index])
   lengths = rng.choice(LENGTHS, size=n, p=LENGTH_PROBS)
   seq = rng.integers(0, 4, size=(n, MAX_LEN), dtype=np.uint8)
@@ -98,7 +101,7 @@ def train_block(seed: int, index: int, n: int) -> TrainBlock:
     sub[mask] = sequences.N_CODE
     seq[with_n] = sub
   codes = fit_window(seq, lengths)
-  act = activity(codes)
+  act = activity(codes, weights=weights)
   singleton = rng.random(n) < SINGLETON_FRACTION
   measured = measure(act, singleton, rng.standard_normal(n))
   return TrainBlock(seq, lengths, codes, act, measured, singleton)

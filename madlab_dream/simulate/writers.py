@@ -29,7 +29,9 @@ from madlab_dream.scoring.names import TEST_FILE
 from madlab_dream.scoring.names import TRAIN_FILE
 from madlab_dream.scoring.names import TRUTH_FILE
 from madlab_dream.simulate.grammar import SEQ_LEN
+from madlab_dream.simulate.grammar import Effects
 from madlab_dream.simulate.grammar import describe
+from madlab_dream.simulate.grammar import variant_effects
 from madlab_dream.simulate.measure import VALUE_DECIMALS
 from madlab_dream.simulate.measure import measurement
 from madlab_dream.simulate.measure import noise_ceiling
@@ -132,7 +134,7 @@ def _log(message: str) -> None:
 
 
 def write_train(path: str, train_rows: int, seed: int,
-                log=_log) -> dict:
+                log=_log, weights: Effects | None = None) -> dict:
   """Writes the training file atomically; returns its statistics."""
   all_sums, single_sums, average_sums = (
       StreamingPearson(center=_PEARSON_CENTER) for _ in range(3))
@@ -144,7 +146,7 @@ def write_train(path: str, train_rows: int, seed: int,
     with open(tmp, "wb") as f:
       for index, start in enumerate(range(0, train_rows, TRAIN_BLOCK)):
         n = min(TRAIN_BLOCK, train_rows - start)
-        block = train_block(seed, index, n)
+        block = train_block(seed, index, n, weights)
         f.write(format_rows(block.seq_codes, block.lengths, block.measured))
         all_sums.add(block.activity, block.measured)
         single = block.singleton
@@ -192,8 +194,11 @@ def write_test(output_dir: str, test: TestSet) -> None:
 
 
 def simulate(output_dir: str | os.PathLike, train_rows: int, test_rows: int,
-             seed: int, log=_log) -> dict:
+             seed: int, log=_log, grammar_seed: int | None = None) -> dict:
   """Writes the whole simulated dataset into `output_dir`.
+
+  `grammar_seed`: a different grammar on the same motifs
+  (`grammar.variant_effects`); None: the grammar's own effects.
 
   Returns the metadata (also written to `output_dir`/simulation.json, last).
   The noise ceiling is the Pearson r between the noiseless activity and the
@@ -212,9 +217,13 @@ def simulate(output_dir: str | os.PathLike, train_rows: int, test_rows: int,
   meta_path = os.path.join(output_dir, METADATA_FILE)
   if os.path.exists(meta_path):
     os.remove(meta_path)  # a stale marker must not outlive a failed run
+  weights = None if grammar_seed is None else variant_effects(grammar_seed)
+  if weights is not None:
+    log(f"grammar variant {grammar_seed}: motif effects "
+        f"{', '.join(f'{e:g}' for e in weights.motif)}")
   train = write_train(os.path.join(output_dir, TRAIN_FILE), train_rows, seed,
-                      log)
-  test = make_test_set(test_rows, seed)
+                      log, weights)
+  test = make_test_set(test_rows, seed, weights)
   write_test(output_dir, test)
   log(f"  test: {test_rows:,} rows and subsets "
       f"({time.perf_counter() - t0:.1f} s)")
@@ -237,7 +246,7 @@ def simulate(output_dir: str | os.PathLike, train_rows: int, test_rows: int,
       },
       "files": {"train": TRAIN_FILE, "test": TEST_FILE, "truth": TRUTH_FILE,
                 "subsets": SUBSET_DIR, "public": PUBLIC_DIR},
-      "grammar": {**describe(), "measurement": measurement()},
+      "grammar": {**describe(weights), "measurement": measurement()},
   }
   files.write_text(meta_path, json.dumps(meta, indent=1) + "\n")
   seconds = time.perf_counter() - t0

@@ -59,13 +59,17 @@ class RunControl:
 
 
 class ValidationMetrics(keras.callbacks.Callback):
-  """Adds val_pearson, val_r2 (r squared), val_mse, val_r2_determination."""
+  """Adds val_pearson, val_r2 (r squared), val_mse, val_r2_determination;
+  with several targets these are means over the targets, and each target's
+  val_pearson_<name> and val_mse_<name> are added."""
 
   def __init__(self, evaluator: Evaluator, codes: np.ndarray,
-               targets: np.ndarray, control: RunControl):
+               targets: np.ndarray, control: RunControl,
+               target_names=("expression",)):
     super().__init__()
     self.evaluator, self.codes, self.targets = evaluator, codes, targets
     self.control = control
+    self.target_names = list(target_names)
 
   def on_epoch_end(self, epoch, logs=None):
     if logs is None or self.control.interrupted:
@@ -75,10 +79,13 @@ class ValidationMetrics(keras.callbacks.Callback):
       self.control.stop(f"validation predictions became non-finite in "
                         f"epoch {epoch + 1}")
       return
-    scores = metrics.regression_metrics(self.targets, pred)
+    scores = metrics.target_metrics(self.targets, pred, self.target_names)
     logs.update({"val_pearson": scores["pearson"],
                  "val_r2": scores["pearson_squared"], "val_mse": scores["mse"],
                  "val_r2_determination": scores["r2_determination"]})
+    for name, per in scores.get("targets", {}).items():
+      logs.update({f"val_pearson_{name}": per["pearson"],
+                   f"val_mse_{name}": per["mse"]})
 
 
 def weights_finite(model) -> bool:
@@ -89,9 +96,11 @@ class StopSelectCheckpoint(keras.callbacks.Callback):
   """The stop rules, model selection, checkpoint and a summary line."""
 
   def __init__(self, state: RunState, control: RunControl, plan: Plan,
-               batch_size: int, on_history: Callable[[list], None]):
+               batch_size: int, on_history: Callable[[list], None],
+               select_key: str = "val_pearson"):
     super().__init__()
     self.state, self.control, self.plan = state, control, plan
+    self.select_key = select_key
     self.batch_size = batch_size
     self.on_history = on_history
     self.fit_start = self.fit_seconds_before = 0.0
@@ -140,6 +149,9 @@ class StopSelectCheckpoint(keras.callbacks.Callback):
     for key in ("val_pearson", "val_r2", "val_mse", "val_r2_determination"):
       if key in logs:
         row[key] = float(logs[key])
+    for key in logs:  # each target's, with several targets
+      if key.startswith(("val_pearson_", "val_mse_")):
+        row[key] = float(logs[key])
     row["train_seconds"] = round(seconds, 3)
     row["seq_per_s"] = round(self.steps * self.batch_size /
                              max(seconds, 1e-9), 1)
@@ -150,12 +162,13 @@ class StopSelectCheckpoint(keras.callbacks.Callback):
     state.fit_seconds = self._fit_seconds()
     row["elapsed_seconds"] = round(state.fit_seconds, 3)
     state.examples += self.steps * self.batch_size
-    value = row.get("val_pearson", math.nan) if self.plan.select else epoch + 1
+    value = (row.get(self.select_key, math.nan) if self.plan.select
+             else epoch + 1)
     if math.isfinite(value) and value > state.best_value:
       state.best_value, state.best_epoch = value, epoch + 1
       state.save_best(self.model)
     if self.plan.select and early_stop(
-        [h.get("val_pearson", math.nan) for h in state.history],
+        [h.get(self.select_key, math.nan) for h in state.history],
         self.plan.patience):
       self.control.stop(planned=(
           f"early stopping: no better validation Pearson r for "

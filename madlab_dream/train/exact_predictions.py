@@ -18,21 +18,26 @@ import tensorflow as tf
 
 
 class Evaluator:
-  """codes uint8 [N, L] -> standardised predictions float32 [N], in order."""
+  """codes uint8 [N, L] -> standardised predictions float32 [N], in order
+  ([N, T] for a model with T > 1 outputs)."""
 
   def __init__(self, model, batch_size: int, jit_compile: bool = False):
     self.batch_size = int(batch_size)
+    self.num_targets = int(model.outputs[0].shape[-1])
+    single = self.num_targets == 1
 
     @tf.function(jit_compile=jit_compile)
     def step(codes):
-      return tf.cast(model(codes, training=False), tf.float32)[:, 0]
+      out = tf.cast(model(codes, training=False), tf.float32)
+      return out[:, 0] if single else out
 
     self._step = step
 
   def predict(self, codes: np.ndarray) -> np.ndarray:
     n = len(codes)
     size = min(self.batch_size, max(n, 1))  # one batch shape per set size
-    out = np.empty(n, np.float32)
+    out = np.empty((n,) if self.num_targets == 1 else (n, self.num_targets),
+                   np.float32)
     for start in range(0, n, size):
       batch = np.asarray(codes[start:start + size])
       rows = len(batch)

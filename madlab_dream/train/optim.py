@@ -35,9 +35,13 @@ def make_optimizer(config: TrainConfig, total_steps: int | None = None):
               learning_rate=rate, global_clipnorm=config.clipnorm)
 
 
-def make_loss(name: str):
-  """The Keras loss named by --loss."""
+def make_loss(name: str, target_weights=None):
+  """The Keras loss named by --loss (weighted over the targets with
+  `target_weights`: `target_loss.TargetWeightedLoss`)."""
   import keras  # see the module docstring
+  if target_weights is not None:
+    from madlab_dream.train.target_loss import TargetWeightedLoss
+    return TargetWeightedLoss(name, target_weights)
   return {"mse": keras.losses.MeanSquaredError(),
           "huber": keras.losses.Huber(),
           "mae": keras.losses.MeanAbsoluteError()}[name]

@@ -8,8 +8,8 @@ from madlab_dream.io import files
 
 
 def validation_scatter(path: str, measured: np.ndarray, predicted: np.ndarray,
-                       r: float) -> None:
-  """PNG of predicted vs measured (hexbin above 2,000 points)."""
+                       r: float, label: str = "expression") -> None:
+  """PNG of predicted vs measured `label` (hexbin above 2,000 points)."""
   plt = files.pyplot()
   fig, ax = plt.subplots(figsize=(5, 5), dpi=100)
   if len(measured) > 2000:
@@ -20,8 +20,8 @@ def validation_scatter(path: str, measured: np.ndarray, predicted: np.ndarray,
   lo = float(min(measured.min(), predicted.min()))
   hi = float(max(measured.max(), predicted.max()))
   ax.plot([lo, hi], [lo, hi], "k--", lw=0.8)
-  ax.set_xlabel("measured expression")
-  ax.set_ylabel("predicted expression")
+  ax.set_xlabel(f"measured {label}")
+  ax.set_ylabel(f"predicted {label}")
   ax.set_title(f"validation, n={len(measured):,}, Pearson r={r:.3f}")
   fig.tight_layout()
   files.save_figure(fig, path)

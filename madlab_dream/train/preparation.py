@@ -31,9 +31,13 @@ class PreparedRun:
 def prepare(config: RunConfig, run_dir: str) -> PreparedRun:
   """The run's cache, plan and state (see the module docstring)."""
   settings = config.train
-  cache = data.preprocess(settings.train_data,
-                          settings.cache_dir or os.path.join(run_dir, "cache"),
-                          config.data)
+  cache_dir = settings.cache_dir or os.path.join(run_dir, "cache")
+  if config.data.is_table:
+    cache = data.preprocess_table(settings.train_data, cache_dir, config.data,
+                                  val_path=settings.val_data,
+                                  test_path=settings.test_data)
+  else:
+    cache = data.preprocess(settings.train_data, cache_dir, config.data)
   plan = make_plan(config, len(cache.train_codes))
   state = RunState(run_dir, {**config.result_dict(),
                              "input": cache.meta["input"]["sha256"]})

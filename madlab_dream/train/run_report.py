@@ -8,6 +8,7 @@ settings of the run.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from madlab_dream.io import files
@@ -31,11 +32,82 @@ def metric_notes(train_rows: int, sampled: bool) -> str:
           f"metrics on a seeded sample of {train_rows:,} rows")
 
 
+def selection_rule(settings, num_targets: int) -> str:
+  """report.json's "selection": how the best epoch was chosen."""
+  if not settings.select_on_validation:
+    return "last epoch"
+  if settings.select_target:
+    return f"best validation Pearson r of {settings.select_target}"
+  if num_targets > 1:
+    return "best mean validation Pearson r over the targets"
+  return "best validation Pearson r"
+
+
+def summary_line(best_epoch: int, train: dict, validation: dict | None,
+                 test: dict | None = None) -> str:
+  """The run's last line of figures: train, validation (and test) r;
+  each target's validation r with several targets."""
+  line = f"best epoch {best_epoch}: train r {train['pearson']:.4f}"
+  if validation:
+    line += (f", validation r {validation['pearson']:.4f} (r^2 "
+             f"{validation['pearson_squared']:.4f}, MSE "
+             f"{validation['mse']:.4f})")
+    if "targets" in validation:
+      line += " [" + ", ".join(f"{name} {m['pearson']:.4f}" for name, m in
+                               validation["targets"].items()) + "]"
+  if test:
+    line += f"; test r {test['pearson']:.4f}"
+  return line
+
+
+def _score_row(name: str, scores: dict) -> str:
+  return (f"| {name} | {scores['n']:,} | {scores['mse']:.4f} | "
+          f"{scores['r2_determination']:.4f} | {scores['pearson']:.4f} | "
+          f"{scores['pearson_squared']:.4f} |")
+
+
+def _target_rows(report: dict) -> list[str]:
+  """Per-target rows of each set, with several targets."""
+  rows = []
+  for set_name in ("train", "validation", "test"):
+    scores = report.get(set_name)
+    for target, per in (scores or {}).get("targets", {}).items():
+      rows.append(_score_row(f"{set_name}: {target}", per))
+  if not rows:
+    return []
+  return ["", f"Per target ({', '.join(report['targets'])}; the rows above "
+          "are their means):", "",
+          "| set: target | rows | MSE | R² (determination) | Pearson r | r² |",
+          "|---|---:|---:|---:|---:|---:|", *rows]
+
+
+def _data_lines(report: dict) -> list[str]:
+  counts, scaler = report["data"]["counts"], report["data"]["scaler"]
+  if "whole_number" not in counts:  # a table with a header row
+    read = ", ".join(f"{role} {n:,}" for role, n in counts["read"].items())
+    skipped = "; ".join(f"{role}: " + ", ".join(
+        f"{n:,} {reason}" for reason, n in by_reason.items())
+        for role, by_reason in counts["skipped"].items()) or "none"
+    means, sds = np.atleast_1d(scaler["mean"]), np.atleast_1d(scaler["sd"])
+    return [
+        f"Rows read: {read}; skipped: {skipped}; train {counts['train']:,}; "
+        f"validation {counts['validation']:,}; test {counts['test']:,} "
+        f"(split: {counts['split_rule']}); trimmed {counts['trimmed']:,}; "
+        f"padded {counts['padded']:,}.",
+        "Targets (training mean, sd): " + "; ".join(
+            f"{name} {m:.4f}, {s:.4f}" for name, m, s in
+            zip(report["targets"], means, sds)) + "."]
+  return [
+      f"Rows read {counts['read']:,}; whole-number "
+      f"{counts['whole_number']:,}; dropped {counts['dropped']:,}; kept "
+      f"{counts['kept']:,}; train {counts['train']:,}; validation "
+      f"{counts['validation']:,}; trimmed {counts['trimmed']:,}; padded "
+      f"{counts['padded']:,}.",
+      f"Target mean {scaler['mean']:.4f}, sd {scaler['sd']:.4f}."]
+
+
 def report_markdown(report: dict) -> str:
-  def row(name, scores):
-    return (f"| {name} | {scores['n']:,} | {scores['mse']:.4f} | "
-            f"{scores['r2_determination']:.4f} | {scores['pearson']:.4f} | "
-            f"{scores['pearson_squared']:.4f} |")
+  row = _score_row
   lines = [
       "# Training report", "",
       f"Stopped: {report['stopped']}. Best epoch {report['best_epoch']} of "
@@ -49,6 +121,17 @@ def report_markdown(report: dict) -> str:
   ]
   if report.get("validation"):
     lines.append(row("validation", report["validation"]))
+  if report.get("test"):
+    lines.append(row("test", report["test"]))
+  lines += _target_rows(report)
+  if report.get("init_from"):
+    init = report["init_from"]
+    lines += ["", f"Initialised from {init['from']} ({len(init['copied'])} "
+              "layers copied" + (f"; re-initialised: "
+                                 f"{', '.join(init['reinitialised'])}"
+                                 if init["reinitialised"] else "") + ")."]
+  if report.get("frozen"):
+    lines += [f"Kept fixed: {', '.join(report['frozen'])}."]
   ref = MADLAB_TABLE3
   lines += [
       "", "MadLab's report (Table 3) for comparison: training MSE "
@@ -65,16 +148,7 @@ def report_markdown(report: dict) -> str:
               f"{report['validation']['pearson']:.4f}); fitted in "
               f"{baseline['seconds']:.1f} s.", ""]
   lines += _loss_spikes(report.get("loss_spikes"))
-  counts = report["data"]["counts"]
-  lines += [
-      "## Data", "",
-      f"Rows read {counts['read']:,}; whole-number "
-      f"{counts['whole_number']:,}; dropped {counts['dropped']:,}; kept "
-      f"{counts['kept']:,}; train {counts['train']:,}; validation "
-      f"{counts['validation']:,}; trimmed {counts['trimmed']:,}; padded "
-      f"{counts['padded']:,}.",
-      f"Target mean {report['data']['scaler']['mean']:.4f}, sd "
-      f"{report['data']['scaler']['sd']:.4f}.", "",
+  lines += ["## Data", "", *_data_lines(report), "",
       "## Speed", "",
       f"Wall time {report['wall_seconds']:.1f} s; training "
       f"{report['train_seconds']:.1f} s; "

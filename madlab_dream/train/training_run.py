@@ -40,6 +40,7 @@ from madlab_dream.inference.predictor import TRAINED_RANGE_KEY
 from madlab_dream.io import files
 from madlab_dream.train import callbacks
 from madlab_dream.train import loss_spikes
+from madlab_dream.train import init_from
 from madlab_dream.train import optim
 from madlab_dream.train import plots
 from madlab_dream.train import precision as precision_lib
@@ -79,6 +80,7 @@ class FinalMetrics:
   validation_predictions: np.ndarray | None
   train_rows: int
   sampled: bool
+  test: dict | None = None
 
 
 def more_to_do(state: RunState, plan: Plan) -> bool:
@@ -134,11 +136,18 @@ class TrainingRun:
 
   def _build_model(self) -> None:
     settings = self.train_config
+    self.initialised = None
     with self.strategy.scope():
       self.model = model_lib.build_model(self.config.model)
+      if settings.init_from and not self.resumed:
+        self.initialised = init_from.copy_weights(self.model,
+                                                  settings.init_from)
+      if settings.freeze:
+        frozen = init_from.freeze(self.model, settings.freeze)
+        print(f"--freeze: {', '.join(frozen)} kept fixed", flush=True)
       self.model.compile(
           optimizer=optim.make_optimizer(settings, self.plan.total_steps),
-          loss=optim.make_loss(settings.loss),
+          loss=optim.make_loss(settings.loss, settings.target_weights),
           metrics=[loss_spikes.BatchLoss(settings.loss)],
           jit_compile=self.jit)
       if self.resumed:
@@ -170,7 +179,8 @@ class TrainingRun:
                                 settings.batch_size, self.config.data.seed,
                                 start_step=self.state.steps_done,
                                 input_context=input_context,
-                                shuffle_buffer=self.config.data.shuffle_buffer)
+                                shuffle_buffer=self.config.data.shuffle_buffer,
+                                rc_augment=settings.rc_augment)
     if settings.strategy == "default":
       return dataset_fn()
     compat.build_for_strategy(self.model, self.strategy, cache.seq_len)
@@ -183,12 +193,17 @@ class TrainingRun:
     steps = []
     if len(cache.val_codes):
       steps.append(callbacks.ValidationMetrics(
-          self.evaluator, cache.val_codes, cache.val_targets, self.control))
+          self.evaluator, cache.val_codes, cache.val_targets, self.control,
+          cache.target_names))
+    select = self.train_config.select_target
+    if len(cache.target_names) == 1:  # val_pearson is that target's
+      select = None
     return steps + [
         callbacks.StopSelectCheckpoint(
             self.state, self.control, self.plan,
             self.train_config.batch_size,
-            lambda history: run_report.write_history(history_csv, history)),
+            lambda history: run_report.write_history(history_csv, history),
+            f"val_pearson_{select}" if select else "val_pearson"),
         callbacks.FloatTensorBoard(os.path.join(self.run_dir, "tensorboard"),
                                    write_graph=False),
         self.spikes]
@@ -261,13 +276,8 @@ class TrainingRun:
                      json.dumps(report, indent=1, default=float))
     files.write_text(os.path.join(self.run_dir, "report.md"),
                      run_report.report_markdown(report))
-    summary = (f"best epoch {self.state.best_epoch}: train r "
-               f"{final.train['pearson']:.4f}")
-    if final.validation:
-      summary += (f", validation r {final.validation['pearson']:.4f} (r^2 "
-                  f"{final.validation['pearson_squared']:.4f}, MSE "
-                  f"{final.validation['mse']:.4f})")
-    print(summary, flush=True)
+    print(run_report.summary_line(self.state.best_epoch, final.train,
+                                  final.validation, final.test), flush=True)
     print(f"stopped: {stopped}", flush=True)
     print(f"outputs in {self.run_dir}: {OUTPUTS}", flush=True)
     return report
@@ -281,15 +291,21 @@ class TrainingRun:
     if sampled:
       rng = np.random.default_rng([self.config.data.seed, 2])
       sample = np.sort(rng.choice(n_train, sample_rows, replace=False))
-    train = metrics.regression_metrics(
+    names = cache.target_names
+    train = metrics.target_metrics(
         cache.train_targets[sample],
-        evaluator.predict(cache.train_codes[sample]))
+        evaluator.predict(cache.train_codes[sample]), names)
     train["sampled"] = bool(sampled)
-    validation, predictions = None, None
+    validation, predictions, test = None, None, None
     if len(cache.val_codes):
       predictions = evaluator.predict(cache.val_codes)
-      validation = metrics.regression_metrics(cache.val_targets, predictions)
-    return FinalMetrics(train, validation, predictions, len(sample), sampled)
+      validation = metrics.target_metrics(cache.val_targets, predictions,
+                                          names)
+    if cache.has_test:
+      test = metrics.target_metrics(
+          cache.test_targets, evaluator.predict(cache.test_codes), names)
+    return FinalMetrics(train, validation, predictions, len(sample), sampled,
+                        test)
 
   def _report(self, final: FinalMetrics, stopped: str) -> dict:
     """report.json's content ("wall_seconds" is set when all is written)."""
@@ -297,12 +313,13 @@ class TrainingRun:
                                     self.cache)
     report = {
         "train": final.train, "validation": final.validation,
+        "targets": cache.target_names,
         "best_epoch": state.best_epoch, "epochs_run": state.epochs_done,
         "epochs_requested": settings.epochs,
         "steps_run": state.steps_done, "steps_planned": plan.total_steps,
         "stopped": stopped,
-        "selection": ("best validation Pearson r"
-                      if settings.select_on_validation else "last epoch"),
+        "selection": run_report.selection_rule(settings,
+                                               len(cache.target_names)),
         "steps_per_epoch": plan.steps_per_epoch,
         "passes_per_epoch": round(plan.steps_per_epoch * settings.batch_size
                                   / len(cache.train_codes), 3),
@@ -327,6 +344,12 @@ class TrainingRun:
         "config": self.config.to_dict(),
         "flagfile": self.flagfile,
     }
+    if final.test is not None:
+      report["test"] = final.test
+    if self.initialised:
+      report["init_from"] = self.initialised
+    if settings.freeze:
+      report["frozen"] = list(settings.freeze)
     if settings.baseline_kmer:
       report["baseline"] = baseline.fit_and_score(
           cache, settings.baseline_kmer, self.config.data.seed)
@@ -338,11 +361,18 @@ class TrainingRun:
         report.get("baseline", {}).get("validation", {}).get("pearson"))
     if final.validation_predictions is not None:
       cache = self.cache
-      plots.validation_scatter(
-          os.path.join(self.run_dir, "validation_scatter.png"),
-          cache.to_expression(cache.val_targets),
-          cache.to_expression(final.validation_predictions),
-          final.validation["pearson"])
+      measured = cache.to_expression(cache.val_targets)
+      predicted = cache.to_expression(final.validation_predictions)
+      if measured.ndim == 1:
+        plots.validation_scatter(
+            os.path.join(self.run_dir, "validation_scatter.png"), measured,
+            predicted, final.validation["pearson"])
+        return
+      for j, name in enumerate(cache.target_names):
+        plots.validation_scatter(
+            os.path.join(self.run_dir, f"validation_scatter_{name}.png"),
+            measured[:, j], predicted[:, j],
+            final.validation["targets"][name]["pearson"], label=name)
 
   def _write_model(self) -> None:
     """flags.txt, config.json, model.keras and the SavedModel."""
@@ -361,11 +391,17 @@ class TrainingRun:
     export.export_saved_model(self.model, os.path.join(run_dir, "saved_model"),
                               cache.mean, cache.sd, cache.seq_len,
                               {"best_epoch": self.state.best_epoch,
-                               "config": self.config.to_dict(), **trained})
+                               "config": self.config.to_dict(), **trained},
+                              target_names=cache.target_names)
 
   def _trained_range(self) -> dict:
     """{"trained_range": {"min", "max", "sd"}}: the training targets on the
-    expression scale (config.json and the SavedModel's metadata carry it)."""
+    expression scale (config.json and the SavedModel's metadata carry it);
+    for several targets {"trained_range": {name: {"min", "max", "sd"}}}."""
     cache = self.cache
-    return {TRAINED_RANGE_KEY: out_of_range.trained_range_of(
-        cache.to_expression(cache.train_targets))}
+    targets = np.asarray(cache.to_expression(cache.train_targets))
+    if targets.ndim == 1:
+      return {TRAINED_RANGE_KEY: out_of_range.trained_range_of(targets)}
+    return {TRAINED_RANGE_KEY: {
+        name: out_of_range.trained_range_of(targets[:, i])
+        for i, name in enumerate(cache.target_names)}}

@@ -77,7 +77,8 @@ def main():
 
 def ism_of_file(args, started: float) -> None:
   """--ism_input: every sequence of a file, into one table."""
-  predictor = Predictor(args.model, args.eval_batch_size)
+  predictor = Predictor(args.model, args.eval_batch_size).select_target(
+      args.target)
   done = variants.ism_file(predictor, args.ism_input, args.output,
                            args.allow_long_sequence)
   long_note = (f" ({done['long_sequences']:,} longer than "
@@ -94,7 +95,8 @@ def pair_effects(args, started: float) -> None:
   """--pairs: the effect of each (reference, alternative) pair."""
   refs, alts, names = variants.read_pairs(args.pairs,
                                           args.allow_unequal_lengths)
-  predictor = Predictor(args.model, args.eval_batch_size)
+  predictor = Predictor(args.model, args.eval_batch_size).select_target(
+      args.target)
   table = variants.pair_table(predictor, refs, alts, names, args.pairs)
   variants.write_tsv(args.output, table)
   print(f"wrote effects of {len(refs):,} pairs to {args.output} in "
@@ -111,7 +113,8 @@ def ism_of_sequence(args, started: float) -> None:
     raise InputError("--heatmap must differ from --output", heatmap)
   if heatmap:
     files.check_output(heatmap, [args.model], gzip_ok=False)
-  predictor = Predictor(args.model, args.eval_batch_size)
+  predictor = Predictor(args.model, args.eval_batch_size).select_target(
+      args.target)
   ism = variants.saturation_mutagenesis(predictor, seq,
                                         args.allow_long_sequence)
   variants.write_tsv(args.output, variants.ism_table(ism),
