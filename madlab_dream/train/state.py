@@ -21,7 +21,9 @@ import h5py
 import numpy as np
 
 from madlab_dream.config import ConfigError
+from madlab_dream.config import DataConfig
 from madlab_dream.config import ModelConfig
+from madlab_dream.config import TrainConfig
 from madlab_dream.errors import InputError
 from madlab_dream.io import files
 
@@ -78,7 +80,7 @@ class RunState:
                 saved["fit_seconds"], saved["examples"], saved["stopped"])
     except (OSError, ValueError, KeyError, TypeError) as e:
       raise self._damaged(self.path, e) from None
-    settings = _with_current_model_names(settings)
+    settings = _with_current_names(settings)
     if settings.get("input") != self.settings.get("input"):
       raise InputError(
           "holds an interrupted run on other data: the training file's "
@@ -161,17 +163,24 @@ class RunState:
       raise self._damaged(path, e) from None
 
 
-def _with_current_model_names(settings: dict) -> dict:
-  """`settings` with its model settings under the names ModelConfig uses
-  (a state.json written by 0.2.0 has `num_relative_features`, ...)."""
-  model = settings.get("model")
-  if not isinstance(model, dict):
-    return settings
-  try:
-    model = ModelConfig.from_dict(model).to_dict()
-  except (ConfigError, TypeError, ValueError):
-    return settings  # compared as saved: the difference is reported
-  return {**settings, "model": model}
+def _with_current_names(settings: dict) -> dict:
+  """`settings` as the current configs write them: model settings under the
+  names ModelConfig uses (a state.json of 0.2.0 has `num_relative_features`,
+  ...), and settings added since, absent from an older state.json, at their
+  defaults (which behave as the older code did)."""
+  out = dict(settings)
+  for section, config_class in (("data", DataConfig), ("model", ModelConfig),
+                                ("train", TrainConfig)):
+    values = settings.get(section)
+    if not isinstance(values, dict):
+      continue
+    try:
+      current = config_class.from_dict(values).to_dict()
+    except (ConfigError, TypeError, ValueError):
+      continue  # compared as saved: the difference is reported
+    out[section] = {k: current[k] for k in current
+                    if section != "train" or k in TrainConfig.result_fields()}
+  return out
 
 
 def _changed(old: dict, new: dict) -> list[str]:
