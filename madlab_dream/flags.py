@@ -472,8 +472,9 @@ def define_predict_flags() -> None:
 
 def define_target_flag() -> None:
   _define(flags.DEFINE_string, "target", None,
-          "A model of several targets: predict this target (default: "
-          "predict: every target, one column each; variants: the first).")
+          "A model of several targets: use this target (default: predict "
+          "writes every target, one column each; variants, explain and "
+          "design use the first).")
 
 
 def define_variants_flags() -> None:
@@ -618,6 +619,7 @@ def define_explain_flags() -> None:
   from madlab_dream.explain import settings
   default = settings.ExplainConfig()
   define_model_path_flag()
+  define_target_flag()
   define_eval_batch_flag()
   # A gradient holds the activations of its batch: smaller than prediction's.
   _flag_values_stack[-1].set_default("eval_batch_size", default.batch_size)
@@ -766,6 +768,7 @@ def define_design_flags() -> None:
   from madlab_dream.design import options
   d = options.DesignOptions()
   define_model_paths_flag()
+  define_target_flag()
   define_eval_batch_flag()
   _define(flags.DEFINE_enum, "objective", d.objective,
           "max or min the predicted expression, or reach --target_value.",

@@ -147,6 +147,30 @@ def test_run_directory_puts_scores_on_the_expression_scale(net, engine, codes,
                              rtol=1e-5, atol=1e-8)
 
 
+def test_a_model_of_several_targets_explains_the_named_one(codes, tmp_path):
+  from madlab_dream import model
+  from madlab_dream.errors import InputError
+  from madlab_dream.explain import run_model
+  two = model.build_model(dict(TINY_MODEL, num_targets=2), seed=3)
+  two.save(tmp_path / "model.keras")
+  meta = tmp_path / "saved_model" / "assets"
+  meta.mkdir(parents=True)
+  (meta / "madlab_dream.json").write_text(json.dumps(
+      {"targets": ["dev", "hk"], "mean": [1.0, 2.0], "sd": [3.0, 4.0]}))
+  run = run_model.load(str(tmp_path), "hk")
+  assert (run.mean, run.sd, run.scale) == (2.0, 4.0, "expression")
+  want = two(codes, training=False).numpy()[:, 1:2]
+  np.testing.assert_allclose(run.model(codes, training=False).numpy(), want,
+                             rtol=1e-6)
+  engine = GradientModel(run.model, 128, run.mean, run.sd)
+  got = _scores(engine, codes[:2], "saliency")
+  np.testing.assert_allclose(got["prediction"], want[:2, 0] * 4 + 2,
+                             rtol=1e-5)
+  assert run_model.load(str(tmp_path)).mean == 1.0   # default: the first
+  with pytest.raises(InputError, match="targets are dev, hk"):
+    run_model.load(str(tmp_path), "other")
+
+
 def test_settings_are_checked():
   from madlab_dream.config import ConfigError
   for bad in (dict(method="deeplift"), dict(steps=0), dict(references=-1),

@@ -39,7 +39,7 @@ def main():
     files.check_readable(f.start)
   outputs.check_paths(paths, inputs)
   t0 = time.perf_counter()
-  ensemble = Ensemble.from_paths(f.model, f.eval_batch_size)
+  ensemble = Ensemble.from_paths(f.model, f.eval_batch_size, f.target)
   print(ensemble.describe(), flush=True)
   texts = (starts_lib.read_starts(f.start, ensemble.seq_len) if f.start
            else None)

@@ -54,7 +54,7 @@ def main():
   from madlab_dream.explain import scores_file
   from madlab_dream.explain.gradients import GradientModel
   t0 = time.perf_counter()
-  run = run_model.load(f.model)
+  run = run_model.load(f.model, f.target)
   codes, lengths, text = scores_file.read_sequences(
       f.input, run.seq_len, f.allow_long_sequence)
   engine = GradientModel(run.model, config.batch_size, run.mean, run.sd)

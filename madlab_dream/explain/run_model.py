@@ -50,22 +50,59 @@ def model_file(path: str) -> str:
   return candidate
 
 
-def _scale(directory: str) -> tuple[float, float, str]:
+def _metadata(directory: str) -> dict | None:
   meta = os.path.join(directory, METADATA)
   if not os.path.exists(meta):
-    return 0.0, 1.0, "model output"
+    return None
   try:
     with open(meta) as f:
-      info = json.load(f)
-    return float(info["mean"]), float(info["sd"]), "expression"
-  except (OSError, ValueError, KeyError, TypeError) as e:
+      return json.load(f)
+  except (OSError, ValueError) as e:
     raise InputError(f"cannot read the target scaling: {e}", meta) from None
 
 
-def load(path: str) -> RunModel:
-  """Loads `<run>/model.keras` (or a .keras file) and its scaling."""
+def _target_column(info: dict | None, outputs: int, target: str | None,
+                   path: str) -> int:
+  """The output column of `target` (default the first) among the model's
+  targets (the metadata's "targets"; ["expression"] for one)."""
+  names = list((info or {}).get("targets") or []) or (
+      ["expression"] if outputs == 1 else [f"target_{i}"
+                                           for i in range(outputs)])
+  if target is None:
+    return 0
+  if target not in names:
+    raise InputError(f"--target={target}: the model's targets are "
+                     f"{', '.join(map(str, names))}", path)
+  return names.index(target)
+
+
+def _scale(info: dict | None, column: int, path: str):
+  """(mean, sd, scale name) of output `column`."""
+  if info is None:
+    return 0.0, 1.0, "model output"
+  try:
+    mean, sd = info["mean"], info["sd"]
+    if isinstance(mean, list):
+      mean, sd = mean[column], sd[column]
+    return float(mean), float(sd), "expression"
+  except (KeyError, TypeError, ValueError, IndexError) as e:
+    raise InputError(f"cannot read the target scaling: {e}", path) from None
+
+
+def load(path: str, target: str | None = None) -> RunModel:
+  """Loads `<run>/model.keras` (or a .keras file) and its scaling; for a
+  model of several targets, the model of one output column (`target`, by
+  name; default the first)."""
   keras_file = model_file(path)
   from madlab_dream.inference import keras_model
   model = keras_model.load_model(keras_file, compile=False)
-  mean, sd, scale = _scale(os.path.dirname(os.path.abspath(keras_file)))
+  info = _metadata(os.path.dirname(os.path.abspath(keras_file)))
+  outputs = int(model.output_shape[-1])
+  column = _target_column(info, outputs, target, path)
+  if outputs > 1:
+    import keras
+    selected = model.outputs[0][:, column:column + 1]  # [batch, 1]
+    model = keras.Model(model.inputs[0], selected,
+                        name=f"{model.name}_target_{column}")
+  mean, sd, scale = _scale(info, column, path)
   return RunModel(model, mean, sd, int(model.input_shape[1]), path, scale)

@@ -66,13 +66,17 @@ class Ensemble:
     self.seq_len = members[0].seq_len
 
   @classmethod
-  def from_paths(cls, paths: Sequence[str],
-                 batch_size: int = 4096) -> "Ensemble":
-    """Loads each path (a run or SavedModel directory) as a Predictor."""
+  def from_paths(cls, paths: Sequence[str], batch_size: int = 4096,
+                 target: str | None = None) -> "Ensemble":
+    """Loads each path (a run or SavedModel directory) as a Predictor; a
+    member of several targets predicts `target` (default its first)."""
     if isinstance(paths, (str, os.PathLike)):
       paths = [paths]
-    return cls([Predictor(os.fspath(p), batch_size) for p in paths],
-               member_names([os.fspath(p) for p in paths]))
+    members = [Predictor(os.fspath(p), batch_size) for p in paths]
+    for member in members:
+      if target is not None or member.num_targets > 1:
+        member.select_target(target)
+    return cls(members, member_names([os.fspath(p) for p in paths]))
 
   def __len__(self) -> int:
     return len(self.members)
@@ -94,12 +98,15 @@ class Ensemble:
             "members": members}
 
   def trusted_ranges(self) -> list[tuple[float, float] | None]:
-    """Each member's `trusted_range` for its one target (None: unknown)."""
+    """Each member's `trusted_range` for the target it predicts (None:
+    unknown)."""
     out = []
     for m in self.members:
       r = m.trusted_range
       if isinstance(r, dict):
-        r = next(iter(r.values())) if len(r) == 1 else None
+        target = getattr(m, "target", None)
+        r = r.get(target) if target in r else (
+            next(iter(r.values())) if len(r) == 1 else None)
       out.append(r)
     return out
 

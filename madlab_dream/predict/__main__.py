@@ -50,7 +50,8 @@ def _check_ensemble_flags(args) -> None:
 
 def _predict_ensemble(args) -> tuple[int, list[str]]:
   """Several --model: the ensemble's TSV; each member's out-of-range line."""
-  models = ensemble.Ensemble.from_paths(args.model, args.eval_batch_size)
+  models = ensemble.Ensemble.from_paths(args.model, args.eval_batch_size,
+                                        args.target)
   print(f"models:\n{models.describe()}", flush=True)
   outside = [out_of_range.OutOfRange(out_of_range.single_range(
       m.trusted_range)) for m in models.members]
