@@ -59,6 +59,7 @@ def test_design_command_writes_every_output(models, tmp_path):
                     "--population=300", "--generations=2", f"--output={out}")
   assert proc.returncode == 0, proc.stderr[-3000:]
   assert "generation 2:" in proc.stdout and "guard:" in proc.stdout
+  assert " designs outside the trusted range" in proc.stdout
   assert "warning: --target_value=30 is outside the training targets' " \
          "range [8, 14]" in proc.stdout
   assert "1 start(s) longer than the model's L = 110" in proc.stdout

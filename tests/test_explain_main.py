@@ -21,8 +21,10 @@ def run_dir(tmp_path_factory):
   model.build_model(TINY_MODEL, seed=2).save(d / "model.keras")
   meta = d / "saved_model" / "assets"
   meta.mkdir(parents=True)
-  (meta / "madlab_dream.json").write_text(json.dumps({"mean": 11.0,
-                                                      "sd": 2.5}))
+  # A trained range the predictions (about 11) lie outside.
+  (meta / "madlab_dream.json").write_text(json.dumps(
+      {"mean": 11.0, "sd": 2.5,
+       "trained_range": {"min": 0.0, "max": 1.0, "sd": 0.1}}))
   return d
 
 
@@ -45,6 +47,8 @@ def test_expected_gradients_npz_and_logos(run_dir, tmp_path):
       f"--output={out}", "--references=2", "--steps=3", "--logos=2",
       "--eval_batch_size=64")
   assert proc.returncode == 0, proc.stderr
+  assert ("4 of 4 predictions outside the trained range [-0.1, 1.1]"
+          in proc.stdout), proc.stdout
   assert "expression scale" in proc.stdout
   with np.load(out) as data:
     assert {"one_hot", "hypothetical", "contributions", "prediction",

@@ -184,9 +184,11 @@ def run_design(ensemble: Ensemble, texts: Sequence[str] | None,
              "notes": list(starts.notes), "options": opts.to_dict(),
              "model_seconds": round(scorer.model_seconds, 2),
              "seconds": round(time.perf_counter() - t0, 2)}
-  if outside:
-    log(f"{outside:,} of {len(table):,} designs outside the trusted range "
-        "(their starts were already; no edit brought them inside)")
+  if objective.guarded:
+    why = (" (their starts were already; no edit brought them inside)"
+           if outside else "")
+    log(f"{outside:,} of {len(table):,} designs outside the trusted range"
+        f"{why}")
   return DesignResult(table, pd.DataFrame(trajectory), summary)
 
 

@@ -70,6 +70,10 @@ def main():
   print(f"wrote {config.method} contributions of {len(codes):,} sequences "
         f"({run.scale} scale) to {f.output} in "
         f"{time.perf_counter() - t0:.1f} s")
+  from madlab_dream.inference import out_of_range
+  counter = out_of_range.OutOfRange(run.trusted_range)
+  counter.flags(result["prediction"])
+  print(counter.line())
   if logo_dir:
     paths = logos.logo_pngs(logo_dir, result, f.logos, config.method)
     print(f"wrote {len(paths)} logos to {logo_dir}")

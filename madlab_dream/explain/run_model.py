@@ -25,13 +25,15 @@ class RunModel:
   """model: the Keras model (codes uint8 [batch, L] -> [batch, 1]);
   mean, sd: prediction = output x sd + mean; seq_len: L; path: the run
   directory (or the .keras file); scale: "expression" or "model output"
-  (no metadata found: mean 0, sd 1)."""
+  (no metadata found: mean 0, sd 1); trusted_range: the explained
+  target's trained range widened by one sd (None: not recorded)."""
   model: object
   mean: float
   sd: float
   seq_len: int
   path: str
   scale: str
+  trusted_range: tuple[float, float] | None = None
 
 
 def model_file(path: str) -> str:
@@ -105,4 +107,18 @@ def load(path: str, target: str | None = None) -> RunModel:
     model = keras.Model(model.inputs[0], selected,
                         name=f"{model.name}_target_{column}")
   mean, sd, scale = _scale(info, column, path)
-  return RunModel(model, mean, sd, int(model.input_shape[1]), path, scale)
+  return RunModel(model, mean, sd, int(model.input_shape[1]), path, scale,
+                  _trusted(keras_file, info, column))
+
+
+def _trusted(keras_file: str, info: dict | None, column: int):
+  """The trusted range of output `column` (`Predictor.trusted_range`'s
+  rule), from the SavedModel's metadata or config.json beside the file."""
+  from madlab_dream.inference import predictor
+  saved = os.path.join(os.path.dirname(os.path.abspath(keras_file)),
+                       "saved_model")
+  trusted = predictor.trusted_range(predictor.read_trained_range(saved))
+  if isinstance(trusted, dict):
+    names = list((info or {}).get("targets") or trusted)
+    trusted = trusted.get(names[column]) if column < len(names) else None
+  return trusted
