@@ -24,7 +24,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from typing import Any, Mapping, Sequence
+from typing import Any
+from typing import Mapping
+from typing import Sequence
 
 from madlab_dream.errors import InputError
 from madlab_dream.layers import arguments as layer_arguments

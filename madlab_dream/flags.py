@@ -13,7 +13,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-from typing import Any, Callable, Sequence
+from typing import Any
+from typing import Callable
+from typing import Sequence
 
 from absl import flags
 
@@ -29,7 +31,10 @@ _flag_values_stack = [FLAGS]
 
 @contextlib.contextmanager
 def defining_flags_on(flag_values: flags.FlagValues):
-  """`with defining_flags_on(fv): define_train_flags()` defines on `fv`."""
+  """Makes the define_* functions put their flags on `flag_values`.
+
+  `with defining_flags_on(fv): define_train_flags()` defines on `fv`.
+  """
   _flag_values_stack.append(flag_values)
   try:
     yield flag_values
@@ -445,7 +450,7 @@ def flagfile_text(run: cfg.RunConfig) -> str:
 # --- The other commands -------------------------------------------------------
 
 def define_preprocess_flags() -> None:
-  """python -m madlab_dream.data"""
+  """The flags of `python -m madlab_dream.data`."""
   define_data_flags()
   define_output_dir_flag()
   _define(flags.DEFINE_string, "input", None,
@@ -453,7 +458,7 @@ def define_preprocess_flags() -> None:
 
 
 def define_predict_flags() -> None:
-  """python -m madlab_dream.predict"""
+  """The flags of `python -m madlab_dream.predict`."""
   define_target_flag()
   define_model_paths_flag()
   define_eval_batch_flag()
@@ -478,7 +483,7 @@ def define_target_flag() -> None:
 
 
 def define_variants_flags() -> None:
-  """python -m madlab_dream.variants"""
+  """The flags of `python -m madlab_dream.variants`."""
   define_target_flag()
   define_model_path_flag()
   define_eval_batch_flag()
@@ -503,7 +508,7 @@ def define_variants_flags() -> None:
 
 
 def define_evaluate_flags() -> None:
-  """python -m madlab_dream.evaluate"""
+  """The flags of `python -m madlab_dream.evaluate`."""
   # scoring imports pandas and scipy; only this command needs its names.
   from madlab_dream.scoring import names
   _define(flags.DEFINE_string, "predictions", None,
@@ -525,7 +530,7 @@ def define_evaluate_flags() -> None:
 
 
 def define_stability_flags() -> None:
-  """python -m madlab_dream.stability"""
+  """The flags of `python -m madlab_dream.stability`."""
   _define(flags.DEFINE_list, "models", None,
           "Training run directories (with model.keras and saved_model/), "
           "each as NAME=DIR or DIR.")
@@ -541,7 +546,7 @@ def define_stability_flags() -> None:
 
 
 def define_simulate_flags() -> None:
-  """python -m madlab_dream.simulate"""
+  """The flags of `python -m madlab_dream.simulate`."""
   define_output_dir_flag()
   _define(flags.DEFINE_integer, "train_rows", 6_739_258,
           "Simulated training rows (the real file's count).")
@@ -571,7 +576,7 @@ def experiment_path(path: str) -> str:
 
 
 def define_demo_flags() -> None:
-  """python -m madlab_dream.demo"""
+  """The flags of `python -m madlab_dream.demo`."""
   define_output_dir_flag("demo_output")
   _define(flags.DEFINE_integer, "train_rows", 150_000,
           "Simulated training rows.")
@@ -592,7 +597,7 @@ def define_demo_flags() -> None:
 
 
 def define_bench_flags() -> None:
-  """python -m madlab_dream.bench"""
+  """The flags of `python -m madlab_dream.bench`."""
   define_output_flag("Markdown report; the raw figures go beside it (.json).")
   _flag_values_stack[-1].set_default("output", "BENCHMARKS.md")
   _define(flags.DEFINE_integer, "rows", None,
@@ -615,7 +620,7 @@ def define_bench_flags() -> None:
 # --- Explaining a model ------------------------------------------------------
 
 def define_explain_flags() -> None:
-  """python -m madlab_dream.explain"""
+  """The flags of `python -m madlab_dream.explain`."""
   from madlab_dream.explain import settings
   default = settings.ExplainConfig()
   define_model_path_flag()
@@ -675,7 +680,7 @@ def explain_config(flag_values=None):
 
 
 def define_motifs_flags() -> None:
-  """python -m madlab_dream.motifs"""
+  """The flags of `python -m madlab_dream.motifs`."""
   from madlab_dream.explain.motifs import MotifsConfig
   default = MotifsConfig()
   define_output_dir_flag()
@@ -708,7 +713,7 @@ def motifs_config(flag_values=None):
 
 
 def define_simulate_motif_flags() -> None:
-  """python -m madlab_dream.simulate --motifs_meme=FILE"""
+  """The flags of `python -m madlab_dream.simulate --motifs_meme=FILE`."""
   _define(flags.DEFINE_string, "motifs_meme", None,
           "Write the grammar's eight motifs as a MEME file (letter "
           "probabilities named Reb1, Abf1, ...); with or without "
@@ -716,7 +721,7 @@ def define_simulate_motif_flags() -> None:
 
 
 def define_explain_demo_flags() -> None:
-  """python -m madlab_dream.explain_demo"""
+  """The flags of `python -m madlab_dream.explain_demo`."""
   from madlab_dream.explain_demo.proof import ProofConfig
   default = ProofConfig()
   define_eval_batch_flag()
@@ -764,7 +769,7 @@ def explain_demo_config(flag_values=None):
 # --- Design -------------------------------------------------------------------
 
 def define_design_flags() -> None:
-  """python -m madlab_dream.design"""
+  """The flags of `python -m madlab_dream.design`."""
   from madlab_dream.design import options
   d = options.DesignOptions()
   define_model_paths_flag()
@@ -852,7 +857,7 @@ def design_options(flag_values=None):
 
 
 def define_design_demo_flags() -> None:
-  """python -m madlab_dream.design_demo"""
+  """The flags of `python -m madlab_dream.design_demo`."""
   define_eval_batch_flag()
   _define(flags.DEFINE_string, "demo_dir", "demo_output",
           "A finished demo (python -m madlab_dream.demo): data/ and run/.")

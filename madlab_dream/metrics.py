@@ -81,7 +81,8 @@ def regression_metrics(y_true, y_pred) -> dict:
   """MSE, R^2 (coefficient of determination), Pearson r and r^2, and n.
 
   Args:
-    y_true, y_pred: [N] arrays (any float dtype; computed in float64).
+    y_true: [N] array (any float dtype; computed in float64).
+    y_pred: [N] array, the predictions of `y_true`.
   """
   y = np.asarray(y_true, np.float64).ravel()
   p = np.asarray(y_pred, np.float64).ravel()

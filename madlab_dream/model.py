@@ -27,7 +27,8 @@ checks a model).
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from typing import Any
+from typing import Mapping
 
 import keras
 
@@ -80,7 +81,6 @@ def build_model(config: ModelConfig | Mapping[str, Any] | None = None,
       conv_reduced, a feature count the positional functions reject).
 
   Example:
-
   >>> import numpy as np
   >>> from madlab_dream.config import TINY_MODEL
   >>> from madlab_dream.model import build_model

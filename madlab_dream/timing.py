@@ -132,7 +132,9 @@ def step_windows(ends: list[float], warmup: int, windows: int, steps: int,
   Args:
     ends: the time each step ended, in order (at least warmup + windows x
       steps of them; the first window starts when step `warmup` ends).
-    warmup, windows, steps: as named.
+    warmup: untimed steps first.
+    windows: timed windows.
+    steps: steps per window.
     per_step: items (sequences) per step.
   """
   out = []

@@ -78,6 +78,7 @@ def tensorflow_imported() -> bool:
 def run_outputs(model_path, batch_path, out_path):
   import keras
   import numpy as np
+
   import madlab_dream.model  # noqa: F401  (registers the layers)
   batch = np.load(batch_path)
   model = keras.models.load_model(model_path)
@@ -93,6 +94,7 @@ def run_fit(out_path):
   """A tiny model learns a count of G on NumPy arrays, XLA on."""
   import keras
   import numpy as np
+
   from madlab_dream import model as model_lib
   from madlab_dream.config import TINY_MODEL
   rng = np.random.default_rng(0)

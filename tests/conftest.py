@@ -26,6 +26,7 @@ def exported_model(tmp_path_factory) -> pathlib.Path:
   that the output depends on the input through every block.
   """
   import numpy as np
+
   from madlab_dream import model
   from madlab_dream.config import TINY_MODEL
   from madlab_dream.inference import export

@@ -40,7 +40,7 @@ def assert_one_line_error(proc, *needles, status=2):
   """Exit `status`, a single stderr line, no traceback, with the needles."""
   assert proc.returncode == status, (proc.returncode, proc.stdout,
                                      proc.stderr)
-  lines = [l for l in proc.stderr.splitlines() if l.strip()]
+  lines = [line for line in proc.stderr.splitlines() if line.strip()]
   assert len(lines) == 1, proc.stderr
   assert "Traceback" not in proc.stderr
   for needle in needles:
@@ -50,7 +50,7 @@ def assert_one_line_error(proc, *needles, status=2):
 
 def demo_sequences(demo_train, n=None):
   """The first `n` (default: all) sequences of the real DREAM rows."""
-  return [l.split("\t")[0] for l in demo_train.read_text().splitlines()[:n]]
+  return [line.split("\t")[0] for line in demo_train.read_text().splitlines()[:n]]
 
 
 def run_through_fifo(fifo, data: bytes, consume, timeout=120, piece=1 << 14):

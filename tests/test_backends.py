@@ -10,21 +10,20 @@ outputs and one training step's gradients agree to 1e-5 in float32.
 
 import importlib.util
 import json
-import re
 import pathlib
+import re
 import subprocess
 import sys
 
+import backend_worker
 import keras
 import numpy as np
 import pytest
+from helpers import REPO
+from helpers import env
 
 from madlab_dream import model as model_lib
 from madlab_dream.config import TINY_MODEL
-
-import backend_worker
-from helpers import REPO
-from helpers import env
 
 pytestmark = [
     pytest.mark.slow,

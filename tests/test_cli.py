@@ -6,8 +6,9 @@ import sys
 import textwrap
 
 import pytest
-
-from helpers import REPO, assert_one_line_error, env
+from helpers import REPO
+from helpers import assert_one_line_error
+from helpers import env
 
 SCRIPT = textwrap.dedent("""
     import sys

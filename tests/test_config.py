@@ -8,14 +8,13 @@ import subprocess
 import sys
 
 import pytest
+from helpers import REPO
+from helpers import env
 
 from madlab_dream import config as cfg
 from madlab_dream import model
 from madlab_dream.config import ConfigError
 from madlab_dream.errors import InputError
-
-from helpers import REPO
-from helpers import env
 
 OLD_CONFIG = (pathlib.Path(__file__).parent / "data"
               / "config_v0.2_keras_ops.json")
@@ -209,7 +208,9 @@ def test_config_imports_and_validates_without_a_framework():
 
 
 def test_table_settings_are_checked_together():
-  from madlab_dream.config import DataConfig, ModelConfig, RunConfig
+  from madlab_dream.config import DataConfig
+  from madlab_dream.config import ModelConfig
+  from madlab_dream.config import RunConfig
   from madlab_dream.config import TrainConfig
   table = DataConfig(sequence_column="seq", target_columns="a,b",
                      split_column="fold", val_values="8", test_values="9")

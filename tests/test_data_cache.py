@@ -72,19 +72,19 @@ def test_cache_reuse_and_invalidation(demo_train, tmp_path):
   data.preprocess(str(src), out, log=logs.append)
   mtime = os.path.getmtime(os.path.join(out, "train_codes.npy"))
   data.preprocess(str(src), out, log=logs.append)
-  assert any("reusing" in l for l in logs)
+  assert any("reusing" in line for line in logs)
   assert os.path.getmtime(os.path.join(out, "train_codes.npy")) == mtime
   logs.clear()
   data.preprocess(str(src), out, DataConfig(singleton_keep=1.0),
                   log=logs.append)  # options
-  assert not any("reusing" in l for l in logs)
+  assert not any("reusing" in line for line in logs)
   assert data.load_cache(out).meta["counts"]["dropped"] == 0
   with open(src, "a") as f:  # input
     f.write("\nACGT\t3.5")
   logs.clear()
   cache = data.preprocess(str(src), out, DataConfig(singleton_keep=1.0),
                           log=logs.append)
-  assert not any("reusing" in l for l in logs)
+  assert not any("reusing" in line for line in logs)
   assert cache.meta["counts"]["read"] == 6371
 
 
@@ -95,7 +95,7 @@ def test_interrupted_cache_is_rebuilt(demo_train, tmp_path):
   assert data.load_cache(out) is None
   logs = []
   data.preprocess(str(demo_train), out, log=logs.append)
-  assert not any("reusing" in l for l in logs)
+  assert not any("reusing" in line for line in logs)
 
 
 @pytest.mark.slow
@@ -119,6 +119,7 @@ def test_cli_prints_counts_and_fails_cleanly(demo_train, tmp_path):
 def test_a_pipe_is_refused_before_any_work(demo_train, tmp_path):
   """Preprocessing reads its input twice (parse, SHA-256): not a pipe."""
   from helpers import run_through_fifo
+
   from madlab_dream.errors import InputError
   fifo, out = tmp_path / "stdin", tmp_path / "cache"
   with pytest.raises(InputError, match=f"{fifo}: .*save it to a file first"):

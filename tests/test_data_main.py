@@ -5,8 +5,8 @@ import gzip
 import os
 
 import pytest
-
-from helpers import run_module, assert_one_line_error
+from helpers import assert_one_line_error
+from helpers import run_module
 
 pytestmark = pytest.mark.slow
 
@@ -82,8 +82,8 @@ def test_unwritable_or_full_output_is_checked_first(tmp_path, monkeypatch):
                     "--output_dir=/proc/no_such_dir")
   assert_one_line_error(proc, "/proc/no_such_dir", "not writable")
   # a full disk: the write probe fails with ENOSPC
-  from madlab_dream.io import files
   from madlab_dream.errors import InputError
+  from madlab_dream.io import files
   real_open = open
 
   def full_open(path, mode="r", *a, **k):
@@ -100,7 +100,10 @@ def test_sigint_mid_preprocessing_is_one_line_and_leaves_nothing(demo_train,
   import signal
   import subprocess
   import sys
-  from helpers import REPO, default_sigint, env
+
+  from helpers import REPO
+  from helpers import default_sigint
+  from helpers import env
   big = tmp_path / "big.txt"
   rows = demo_train.read_bytes() + b"\n"
   with open(big, "wb") as f:

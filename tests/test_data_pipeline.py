@@ -97,7 +97,7 @@ def test_rc_augment_flips_half_the_rows_seeded_and_keeps_targets():
   np.testing.assert_array_equal(flipped[2][0], again[0][0])
   by_target = {tuple(t): i for i, t in enumerate(map(tuple, targets))}
   n_flipped = 0
-  for (c0, t0), (c1, t1) in zip(plain, flipped):
+  for (_, t0), (c1, t1) in zip(plain, flipped):
     np.testing.assert_array_equal(t0, t1)  # the same rows, in order
     assert t1.shape == (32, 2)
     for row, target in zip(c1, t1):

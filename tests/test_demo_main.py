@@ -3,8 +3,9 @@
 import json
 
 import pytest
-
-from helpers import TINY_MODEL, assert_one_line_error, run_module
+from helpers import TINY_MODEL
+from helpers import assert_one_line_error
+from helpers import run_module
 
 
 @pytest.mark.slow

@@ -2,12 +2,14 @@
 
 import numpy as np
 import pytest
+from design_fakes import FakePredictor
+from design_fakes import ensemble
 
-from design_fakes import FakePredictor, ensemble
 from madlab_dream.design import design
 from madlab_dream.design import evolve as evolve_lib
 from madlab_dream.design import starts as starts_lib
-from madlab_dream.design.objective import Objective, Scorer
+from madlab_dream.design.objective import Objective
+from madlab_dream.design.objective import Scorer
 
 
 def test_mutation_draws_each_other_base_uniformly_and_no_n():

@@ -2,12 +2,14 @@
 
 import numpy as np
 import pytest
+from design_fakes import FakePredictor
+from design_fakes import ensemble
 
-from design_fakes import FakePredictor, ensemble
 from madlab_dream.design import design
 from madlab_dream.design import greedy as greedy_lib
 from madlab_dream.design import starts as starts_lib
-from madlab_dream.design.objective import Objective, Scorer
+from madlab_dream.design.objective import Objective
+from madlab_dream.design.objective import Scorer
 
 
 def _run(fake, starts, rounds, guarded=True, **kwargs):

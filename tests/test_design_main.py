@@ -8,9 +8,12 @@ import sys
 
 import numpy as np
 import pytest
-
 from design_models import export_tiny
-from helpers import REPO, assert_one_line_error, default_sigint, env, run_module
+from helpers import REPO
+from helpers import assert_one_line_error
+from helpers import default_sigint
+from helpers import env
+from helpers import run_module
 
 pytestmark = pytest.mark.slow
 
@@ -110,8 +113,8 @@ def test_ctrl_c_leaves_no_output(models, tmp_path):
 
 def test_proof_end_to_end_on_tiny_models(models, tmp_path):
   from madlab_dream.design import proof
-  from madlab_dream.simulate import grammar
   from madlab_dream.design.starts import random_regions
+  from madlab_dream.simulate import grammar
   demo = tmp_path / "demo"
   (demo / "data").mkdir(parents=True)
   seqs = random_regions(3000, 11)

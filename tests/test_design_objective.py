@@ -2,9 +2,12 @@
 
 import numpy as np
 import pytest
+from design_fakes import FakePredictor
+from design_fakes import ensemble
 
-from design_fakes import FakePredictor, ensemble
-from madlab_dream.design.objective import Objective, Scorer, guard_line
+from madlab_dream.design.objective import Objective
+from madlab_dream.design.objective import Scorer
+from madlab_dream.design.objective import guard_line
 
 
 def test_max_min_target_and_sd_penalty():

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from madlab_dream.design import oracle, proof
+from madlab_dream.design import oracle
+from madlab_dream.design import proof
 from madlab_dream.design.evolve import GeneticConfig
 from madlab_dream.simulate import grammar
 

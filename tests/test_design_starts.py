@@ -5,7 +5,8 @@ import pytest
 
 from madlab_dream.design import starts as starts_lib
 from madlab_dream.errors import InputError
-from madlab_dream.simulate.grammar import FLANK3, FLANK5
+from madlab_dream.simulate.grammar import FLANK3
+from madlab_dream.simulate.grammar import FLANK5
 
 
 def test_random_regions_are_seeded_and_keep_the_flanks():

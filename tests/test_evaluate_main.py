@@ -4,9 +4,10 @@ import json
 import os
 
 import pytest
-
-from helpers import assert_one_line_error, run_module
-from scoring_cases import HAND_WEIGHTS, write_inputs
+from helpers import assert_one_line_error
+from helpers import run_module
+from scoring_cases import HAND_WEIGHTS
+from scoring_cases import write_inputs
 
 pytestmark = pytest.mark.slow
 

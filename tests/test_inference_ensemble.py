@@ -5,8 +5,8 @@ import json
 
 import numpy as np
 import pytest
-
 from design_fakes import FakePredictor
+
 from madlab_dream.errors import InputError
 from madlab_dream.inference import ensemble as ensemble_lib
 from madlab_dream.inference import predictor as predictor_lib
@@ -67,6 +67,7 @@ def test_trusted_range_from_metadata_or_config(tmp_path):
 @pytest.mark.slow
 def test_exported_range_and_ensemble_file(tmp_path, exported_model):
   from design_models import export_tiny
+
   from madlab_dream.inference.predictor import Predictor
   ranged = export_tiny(tmp_path / "ranged" / "saved_model",
                        trained_range={"min": 1.0, "max": 16.0, "sd": 2.0})

@@ -61,6 +61,7 @@ def test_loading_stays_in_keras_safe_mode(tmp_path):
 
 def test_a_model_keras_of_another_run_is_refused(saved, tmp_path):
   import shutil
+
   from madlab_dream.config import RunConfig
   run, _, _ = saved
   mixed = tmp_path / "mixed"

@@ -4,14 +4,15 @@ import gzip
 import json
 
 import numpy as np
+from helpers import demo_sequences
+from helpers import run_through_fifo
 
-from helpers import demo_sequences, run_through_fifo
 from madlab_dream.inference.predict_file import predict_file
 
 
 def test_input_formats_give_the_same_predictions(predictor, demo_train,
                                                  tmp_path):
-  seqs = [l.split("\t")[0] for l in demo_train.read_text().splitlines()[:50]]
+  seqs = [line.split("\t")[0] for line in demo_train.read_text().splitlines()[:50]]
   files = {
       "test.txt": "".join(f"{s}\t\n" for s in seqs),  # like test_sequences.txt
       "plain.txt": "\n".join(seqs),
@@ -71,6 +72,7 @@ def test_trimmed_and_padded_sequences_are_counted(predictor, tmp_path):
 def test_a_file_without_newlines_is_refused_at_the_line_limit(predictor,
                                                               tmp_path):
   import pytest
+
   from madlab_dream.errors import InputError
   out = tmp_path / "p.tsv"
   with pytest.raises(InputError, match="/dev/zero:1: line longer than "

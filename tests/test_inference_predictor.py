@@ -3,11 +3,11 @@
 import shutil
 
 import pytest
+from helpers import assert_one_line_error
+from helpers import run_module
 
 from madlab_dream.errors import InputError
 from madlab_dream.inference.predictor import Predictor
-
-from helpers import assert_one_line_error, run_module
 
 
 def damaged(exported_model, tmp_path, how):

@@ -5,9 +5,10 @@ import subprocess
 import sys
 
 import pytest
+from helpers import REPO
+from helpers import env
 
 import madlab_dream
-from helpers import REPO, env
 from madlab_dream import flags
 from madlab_dream.config import RunConfig
 from madlab_dream.errors import InputError
@@ -29,9 +30,13 @@ def python(code: str) -> subprocess.CompletedProcess:
 def test_the_public_names_are_listed_and_each_resolves():
   assert sorted(madlab_dream.__all__) == sorted(["__version__", *PUBLIC])
   assert set(PUBLIC) <= set(dir(madlab_dream))
-  from madlab_dream import config, explain, model, scoring
+  from madlab_dream import config
+  from madlab_dream import explain
+  from madlab_dream import model
+  from madlab_dream import scoring
   from madlab_dream.design import designer
-  from madlab_dream.inference import keras_model, predictor
+  from madlab_dream.inference import keras_model
+  from madlab_dream.inference import predictor
   from madlab_dream.io import sequences
   expected = {"build_model": model.build_model,
               "ModelConfig": config.ModelConfig,

@@ -5,9 +5,9 @@ import gzip
 import numpy as np
 import pytest
 
+from madlab_dream.errors import InputError
 from madlab_dream.io import dream as dream_io
 from madlab_dream.io import sequences
-from madlab_dream.errors import InputError
 
 
 def test_real_rows(demo_train):
@@ -25,8 +25,8 @@ def test_real_rows(demo_train):
 def test_real_rows_equal_a_per_line_parse(demo_train):
   rows = dream_io.read(demo_train, seq_len=110)
   lines = demo_train.read_text().splitlines()
-  seqs = [l.split("\t")[0] for l in lines]
-  vals = np.array([float(l.split("\t")[1]) for l in lines])
+  seqs = [line.split("\t")[0] for line in lines]
+  vals = np.array([float(line.split("\t")[1]) for line in lines])
   np.testing.assert_array_equal(rows.codes, sequences.encode(seqs, 110))
   np.testing.assert_array_equal(rows.expression, vals)
 

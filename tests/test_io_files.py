@@ -8,11 +8,11 @@ import subprocess
 import sys
 
 import pytest
+from helpers import env
+from helpers import run_through_fifo
 
 from madlab_dream.errors import InputError
 from madlab_dream.io import files
-
-from helpers import env, run_through_fifo
 
 
 def test_read_chunks_plain_and_gzip(tmp_path):
@@ -209,7 +209,7 @@ def test_open_input_peeks_without_losing_bytes(tmp_path):
   data = b"".join(b"ACGT%d\t%d\n" % (i, i) for i in range(50_000))
   for name, blob in (("plain", data), ("gz", gzip.compress(data))):
 
-    def consume():
+    def consume(name=name):
       with files.open_input(tmp_path / name) as source:
         return source.gzip, source.head, b"".join(source.chunks(4096))
 

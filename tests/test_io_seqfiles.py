@@ -5,12 +5,11 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from helpers import run_through_fifo
 
 from madlab_dream.errors import InputError
 from madlab_dream.io import sequences
 from madlab_dream.io.seqfiles import iter_sequences
-
-from helpers import run_through_fifo
 
 
 def random_sequences(n, seed=0):

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from madlab_dream.io import sequences
 from madlab_dream.errors import InputError
+from madlab_dream.io import sequences
 
 RNG = np.random.default_rng(0)
 

@@ -11,16 +11,15 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
-
-from madlab_dream import layers
-from madlab_dream.layers import attention
-
 from layer_references import ATTENTION_WEIGHTS
 from layer_references import MADLAB_FUNCTIONS
 from layer_references import np_attention
 from layer_references import np_relative_by_index
 from layer_references import np_relative_shift
 from layer_references import randomize_attention
+
+from madlab_dream import layers
+from madlab_dream.layers import attention
 
 TENSORFLOW = keras.backend.backend() == "tensorflow"
 to_numpy = ops.convert_to_numpy

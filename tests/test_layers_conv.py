@@ -7,11 +7,10 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
-
-from madlab_dream import layers
-
 from layer_references import np_conv_same
 from layer_references import swish
+
+from madlab_dream import layers
 
 to_numpy = ops.convert_to_numpy
 

@@ -10,11 +10,10 @@ import sys
 
 import keras
 import pytest
-
-from madlab_dream import layers
-
 from helpers import REPO
 from helpers import env
+
+from madlab_dream import layers
 
 LAYER_MODULES = ["encoding", "conv", "attention", "transformer", "recurrent",
                  "positional", "arguments", "keras_objects"]
@@ -31,7 +30,7 @@ def test_exports():
   for name in layers.__all__:
     assert getattr(layers, name) is not None
   with pytest.raises(AttributeError, match="relative_shift"):
-    layers.relative_shift  # pylint: disable=pointless-statement
+    layers.relative_shift  # noqa: B018  (the attribute access is the test)
 
 
 IMPORTS = """

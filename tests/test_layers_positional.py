@@ -7,16 +7,15 @@ import numpy as np
 import pytest
 import scipy.special
 from keras import ops
-
-from madlab_dream import layers
-from madlab_dream.layers import positional
-
 from layer_references import MADLAB_FUNCTIONS
 from layer_references import NP_FUNCTIONS
 from layer_references import distances
 from layer_references import np_features
 from layer_references import np_gamma
 from layer_references import tolerance
+
+from madlab_dream import layers
+from madlab_dream.layers import positional
 
 
 def features(*args, **kwargs):

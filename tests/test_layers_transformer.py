@@ -7,14 +7,13 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
-
-from madlab_dream import layers
-
 from layer_references import ATTENTION_WEIGHTS
 from layer_references import MADLAB_FUNCTIONS
 from layer_references import np_attention
 from layer_references import np_layer_norm
 from layer_references import swish
+
+from madlab_dream import layers
 
 to_numpy = ops.convert_to_numpy
 

@@ -3,16 +3,15 @@
 import doctest
 import pathlib
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-import keras
-
 from madlab_dream import layers
-from madlab_dream.config import ConfigError
-from madlab_dream.config import TINY_MODEL
 from madlab_dream import model as model_lib
+from madlab_dream.config import TINY_MODEL
+from madlab_dream.config import ConfigError
 
 TINY = dict(seq_len=20, conv_kernels=[3, 5], conv_filters=8, conv_reduced=8,
             num_blocks=1, num_heads=1, key_size=8, value_size=8,

@@ -11,9 +11,13 @@ import time
 
 import numpy as np
 import pytest
-
-from helpers import REPO, assert_one_line_error, default_sigint, demo_sequences
-from helpers import env, run_module, run_through_fifo
+from helpers import REPO
+from helpers import assert_one_line_error
+from helpers import default_sigint
+from helpers import demo_sequences
+from helpers import env
+from helpers import run_module
+from helpers import run_through_fifo
 
 
 @pytest.mark.slow
@@ -27,9 +31,9 @@ def test_tsv_and_json_agree_and_keep_order(exported_model, demo_train, tmp_path,
     assert "wrote 6,370 predictions" in proc.stdout
     # A model exported without its trained range: said once, no column.
     assert proc.stdout.count("trained range unknown") == 1
-  rows = [l.split("\t") for l in tsv.read_text().splitlines()]
+  rows = [line.split("\t") for line in tsv.read_text().splitlines()]
   assert {len(r) for r in rows} == {2}
-  seqs = [l.split("\t")[0] for l in demo_train.read_text().splitlines()]
+  seqs = [line.split("\t")[0] for line in demo_train.read_text().splitlines()]
   assert [r[0] for r in rows] == seqs  # input order, sequences unchanged
   by_pos = json.loads(js.read_text())
   assert list(by_pos) == [str(i) for i in range(6370)]

@@ -5,10 +5,11 @@ import json
 
 import numpy as np
 import pytest
+from scoring_cases import PRED
+from scoring_cases import load_all
 
 from madlab_dream import scoring
 from madlab_dream.errors import InputError
-from scoring_cases import PRED, load_all
 
 
 def test_tsv_and_json_predictions_agree(inputs):

@@ -9,11 +9,18 @@ import math
 
 import numpy as np
 import pytest
+from scoring_cases import HAND_WEIGHTS
+from scoring_cases import PRED
+from scoring_cases import TRUTH
+from scoring_cases import hand_pairs
+from scoring_cases import hand_single
+from scoring_cases import load_all
+from scoring_cases import pearson
+from scoring_cases import spearman
+from scoring_cases import write_inputs
 
 from madlab_dream import scoring
 from madlab_dream.errors import InputError
-from scoring_cases import (HAND_WEIGHTS, PRED, TRUTH, hand_pairs, hand_single,
-                           load_all, pearson, spearman, write_inputs)
 
 # Hand-written sets, per mode. Position 5 has no value and never appears.
 IGNORE_SETS = {

@@ -1,7 +1,9 @@
 """The score as text and Markdown, and strict JSON (scoring.score_formats)."""
 
+from scoring_cases import HAND_WEIGHTS
+from scoring_cases import load_all
+
 from madlab_dream import scoring
-from scoring_cases import HAND_WEIGHTS, load_all
 
 
 def test_markdown_and_text_report(inputs):

@@ -290,7 +290,7 @@ def test_value_formatting_round_trips(tmp_path):
   lines = data.decode().splitlines()
   assert lines[0] == "ACGT\t0" and lines[2] == "C" * 109 + "\t9.5"
   assert lines[3] == "G\t12.000001" and lines[6] == "AC\t10.25"
-  assert [float(l.split("\t")[1]) for l in lines] == values.tolist()
+  assert [float(line.split("\t")[1]) for line in lines] == values.tolist()
   empty = simulate.format_rows(codes[:2], [4, 110], None).decode()
   assert empty == "ACGT\t\n" + "A" * 110 + "\t\n"
 

@@ -8,8 +8,11 @@ import sys
 
 import numpy as np
 import pytest
+from helpers import REPO
+from helpers import TINY_MODEL
+from helpers import env
+from helpers import run_module
 
-from helpers import TINY_MODEL, REPO, env, run_module
 from madlab_dream.train import distribute
 
 
@@ -69,10 +72,12 @@ def test_multi_worker_matches_one_process(demo_train, tmp_path):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=e,
         cwd=REPO))
   outs = [p.communicate(timeout=300) for p in procs]
-  for p, (out, err) in zip(procs, outs):
+  for p, (_, err) in zip(procs, outs):
     assert p.returncode == 0, err[-3000:]
   import keras
-  from madlab_dream import layers, model  # noqa: F401
+
+  from madlab_dream import layers  # noqa: F401
+  from madlab_dream import model  # noqa: F401
   a = keras.models.load_model(tmp_path / "single" / "model.keras")
   b = keras.models.load_model(tmp_path / "multi" / "model.keras")
   for wa, wb in zip(a.get_weights(), b.get_weights()):

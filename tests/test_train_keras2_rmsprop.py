@@ -1,9 +1,8 @@
 """Keras 2's RMSprop update (train.keras2_rmsprop) against its formula."""
 
+import keras
 import numpy as np
 import pytest
-
-import keras
 
 from madlab_dream.train.keras2_rmsprop import Keras2RMSprop
 

@@ -9,8 +9,11 @@ import time
 
 import numpy as np
 import pytest
-
-from helpers import TINY_MODEL, REPO, env, run_module, assert_one_line_error
+from helpers import REPO
+from helpers import TINY_MODEL
+from helpers import assert_one_line_error
+from helpers import env
+from helpers import run_module
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +41,7 @@ def test_outputs_exist(run_dir):
                "flags.txt", "config.json"):
     assert (d / name).exists(), name
   assert list((d / "tensorboard").rglob("events.out.tfevents*"))
-  lines = [l for l in proc.stdout.splitlines() if l.startswith("epoch ")]
+  lines = [line for line in proc.stdout.splitlines() if line.startswith("epoch ")]
   assert len(lines) == 2 and "val_pearson" in lines[0]  # one line per epoch
   report = json.loads((d / "report.json").read_text())
   for part in ("train", "validation"):
@@ -63,7 +66,10 @@ def test_outputs_exist(run_dir):
 def test_report_numbers_equal_recomputed_predictions(run_dir, demo_train):
   d, _ = run_dir
   import keras
-  from madlab_dream import data, layers, model  # noqa: F401 (registration)
+
+  from madlab_dream import data  # noqa: F401 (registration)
+  from madlab_dream import layers  # noqa: F401 (registration)
+  from madlab_dream import model  # noqa: F401 (registration)
   report = json.loads((d / "report.json").read_text())
   cache = data.load_cache(str(d / "cache"))
   net = keras.models.load_model(d / "model.keras")
@@ -85,10 +91,13 @@ def test_report_numbers_equal_recomputed_predictions(run_dir, demo_train):
 def test_saved_model_loads_with_tensorflow_alone(run_dir, demo_train):
   d, _ = run_dir
   import keras
-  from madlab_dream import data, layers, model  # noqa: F401
+
+  from madlab_dream import data  # noqa: F401
+  from madlab_dream import layers  # noqa: F401
+  from madlab_dream import model  # noqa: F401
   cache = data.load_cache(str(d / "cache"))
   lines = open(demo_train).read().splitlines()[:40]
-  seqs = [l.split("\t")[0] for l in lines]
+  seqs = [line.split("\t")[0] for line in lines]
   net = keras.models.load_model(d / "model.keras")
   from madlab_dream.io import sequences
   in_memory = cache.to_expression(
@@ -156,8 +165,8 @@ def test_rerun_flagfile_is_complete(run_dir):
 def test_best_epoch_is_restored_when_a_later_epoch_is_worse(demo_train,
                                                             tmp_path):
   # A learning rate far too large makes later epochs worse than an early one.
-  proc = train(tmp_path, demo_train, "--val_fraction=0.05", "--epochs=4",
-               "--optimizer=rmsprop", "--learning_rate=0.01")
+  train(tmp_path, demo_train, "--val_fraction=0.05", "--epochs=4",
+        "--optimizer=rmsprop", "--learning_rate=0.01")
   report = json.loads((tmp_path / "report.json").read_text())
   values = [h.get("val_pearson", float("nan")) for h in report["history"]]
   best = report["best_epoch"]

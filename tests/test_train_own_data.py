@@ -6,7 +6,10 @@ import json
 
 import numpy as np
 import pytest
-from helpers import REPO, TINY_MODEL, assert_one_line_error, run_module
+from helpers import REPO
+from helpers import TINY_MODEL
+from helpers import assert_one_line_error
+from helpers import run_module
 
 pytestmark = pytest.mark.slow
 DIR = REPO / "tests" / "data"

@@ -9,8 +9,11 @@ import time
 
 import numpy as np
 import pytest
-
-from helpers import TINY_MODEL, REPO, env, run_module, assert_one_line_error
+from helpers import REPO
+from helpers import TINY_MODEL
+from helpers import assert_one_line_error
+from helpers import env
+from helpers import run_module
 
 pytestmark = pytest.mark.slow
 

@@ -3,8 +3,8 @@ exported tiny model."""
 
 import numpy as np
 import pytest
-
-from helpers import run_module, assert_one_line_error
+from helpers import assert_one_line_error
+from helpers import run_module
 
 pytestmark = pytest.mark.slow
 
@@ -18,7 +18,7 @@ def test_variant_pairs(exported_model, tmp_path, predictor):
   proc = run_module("madlab_dream.variants", f"--model={exported_model}",
                     f"--pairs={pairs}", f"--output={out}")
   assert proc.returncode == 0, proc.stderr[-2000:]
-  rows = [l.split("\t") for l in out.read_text().splitlines()]
+  rows = [line.split("\t") for line in out.read_text().splitlines()]
   assert rows[0] == ["name", "ref", "alt", "ref_prediction", "alt_prediction",
                      "effect"]
   p_ref, p_alt = predictor.predict_text([ref, alt])
@@ -34,8 +34,8 @@ def test_saturation_mutagenesis_table_and_heatmap(exported_model, tmp_path,
                     f"--sequence={seq}", f"--output={out}")
   assert proc.returncode == 0, proc.stderr[-2000:]
   lines = out.read_text().splitlines()
-  assert any("positions 1-110 of 110" in l for l in lines if l[0] == "#")
-  rows = [l.split("\t") for l in lines if not l.startswith("#")][1:]
+  assert any("positions 1-110 of 110" in line for line in lines if line[0] == "#")
+  rows = [line.split("\t") for line in lines if not line.startswith("#")][1:]
   assert len(rows) == 3 * len(seq)
   assert {r[0] for r in rows} == {str(i) for i in range(1, len(seq) + 1)}
   png = tmp_path / "ism.png"
@@ -93,8 +93,8 @@ def test_ism_above_the_model_length_is_refused_unless_asked(exported_model,
   assert proc.returncode == 0, proc.stderr[-2000:]
   assert "positions 191-300" in proc.stdout
   lines = out.read_text().splitlines()
-  assert any("positions 191-300" in l for l in lines if l.startswith("#"))
-  rows = [l.split("\t") for l in lines if not l.startswith("#")][1:]
+  assert any("positions 191-300" in line for line in lines if line.startswith("#"))
+  rows = [line.split("\t") for line in lines if not line.startswith("#")][1:]
   assert len(rows) == 3 * 110
   assert {int(r[0]) for r in rows} == set(range(191, 301))
   pos, alt = int(rows[5][0]), rows[5][2]
@@ -132,7 +132,7 @@ def test_ism_input_writes_every_sequence_with_an_id(exported_model, tmp_path,
   assert lines[0].split("\t") == ["sequence_id", "position", "ref", "alt",
                                   "reference_prediction", "prediction",
                                   "effect"]
-  rows = [l.split("\t") for l in lines[1:]]
+  rows = [line.split("\t") for line in lines[1:]]
   assert len(rows) == 3 * (110 + 110 + 95)
   assert [r[0] for r in rows] == (["1"] * 330 + ["2"] * 330 + ["3"] * 285)
   # Sequence 3 as the single-sequence mode gives it.
@@ -140,8 +140,8 @@ def test_ism_input_writes_every_sequence_with_an_id(exported_model, tmp_path,
   proc = run_module("madlab_dream.variants", f"--model={exported_model}",
                     f"--sequence={seqs[2]}", f"--output={single}")
   assert proc.returncode == 0, proc.stderr[-2000:]
-  want = [l.split("\t") for l in single.read_text().splitlines()
-          if not l.startswith("#")][1:]
+  want = [line.split("\t") for line in single.read_text().splitlines()
+          if not line.startswith("#")][1:]
   got = [r[1:] for r in rows if r[0] == "3"]
   assert [g[:3] for g in got] == [w[:3] for w in want]
   for g, w in zip(got, want):

@@ -26,7 +26,7 @@ def relative_shift(x):
 
 
 class ShiftRelativeAttention(keras.layers.Layer):
-  """Enformer's relative attention in the shift formulation, float32:
+  """Enformer's relative attention in the shift formulation, float32.
 
     logits = (q + r_w_bias) k^T + relative_shift((q + r_r_bias) r_k^T)
 
@@ -76,7 +76,7 @@ class ShiftRelativeAttention(keras.layers.Layer):
 
 
 class ReferenceTransformerBlock(keras.layers.Layer):
-  """MadLab's pre-LayerNorm block around `ShiftRelativeAttention`:
+  """MadLab's pre-LayerNorm block around `ShiftRelativeAttention`.
 
     x = x + MHA(LayerNorm(x));  x = x + Dense(W)(act(Dense(hidden)(LN(x))))
   """

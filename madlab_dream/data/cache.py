@@ -25,7 +25,8 @@ import hashlib
 import json
 import os
 import time
-from typing import Any, Callable
+from typing import Any
+from typing import Callable
 
 import numpy as np
 

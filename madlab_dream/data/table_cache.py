@@ -30,7 +30,8 @@ from madlab_dream.config import DataConfig
 from madlab_dream.data import cache as cache_lib
 from madlab_dream.data.select import select_rows
 from madlab_dream.errors import InputError
-from madlab_dream.io import files, tables
+from madlab_dream.io import files
+from madlab_dream.io import tables
 
 SPLITS = ("train", "val", "test")
 

@@ -42,6 +42,7 @@ def measure_speed(run: RunConfig, seconds: float = 8.0) -> dict:
   # Keras and the model: imported once compat.tensorflow() has started
   # TensorFlow quietly (the demo checks its flags before that).
   import keras
+
   from madlab_dream import model as model_lib
   from madlab_dream.train.precision import keras_policy
   settings = run.train

@@ -32,6 +32,7 @@ def candidate_speed(models, batch_size: int | None = None, windows: int = 3,
     windows: timed windows of each kind, alternating (medians reported).
     batches_per_window: inference batches per window (a design window
       scores about as many candidates).
+    seed: seed of the random starts and of the plain sequences.
 
   Returns:
     {"inference_seq_per_s", "candidate_evaluations_per_s", "ratio",

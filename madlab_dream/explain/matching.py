@@ -76,6 +76,7 @@ def tomtom_matches(patterns: list[np.ndarray],
   """Per pattern [K, 4]: {"match", "match_pvalue", "match_qvalue"} of its
   best Tomtom match among `motifs` ({name: [4, K]})."""
   import warnings
+
   from memelite.tomtom import tomtom
   if not patterns:
     return []

@@ -37,6 +37,7 @@ from madlab_dream.explain.settings import ExplainConfig
 from madlab_dream.simulate import grammar
 from madlab_dream.simulate import sites
 
+
 @dataclasses.dataclass(frozen=True)
 class ProofConfig:
   """demo_dir: `make demo`'s output (run/, data/). sequences: held-out
@@ -207,6 +208,7 @@ def _region_fraction(mask: np.ndarray) -> float:
 def _write_inputs(directory: str, data: dict) -> None:
   """sequences.txt, planted_sites.tsv and grammar_motifs.meme."""
   import pandas as pd
+
   from madlab_dream.io import sequences
   with open(os.path.join(directory, "sequences.txt"), "w") as f:
     f.write("\n".join(sequences.decode(data["codes"])) + "\n")

@@ -69,6 +69,7 @@ def export_saved_model(model, path: str, mean, sd, seq_len: int,
   # Keras, TensorFlow and the model when called (see `encode_strings`).
   import keras
   import tensorflow as tf
+
   from madlab_dream.model import inference_model
 
   model = inference_model(model)

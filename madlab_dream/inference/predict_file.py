@@ -111,7 +111,7 @@ def _write_tsv_rows(out, text, pred, marks) -> None:
 
 
 def _tsv_values(p) -> str:
-  """`\t<value>...` of one row (one value per target)."""
+  """`<TAB><value>...` of one row (one value per target)."""
   return "".join(f"\t{float(v)!r}" for v in np.atleast_1d(p))
 
 

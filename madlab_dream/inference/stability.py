@@ -90,6 +90,7 @@ def bilstm_states(model, codes: np.ndarray, batch_size: int = 512) -> dict:
     model: a Keras model from `build_model` (its layer "bilstm": `BiLSTM`
       or `Bidirectional(LSTM)`).
     codes: uint8 [N, L].
+    batch_size: sequences per forward pass.
 
   Returns:
     {"cell": float64 [N], "output": float64 [N], "final": float64 [N, 2u]
@@ -145,7 +146,8 @@ def trained_range_of_run(run_dir: str) -> dict | None:
   (runs exported without the metadata), else None."""
   from madlab_dream.data.cache import load_cache
   from madlab_dream.inference import out_of_range
-  from madlab_dream.inference.predictor import read_trained_range, saved_model_dir
+  from madlab_dream.inference.predictor import read_trained_range
+  from madlab_dream.inference.predictor import saved_model_dir
   trained = read_trained_range(saved_model_dir(run_dir))
   if trained is None and os.path.isdir(os.path.join(run_dir, "cache")):
     cache = load_cache(os.path.join(run_dir, "cache"))
@@ -215,7 +217,9 @@ def report(run_dirs: dict[str, str], sequence_files: dict[str, str],
   Args:
     run_dirs: {name: training run directory}.
     sequence_files: {name: sequence file} whose homopolymer runs are counted.
-    seed, backgrounds, random_rows: of the probe sequences (`probe_texts`).
+    seed: seed of the probe sequences (`probe_texts`).
+    backgrounds: random regions each probe is placed in.
+    random_rows: random regions of the baseline.
 
   Returns:
     {"models": {name: {"trusted_range", "random", "probes": rows of

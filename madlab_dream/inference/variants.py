@@ -146,6 +146,7 @@ def ism_codes(predictor: Predictor, codes: np.ndarray,
   `predictor.batch_size`.
 
   Args:
+    predictor: the model (`Predictor`; its `batch_size` batches the calls).
     codes: uint8 [N, L] after the length policy (`sequences.encode`).
     lengths: int [N] the sequences' lengths before it (default L): a
       shorter sequence's N padding is not mutated; a longer one has only

@@ -25,7 +25,8 @@ import numpy as np
 
 from madlab_dream.config import DataConfig
 from madlab_dream.errors import InputError
-from madlab_dream.io import files, sequences
+from madlab_dream.io import files
+from madlab_dream.io import sequences
 
 #: Why a row is bad, in the order the checks run.
 REASONS = ("bad sequence", "missing target", "non-numeric target")

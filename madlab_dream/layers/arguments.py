@@ -17,7 +17,8 @@ settings with the same rules, so building a config imports no Keras.
 from __future__ import annotations
 
 import numbers
-from typing import Any, Sequence
+from typing import Any
+from typing import Sequence
 
 import numpy as np
 

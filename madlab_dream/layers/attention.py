@@ -15,7 +15,9 @@ relative-position features), and the layer that holds the weights:
 from __future__ import annotations
 
 import inspect
-from typing import Any, Mapping, Sequence
+from typing import Any
+from typing import Mapping
+from typing import Sequence
 
 import keras
 import numpy as np
@@ -211,7 +213,6 @@ class RelativeMultiHeadAttention(keras.layers.Layer):
     3D tensor `(batch, L, num_heads * value_size)`.
 
   Example:
-
   >>> import numpy as np
   >>> from madlab_dream import layers
   >>> attention = layers.RelativeMultiHeadAttention(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any
+from typing import Callable
+from typing import Sequence
 
 import keras
 import numpy as np
@@ -56,7 +58,6 @@ class MultiScaleConv(keras.layers.Layer):
     3D tensor `(batch, L, reduced)`.
 
   Example:
-
   >>> import numpy as np
   >>> from madlab_dream import layers
   >>> conv = layers.MultiScaleConv(filters=8, reduced=4, kernel_sizes=[3, 5],

@@ -28,7 +28,6 @@ class OneHot(keras.layers.Layer):
     3D tensor `(batch, L, 4)`.
 
   Example:
-
   >>> import numpy as np
   >>> from keras import ops
   >>> from madlab_dream import layers

@@ -54,7 +54,6 @@ class NoCudnnLSTM(keras.layers.LSTM):
     `(batch, units)`, or `(batch, L, units)` with `return_sequences=True`.
 
   Example:
-
   >>> import keras
   >>> import numpy as np
   >>> from madlab_dream import layers
@@ -127,7 +126,6 @@ class BiLSTM(keras.layers.Layer):
     then the backward direction's.
 
   Example:
-
   >>> import numpy as np
   >>> from madlab_dream import layers
   >>> bilstm = layers.BiLSTM(4, activation="swish")

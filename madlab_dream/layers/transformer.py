@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Mapping
+from typing import Any
+from typing import Callable
+from typing import Mapping
 
 import keras
 
@@ -77,7 +79,6 @@ class TransformerBlock(keras.layers.Layer):
     The input's: `(batch, L, width)`.
 
   Example:
-
   >>> import numpy as np
   >>> from madlab_dream import layers
   >>> block = layers.TransformerBlock(

@@ -66,7 +66,8 @@ def grammar_sites(codes: np.ndarray, min_occupancy: float = 0.0,
 
   Args:
     codes: uint8 [N, 110] (A, C, G, T, N = 0..4), 3' end aligned.
-    min_occupancy, min_weight: keep sites at or above these.
+    min_occupancy: keep sites at or above this occupancy.
+    min_weight: keep sites at or above this weight.
 
   Returns:
     {"row", "motif" (index into `grammar.MOTIFS`), "start", "end"

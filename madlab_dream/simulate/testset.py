@@ -24,8 +24,8 @@ from madlab_dream.simulate.grammar import REGION_END
 from madlab_dream.simulate.grammar import REGION_LEN
 from madlab_dream.simulate.grammar import REGION_START
 from madlab_dream.simulate.grammar import SEQ_LEN
-from madlab_dream.simulate.grammar import Motif
 from madlab_dream.simulate.grammar import Effects
+from madlab_dream.simulate.grammar import Motif
 from madlab_dream.simulate.grammar import activity
 from madlab_dream.simulate.grammar import allowed_codes
 from madlab_dream.simulate.measure import test_measure

@@ -84,7 +84,7 @@ def _value_chars(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def format_rows(seq_codes: np.ndarray, lengths: np.ndarray,
                 values: np.ndarray | None) -> bytes:
-  """DREAM lines `sequence<TAB>value\\n` as bytes, vectorised.
+  r"""DREAM lines `sequence<TAB>value\n` as bytes, vectorised.
 
   Args:
     seq_codes: uint8 [N, W] codes, each sequence left-aligned.

@@ -1,4 +1,4 @@
-"""How trained models behave on homopolymer runs and tandem repeats.
+r"""How trained models behave on homopolymer runs and tandem repeats.
 
   python -m madlab_dream.stability --models=demo=runs/demo \\
       --sequence_files=train=data/train_sequences.txt --output=stability.md
@@ -17,7 +17,8 @@ of at least 8-40 nt in the L nt the model sees. Writes the Markdown report
 import json
 import os
 
-from madlab_dream import cli, flags
+from madlab_dream import cli
+from madlab_dream import flags
 from madlab_dream.errors import InputError
 from madlab_dream.io import files
 
@@ -47,7 +48,8 @@ def main():
     files.check_readable(path)
   files.check_output(args.output, [*models.values(),
                                    *sequence_files.values()])
-  from madlab_dream.inference import stability, stability_report
+  from madlab_dream.inference import stability
+  from madlab_dream.inference import stability_report
   if args.backgrounds < 1 or args.random_rows < 1:
     raise InputError("--backgrounds and --random_rows must be at least 1")
   figures = stability.report(models, sequence_files, args.seed,

@@ -26,9 +26,9 @@ import numpy as np
 
 from madlab_dream import metrics
 from madlab_dream.train.exact_predictions import Evaluator
+from madlab_dream.train.state import RunState
 from madlab_dream.train.step_plan import Plan
 from madlab_dream.train.step_plan import early_stop
-from madlab_dream.train.state import RunState
 
 
 @dataclasses.dataclass

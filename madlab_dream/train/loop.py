@@ -127,7 +127,6 @@ def train(*args, **settings) -> RunResult:
     InputError: a bad setting, or input that the command would refuse.
 
   Example:
-
     result = madlab_dream.train("--flagfile=experiments/small_data.flags",
                                 train_data="data/train_sequences.txt",
                                 model_dir="runs/notebook", epochs=2)

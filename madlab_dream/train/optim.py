@@ -17,6 +17,7 @@ def make_optimizer(config: TrainConfig, total_steps: int | None = None):
   is the plain number; otherwise a `schedules.Schedule` over `total_steps`.
   """
   import keras  # Keras-dependent imports: see the module docstring
+
   from madlab_dream.train import schedules
   from madlab_dream.train.keras2_rmsprop import Keras2RMSprop
   rate = config.learning_rate

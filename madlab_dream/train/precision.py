@@ -225,13 +225,16 @@ def resolve(train_config: cfg.TrainConfig, model_config: cfg.ModelConfig,
   """The run's precision: --mixed_precision, with auto decided here.
 
   Args:
-    train_config, model_config: the run's.
+    train_config: the run's training settings.
+    model_config: the run's model settings.
     cache: the run's `data.Cache` (training and validation rows), for the
       probes; needed only when auto measures.
     jit: the run's XLA setting (the probes use it).
     probe_sequences: the sequences the run will train on, if known: the
       accuracy probe never trains on more (fewer steps for a short run).
-    has_bf16_units, has_gpu: the machine checks (replaceable in tests).
+    has_bf16_units: the machine check for bfloat16 matrix units
+      (replaceable in tests).
+    has_gpu: the machine check for a GPU (replaceable in tests).
 
   Returns:
     {"requested", "mixed_precision" (the value to use: none,

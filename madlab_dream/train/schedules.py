@@ -21,6 +21,7 @@ import math
 import keras
 
 from madlab_dream.config import SCHEDULES
+
 #: Warm-up fraction of the planned steps when none is given.
 DEFAULT_WARMUP = {"constant": 0.0, "cosine": 0.05, "onecycle": 0.3}
 ONECYCLE_DIV = 25.0          # initial lr = peak / 25

@@ -39,16 +39,16 @@ from madlab_dream.inference import out_of_range
 from madlab_dream.inference.predictor import TRAINED_RANGE_KEY
 from madlab_dream.io import files
 from madlab_dream.train import callbacks
-from madlab_dream.train import loss_spikes
 from madlab_dream.train import init_from
+from madlab_dream.train import loss_spikes
 from madlab_dream.train import optim
 from madlab_dream.train import plots
 from madlab_dream.train import precision as precision_lib
 from madlab_dream.train import run_report
 from madlab_dream.train.exact_predictions import Evaluator
 from madlab_dream.train.preparation import PreparedRun
-from madlab_dream.train.state import RunState
 from madlab_dream.train.state import GRAPH_BYTES
+from madlab_dream.train.state import RunState
 from madlab_dream.train.state import weights_bytes
 from madlab_dream.train.step_plan import Plan
 from madlab_dream.train.step_plan import small_data_warning
