@@ -810,6 +810,20 @@ def define_design_flags() -> None:
           "Constant 3' flank length, never changed (DREAM: 13).")
   _define(flags.DEFINE_integer, "seed", d.seed,
           "Seed of the random starts and of the genetic algorithm.")
+  _define_genetic_flags(d)
+  _define(flags.DEFINE_list, "trained_range", None,
+          "MIN,MAX,SD of the training targets (expression scale), for models "
+          "whose metadata does not record them (applies to every model): the "
+          "guard trusts predictions within [MIN - SD, MAX + SD].")
+  define_output_flag("Designs TSV (design order).")
+  _define(flags.DEFINE_string, "trajectory", None,
+          "Per-round TSV (default: <output stem>.trajectory.tsv).")
+  _define(flags.DEFINE_string, "plot", None,
+          "PNG of prediction by round (default: <output stem>.png).")
+
+
+def _define_genetic_flags(d) -> None:
+  """The genetic algorithm's settings (defaults: `DesignOptions` `d`)."""
   _define(flags.DEFINE_integer, "population", d.population,
           "Genetic algorithm: population (Vaishnav et al.: 100,000).")
   _define(flags.DEFINE_integer, "generations", d.generations,
@@ -822,15 +836,6 @@ def define_design_flags() -> None:
           "Genetic algorithm: per-position mutation probability.")
   _define(flags.DEFINE_integer, "tournament", d.tournament,
           "Genetic algorithm: tournament size of the selection.")
-  _define(flags.DEFINE_list, "trained_range", None,
-          "MIN,MAX,SD of the training targets (expression scale), for models "
-          "whose metadata does not record them (applies to every model): the "
-          "guard trusts predictions within [MIN - SD, MAX + SD].")
-  define_output_flag("Designs TSV (design order).")
-  _define(flags.DEFINE_string, "trajectory", None,
-          "Per-round TSV (default: <output stem>.trajectory.tsv).")
-  _define(flags.DEFINE_string, "plot", None,
-          "PNG of prediction by round (default: <output stem>.png).")
 
 
 def design_options(flag_values=None):

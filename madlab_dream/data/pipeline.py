@@ -36,6 +36,43 @@ def pass_order(n: int, seed: int, p, shuffle_buffer: int = 0):
   return tf.cast(tf.argsort(keys, stable=True), tf.int64)
 
 
+def _replica_layout(batch_size: int, input_context):
+  """(pipelines, this pipeline's id, replicas per pipeline, rows per
+  replica) of a global batch; InputError when it does not divide."""
+  pipelines, pipeline_id, replicas = 1, 0, 1
+  if input_context is not None:
+    pipelines = input_context.num_input_pipelines
+    pipeline_id = input_context.input_pipeline_id
+    replicas = input_context.num_replicas_in_sync // pipelines
+  per_replica = batch_size // (pipelines * replicas)
+  if per_replica * pipelines * replicas != batch_size:
+    raise InputError(f"batch size {batch_size} is not divisible by the "
+                     f"{pipelines * replicas} replicas")
+  return pipelines, pipeline_id, replicas, per_replica
+
+
+def _row_gatherer(codes: np.ndarray, targets: np.ndarray, rc_augment: bool):
+  """index int64 [b] -> (codes uint8 [b, L], targets float32 [b, T]); with
+  `rc_augment`, index n + i is row i reverse-complemented."""
+  import tensorflow as tf
+  n = len(codes)
+  codes_t = tf.constant(np.asarray(codes))
+  targets = np.asarray(targets, np.float32)
+  targets_t = tf.constant(targets[:, None] if targets.ndim == 1 else targets)
+  complement = tf.constant([3, 2, 1, 0, 4], tf.uint8)
+
+  def gather(index):
+    rows = index % n if rc_augment else index
+    batch = tf.gather(codes_t, rows)
+    if rc_augment:
+      flipped = tf.reverse(tf.gather(complement, tf.cast(batch, tf.int32)),
+                           [1])
+      batch = tf.where((index >= n)[:, None], flipped, batch)
+    return batch, tf.gather(targets_t, rows)
+
+  return gather
+
+
 def train_dataset(codes: np.ndarray, targets: np.ndarray, batch_size: int,
                   seed: int, start_step: int = 0, input_context=None,
                   shuffle_buffer: int = 0, rc_augment: bool = False):
@@ -66,19 +103,8 @@ def train_dataset(codes: np.ndarray, targets: np.ndarray, batch_size: int,
   if nb == 0:
     raise InputError(f"batch size {batch_size} is larger than the training "
                      f"set ({n} rows)")
-  codes_t = tf.constant(np.asarray(codes))
-  targets = np.asarray(targets, np.float32)
-  targets_t = tf.constant(targets[:, None] if targets.ndim == 1 else targets)
-  complement = tf.constant([3, 2, 1, 0, 4], tf.uint8)
-  pipelines, pipeline_id, replicas = 1, 0, 1
-  if input_context is not None:
-    pipelines = input_context.num_input_pipelines
-    pipeline_id = input_context.input_pipeline_id
-    replicas = input_context.num_replicas_in_sync // pipelines
-  per_replica = batch_size // (pipelines * replicas)
-  if per_replica * pipelines * replicas != batch_size:
-    raise InputError(f"batch size {batch_size} is not divisible by the "
-                     f"{pipelines * replicas} replicas")
+  pipelines, pipeline_id, replicas, per_replica = _replica_layout(
+      batch_size, input_context)
 
   def one_pass(p):
     perm = pass_order(n, seed, p, shuffle_buffer)
@@ -94,15 +120,7 @@ def train_dataset(codes: np.ndarray, targets: np.ndarray, batch_size: int,
     mine = tf.reshape(index, [pipelines, replicas, per_replica])[pipeline_id]
     return tf.data.Dataset.from_tensor_slices(mine)
 
-  def gather(index):
-    rows = index % n if rc_augment else index
-    batch = tf.gather(codes_t, rows)
-    if rc_augment:
-      flipped = tf.reverse(tf.gather(complement, tf.cast(batch, tf.int32)),
-                           [1])
-      batch = tf.where((index >= n)[:, None], flipped, batch)
-    return batch, tf.gather(targets_t, rows)
-
+  gather = _row_gatherer(codes, targets, rc_augment)
   start_pass, offset = divmod(int(start_step), nb)
   ds = tf.data.Dataset.counter(start_pass).flat_map(one_pass).skip(offset)
   if pipelines * replicas > 1:
