@@ -217,8 +217,10 @@ def write_cache(cache_dir: str, codes: np.ndarray,
   """The arrays, then meta.json: the commit marker, removed first and
   written last."""
   meta_path = os.path.join(cache_dir, "meta.json")
-  rows = len(arrays["train_rows"]) + len(arrays["val_rows"])
-  needed = rows * codes.shape[1] + sum(a.nbytes for a in arrays.values())
+  needed = sum(a.nbytes for a in arrays.values())
+  if codes is not None:  # the codes of the rows kept, gathered at the write
+    rows = len(arrays["train_rows"]) + len(arrays["val_rows"])
+    needed += rows * codes.shape[1]
   files.check_free_space(cache_dir, needed + (64 << 10), "the data cache")
   if os.path.exists(meta_path):
     os.remove(meta_path)

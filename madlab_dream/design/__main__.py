@@ -34,7 +34,9 @@ def main():
   paths = {"output": f.output, **outputs.default_paths(f.output)}
   paths.update({k: v for k, v in (("trajectory", f.trajectory),
                                   ("plot", f.plot)) if v})
-  inputs = [*([f.start] if f.start else []), *f.model]
+  from madlab_dream.inference.predictor import model_inputs
+  inputs = [*([f.start] if f.start else []),
+            *[path for model in f.model for path in model_inputs(model)]]
   if f.start:
     files.check_readable(f.start)
   outputs.check_paths(paths, inputs)

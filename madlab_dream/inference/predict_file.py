@@ -24,6 +24,7 @@ import numpy as np
 from madlab_dream.errors import InputError
 from madlab_dream.inference import out_of_range
 from madlab_dream.inference.predictor import Predictor
+from madlab_dream.inference.predictor import model_inputs
 from madlab_dream.io import files
 from madlab_dream.io import sequences
 from madlab_dream.io.seqfiles import iter_sequences
@@ -51,7 +52,8 @@ def predict_file(model: str | Predictor, input_path: str, output_path: str,
   """
   files.check_readable(input_path)
   predictor = model if isinstance(model, Predictor) else Predictor(model)
-  files.check_output(output_path, [input_path, predictor.path])
+  files.check_output(output_path,
+                     [input_path, *model_inputs(predictor.path)])
   fitted = {} if fitted is None else fitted
   fitted.update(trimmed=0, padded=0)
   fmt = output_format(output_path, fmt)

@@ -31,6 +31,17 @@ def saved_model_dir(path: str) -> str:
   return saved
 
 
+def model_inputs(path: str) -> list[str]:
+  """What a command reads of a model at `path`: its SavedModel directory
+  and, beside it, the run's config.json and model.keras where they exist
+  (outputs may be none of them nor lie inside the SavedModel; elsewhere in
+  a run directory they may go)."""
+  saved = saved_model_dir(path)
+  run = os.path.dirname(os.path.abspath(saved))
+  beside = [os.path.join(run, name) for name in (CONFIG_FILE, "model.keras")]
+  return [saved, *[p for p in beside if os.path.exists(p)]]
+
+
 class Predictor:
   """A loaded SavedModel: codes uint8 [N, L] -> expression float32 [N]
   ([N, T] for a model of T > 1 targets, unless one `target` is chosen).

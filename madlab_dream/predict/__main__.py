@@ -32,6 +32,7 @@ from madlab_dream import flags
 from madlab_dream.errors import InputError
 from madlab_dream.inference import ensemble
 from madlab_dream.inference import out_of_range
+from madlab_dream.inference import predictor as predictor_lib
 from madlab_dream.inference.predict_file import output_format
 from madlab_dream.inference.predict_file import predict_file
 from madlab_dream.inference.predictor import Predictor
@@ -88,7 +89,9 @@ def main():
     raise InputError(f"--eval_batch_size={args.eval_batch_size}: must be "
                      "at least 1")
   files.check_readable(args.input)
-  files.check_output(args.output, [args.input, *args.model])
+  models = [path for model in args.model
+            for path in predictor_lib.model_inputs(model)]
+  files.check_output(args.output, [args.input, *models])
   several = len(args.model) > 1
   if several:
     _check_ensemble_flags(args)

@@ -46,8 +46,10 @@ def main():
   sequence_files = named(args.sequence_files, "sequence file")
   for path in sequence_files.values():
     files.check_readable(path)
-  files.check_output(args.output, [*models.values(),
-                                   *sequence_files.values()])
+  from madlab_dream.inference.predictor import model_inputs
+  files.check_output(args.output, [
+      *[path for run in models.values() for path in model_inputs(run)],
+      *sequence_files.values()])
   from madlab_dream.inference import stability
   from madlab_dream.inference import stability_report
   if args.backgrounds < 1 or args.random_rows < 1:

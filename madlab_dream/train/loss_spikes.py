@@ -84,6 +84,7 @@ class LossSpikes(keras.callbacks.Callback):
     self.steps = []         # 1-based global steps of every spike
     self.largest = 0.0      # the largest finite batch loss of a spike
     self.epoch_spikes = 0
+    self.disabled = None    # why spikes are not counted (None: they are)
 
   def on_epoch_begin(self, epoch, logs=None):
     self.epoch_spikes = 0
@@ -118,6 +119,8 @@ class LossSpikes(keras.callbacks.Callback):
 
   def summary(self) -> dict:
     """report.json's "loss_spikes": the count, the first steps, the rule."""
+    if self.disabled:
+      return {"count": None, "not_counted": self.disabled}
     return {"count": len(self.steps), "first_steps": self.steps[:FIRST_STEPS],
             "largest_loss": self.largest if self.steps else None,
             "rule": (f"batch loss > {self.factor:g} x the median of the "

@@ -168,6 +168,8 @@ def _loss_spikes(summary: dict | None) -> list[str]:
   """report.md's lines for report.json's "loss_spikes" (absent: none)."""
   if not summary:
     return []
+  if summary.get("not_counted"):
+    return [f"Loss spikes: not counted ({summary['not_counted']}).", ""]
   if not summary["count"]:
     return [f"Loss spikes: none ({summary['rule']}).", ""]
   steps = ", ".join(f"{s:,}" for s in summary["first_steps"])

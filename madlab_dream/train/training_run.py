@@ -111,13 +111,13 @@ class TrainingRun:
   def execute(self) -> RunOutcome:
     """Builds, fits and (on the chief) exports; see the module docstring."""
     self._build_precision()
+    self.spikes = loss_spikes.LossSpikes(self.state.steps_done)
     self._build_model()
     self._print_start()
     dataset = self._build_dataset()
     self.evaluator = Evaluator(self.model, self.train_config.eval_batch_size,
                                self.jit)
     self.control = callbacks.RunControl(model=self.model)
-    self.spikes = loss_spikes.LossSpikes(self.state.steps_done)
     self._fit(dataset, self._build_callbacks())
     return self._outcome()
 
@@ -134,6 +134,15 @@ class TrainingRun:
             f"({self.precision['reason']})", flush=True)
     keras.mixed_precision.set_global_policy(self.precision["policy"])
 
+  def _spike_metrics(self) -> list:
+    """The batch-loss metric the spike counter reads, on one process with
+    the default strategy (a distributed fit() cannot reduce it across
+    workers: there, spikes are not counted and the report says so)."""
+    if self.train_config.strategy != "default":
+      self.spikes.disabled = f"--strategy={self.train_config.strategy}"
+      return []
+    return [loss_spikes.BatchLoss(self.train_config.loss)]
+
   def _build_model(self) -> None:
     settings = self.train_config
     self.initialised = None
@@ -148,7 +157,7 @@ class TrainingRun:
       self.model.compile(
           optimizer=optim.make_optimizer(settings, self.plan.total_steps),
           loss=optim.make_loss(settings.loss, settings.target_weights),
-          metrics=[loss_spikes.BatchLoss(settings.loss)],
+          metrics=self._spike_metrics(),
           jit_compile=self.jit)
       if self.resumed:
         self.state.restore(self.model)

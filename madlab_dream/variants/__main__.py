@@ -51,6 +51,7 @@ from madlab_dream.errors import InputError
 from madlab_dream.inference import out_of_range
 from madlab_dream.inference import variants
 from madlab_dream.inference.predictor import Predictor
+from madlab_dream.inference.predictor import model_inputs
 from madlab_dream.io import files
 
 
@@ -64,8 +65,9 @@ def main():
   if args.heatmap and not args.sequence:
     raise InputError("--heatmap is for --sequence (one sequence); --pairs "
                      "and --ism_input write the table only")
-  files.check_output(args.output, [p for p in (args.pairs, args.ism_input,
-                                               args.model) if p])
+  files.check_output(args.output, [
+      *[p for p in (args.pairs, args.ism_input) if p],
+      *model_inputs(args.model)])
   started = time.perf_counter()
   if args.ism_input:
     ism_of_file(args, started)
@@ -112,7 +114,7 @@ def ism_of_sequence(args, started: float) -> None:
   if heatmap and os.path.realpath(heatmap) == os.path.realpath(args.output):
     raise InputError("--heatmap must differ from --output", heatmap)
   if heatmap:
-    files.check_output(heatmap, [args.model], gzip_ok=False)
+    files.check_output(heatmap, model_inputs(args.model), gzip_ok=False)
   predictor = Predictor(args.model, args.eval_batch_size).select_target(
       args.target)
   ism = variants.saturation_mutagenesis(predictor, seq,
