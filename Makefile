@@ -29,7 +29,7 @@ DEMO_DIR ?= demo_output
 DATA ?= data/train_sequences.txt
 RUN_DIR ?= runs/madlab
 
-.PHONY: install lint test test-fast demo explain-demo design-demo reproduce reproduce-as-run bench bench-gpu gpu-wheels clean
+.PHONY: install lint test test-fast test-long demo explain-demo design-demo reproduce reproduce-as-run bench bench-gpu gpu-wheels clean
 
 install: $(STAMP)
 
@@ -49,11 +49,17 @@ PYTEST := $(PY) -m pytest -q $(if $(filter-out 0,$(TEST_JOBS)),-n $(TEST_JOBS) -
 lint: install
 	$(PY) -m ruff check .
 
+# make test: the suite CI runs; make test-long: the end-to-end runs of a
+# minute or more it leaves out (demo, motif discovery, the bench's smoke
+# runs, multi-worker training, own-data training, ...).
 test: lint
-	$(PYTEST) --durations=20 tests
+	$(PYTEST) -m "not long" --durations=20 tests
 
 test-fast: install
-	$(PYTEST) -m "not slow" tests
+	$(PYTEST) -m "not slow and not long" tests
+
+test-long: install
+	$(PYTEST) -m long tests
 
 demo: install
 	$(PY) -m madlab_dream.demo --output_dir=$(DEMO_DIR)

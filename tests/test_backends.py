@@ -106,8 +106,10 @@ def test_same_weights_same_outputs_and_gradients(reference, backend):
   assert diff["gradients"] <= TOLERANCE, diff
 
 
-@pytest.mark.parametrize("name", ["tiny_v0.2.0", "tiny_v0.2_keras_ops_gather",
-                                  "tiny_v0.2_keras_ops_shift"])
+@pytest.mark.parametrize("name", [
+    pytest.param("tiny_v0.2.0", marks=pytest.mark.long),
+    "tiny_v0.2_keras_ops_gather",
+    pytest.param("tiny_v0.2_keras_ops_shift", marks=pytest.mark.long)])
 def test_a_model_saved_by_0_2_0_on_tensorflow_predicts_the_same_on_jax(
     tmp_path, name):
   """The files of tests/data/README.md: TensorFlow-ops layers, and the
@@ -123,6 +125,7 @@ def test_a_model_saved_by_0_2_0_on_tensorflow_predicts_the_same_on_jax(
                              atol=TOLERANCE)
 
 
+@pytest.mark.long
 def test_jax_fit_on_numpy_arrays_with_xla(tmp_path):
   run_python("jax", WORKER, "fit", tmp_path / "fit.json")
   fit = json.loads((tmp_path / "fit.json").read_text())
@@ -167,6 +170,7 @@ LAYER_TESTS = ["test_layers_positional.py", "test_layers_attention.py",
                "test_layers_encoding.py"]
 
 
+@pytest.mark.long
 def test_layer_tests_pass_on_jax_without_tensorflow():
   proc = run_python("jax", TESTS / "no_tensorflow.py", "-m", "pytest", "-q",
                     "-p", "no:cacheprovider", "-p", "no:warnings",

@@ -25,6 +25,7 @@ MODEL_SECTIONS = ("runs", "flops", "derived", "formulations", "lengths")
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_quick_run_on_tensorflow(tmp_path):
   # In this process (it has TensorFlow already): every section once.
   out = tmp_path / "B.md"
@@ -77,6 +78,7 @@ def test_too_few_rows_are_refused_before_any_work(tmp_path):
 @pytest.mark.slow
 @pytest.mark.skipif(sys.version_info < (3, 11),
                     reason="JAX 0.10 needs Python >= 3.11")
+@pytest.mark.long
 def test_quick_run_on_jax_without_tensorflow(tmp_path):
   out = tmp_path / "G.md"
   e = env()

@@ -9,6 +9,7 @@ from helpers import run_module
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_demo_runs_end_to_end_and_reuses_its_data(tmp_path):
   out = tmp_path / "demo"
   train_args = [*TINY_MODEL, "--batch_size=64", "--train_eval_rows=500",

@@ -33,6 +33,7 @@ def _scores(path, n, seed=0):
            contributions=hyp * one_hot)
 
 
+@pytest.mark.long
 def test_recovers_planted_motifs_against_a_meme_file(tmp_path):
   pytest.importorskip("modiscolite")
   scores, meme, out = (tmp_path / "s.npz", tmp_path / "g.meme",

@@ -176,6 +176,7 @@ def test_a_signal_mid_run_is_one_line_and_leaves_nothing(
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_litter_of_a_killed_predict_is_cleaned_by_the_next_run(
     exported_model, demo_train, tmp_path):
   proc, release, out, keep = start_predict_on_a_stalled_pipe(

@@ -51,6 +51,7 @@ def _free_ports(n):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_multi_worker_matches_one_process(demo_train, tmp_path):
   args = ["--batch_size=32", "--steps_per_epoch=3", "--epochs=1",
           "--val_fraction=0.05", "--train_eval_rows=200", "--seed=5",

@@ -162,6 +162,7 @@ def test_rerun_flagfile_is_complete(run_dir):
     assert flag in text
 
 
+@pytest.mark.long
 def test_best_epoch_is_restored_when_a_later_epoch_is_worse(demo_train,
                                                             tmp_path):
   # A learning rate far too large makes later epochs worse than an early one.
@@ -260,6 +261,7 @@ def test_time_budget_stops_cleanly_and_a_rerun_keeps_it(demo_train,
       "epochs_run"] == report["epochs_run"]  # the budget is spent
 
 
+@pytest.mark.long
 def test_a_second_run_on_the_same_directory_is_refused(demo_train, tmp_path):
   first = subprocess.Popen(
       [sys.executable, "-m", "madlab_dream.train", f"--train_data={demo_train}",

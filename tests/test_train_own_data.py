@@ -11,7 +11,7 @@ from helpers import TINY_MODEL
 from helpers import assert_one_line_error
 from helpers import run_module
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 DIR = REPO / "tests" / "data"
 TARGETS = "Dev_log2_enrichment,Hk_log2_enrichment"
 

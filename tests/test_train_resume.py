@@ -90,7 +90,8 @@ def _wait_for_epoch(model_dir, proc, epochs, timeout=240):
   raise AssertionError("no epoch completed in time")
 
 
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+@pytest.mark.parametrize("sig", [
+    signal.SIGKILL, pytest.param(signal.SIGTERM, marks=pytest.mark.long)])
 def test_interrupted_run_resumes_to_the_same_result(demo_train, reference_run,
                                                     tmp_path, sig):
   args = train_args(demo_train, tmp_path)
