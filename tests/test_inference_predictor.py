@@ -37,7 +37,8 @@ def test_a_damaged_saved_model_is_an_input_error(exported_model, tmp_path,
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("how", ["truncated", "no_variables"])
+@pytest.mark.parametrize("how", [
+    "truncated", pytest.param("no_variables", marks=pytest.mark.long)])
 def test_commands_give_one_line_for_a_damaged_model(exported_model, tmp_path,
                                                     how):
   run, saved = damaged(exported_model, tmp_path, how)

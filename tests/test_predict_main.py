@@ -157,8 +157,9 @@ def start_predict_on_a_stalled_pipe(exported_model, demo_train, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sig, status", [(signal.SIGINT, 130),
-                                         (signal.SIGTERM, 143)])
+@pytest.mark.parametrize("sig, status", [
+    pytest.param(signal.SIGINT, 130, marks=pytest.mark.long),
+    (signal.SIGTERM, 143)])
 def test_a_signal_mid_run_is_one_line_and_leaves_nothing(
     exported_model, demo_train, tmp_path, sig, status):
   proc, release, out, keep = start_predict_on_a_stalled_pipe(

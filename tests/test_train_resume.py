@@ -62,6 +62,7 @@ def test_same_seed_gives_identical_reports(demo_train, reference_run,
   assert metrics_of(tmp_path) == metrics_of(reference_run)
 
 
+@pytest.mark.long
 def test_other_seed_gives_other_split_and_weights(demo_train, reference_run,
                                                   tmp_path):
   proc = run_module("madlab_dream.train",
