@@ -68,12 +68,7 @@ def predict_file(model: str | Predictor, input_path: str, output_path: str,
   names = predictor.output_targets
   names = names if predictor.num_targets > 1 and len(names) > 1 else None
   with files.open_output(output_path, encoding="utf-8") as out:
-    if fmt == "json":
-      out.write("{")
-    elif names:
-      marked = ["out_of_range"] if outside.trusted is not None else []
-      out.write("\t".join(["sequence"] + [f"prediction_{n}" for n in names]
-                          + marked) + "\n")
+    _write_start(out, fmt, names, outside.trusted is not None)
     for rows in iter_sequences(input_path, predictor.seq_len):
       other = None
       if reverse_complement:
@@ -98,6 +93,16 @@ def predict_file(model: str | Predictor, input_path: str, output_path: str,
   if bar is not None:
     bar.update(total, finalize=True)
   return total
+
+
+def _write_start(out, fmt: str, names, marked: bool) -> None:
+  """JSON's opening brace, or the TSV header of a model of several targets
+  (none for one: the challenge's headerless layout)."""
+  if fmt == "json":
+    out.write("{")
+  elif names:
+    out.write("\t".join(["sequence", *[f"prediction_{n}" for n in names],
+                         *(["out_of_range"] if marked else [])]) + "\n")
 
 
 def _write_tsv_rows(out, text, pred, marks) -> None:

@@ -10,22 +10,13 @@ from typing import Mapping
 import keras
 
 from madlab_dream.layers import arguments
+from madlab_dream.layers import keras_objects
 from madlab_dream.layers.attention import ATTENTION_SETTINGS
 from madlab_dream.layers.attention import RelativeMultiHeadAttention
 from madlab_dream.layers.attention import check_attention_settings
 from madlab_dream.layers.attention import check_relative_logits
 
 _PACKAGE = "madlab_dream"
-
-
-def check_activation(name: str, value: Any) -> str | Callable:
-  """A Keras activation (a name or a callable); ValueError otherwise."""
-  try:
-    keras.activations.get(value)
-  except (ValueError, TypeError):
-    raise ValueError(f"Invalid value for argument `{name}`: expected a Keras "
-                     f"activation. Received: {name}={value!r}") from None
-  return value
 
 
 def serialized_activation(value: str | Callable) -> Any:
@@ -94,7 +85,7 @@ class TransformerBlock(keras.layers.Layer):
                freeze_attention_and_ffn: bool = False, **kwargs):
     attention_kwargs = check_attention_settings(attention_kwargs)
     ffn_multiplier = arguments.positive_int("ffn_multiplier", ffn_multiplier)
-    activation = check_activation("activation", activation)
+    activation = keras_objects.check_activation("activation", activation)
     dropout_rate = arguments.rate("dropout_rate", dropout_rate)
     freeze_attention_and_ffn = arguments.boolean("freeze_attention_and_ffn",
                                                  freeze_attention_and_ffn)
