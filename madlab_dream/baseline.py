@@ -63,11 +63,10 @@ def _predict(codes, w, k_max, chunk=20_000):
   return np.concatenate(out) if out else np.zeros(0)
 
 
-def fit_and_score(cache, k_max: int, seed: int,
-                  alphas=(0.1, 1.0, 10.0, 100.0, 1000.0)) -> dict:
-  """Fits the baseline on the cache's training rows; scores validation."""
-  t0 = time.perf_counter()
-  codes, targets = cache.train_codes, cache.train_targets
+def fit(codes, targets, k_max: int, seed: int,
+        alphas=(0.1, 1.0, 10.0, 100.0, 1000.0)) -> tuple[np.ndarray, float]:
+  """(weights, alpha): the ridge on codes [N, L] -> targets [N], its
+  penalty chosen on a seeded 10 % of the rows, then refitted on all."""
   rng = np.random.default_rng([seed, 3])
   held = np.zeros(len(codes), bool)
   held[rng.permutation(len(codes))[:max(1, len(codes) // 10)]] = True
@@ -81,7 +80,20 @@ def fit_and_score(cache, k_max: int, seed: int,
         targets[held_idx], _predict(held_x, w, k_max))["pearson"]
   best_alpha = max(alphas, key=lambda a: np.nan_to_num(scores[a], nan=-1.0))
   xtx_all, xty_all = _gram(codes, targets, k_max)
-  w = _solve(xtx_all, xty_all, best_alpha)
+  return _solve(xtx_all, xty_all, best_alpha), best_alpha
+
+
+def predict(codes, w: np.ndarray, k_max: int) -> np.ndarray:
+  """The fitted ridge's predictions for codes [N, L]."""
+  return _predict(np.asarray(codes), w, k_max)
+
+
+def fit_and_score(cache, k_max: int, seed: int,
+                  alphas=(0.1, 1.0, 10.0, 100.0, 1000.0)) -> dict:
+  """Fits the baseline on the cache's training rows; scores validation."""
+  t0 = time.perf_counter()
+  codes, targets = cache.train_codes, cache.train_targets
+  w, best_alpha = fit(codes, targets, k_max, seed, alphas)
   result = {
       "description": (f"ridge regression on k-mer counts (k = 1..{k_max}, "
                       f"{len(w) - 1} features), alpha {best_alpha} chosen on "

@@ -275,8 +275,10 @@ _TRAIN_SETTINGS = (
              "0.5 (seeded per pass)."),
     _Setting(flags.DEFINE_string, "init_from",
              "Start from the weights of a trained run directory "
-             "(model.keras); a head of another size is re-initialised, "
-             "other shape mismatches are refused."),
+             "(model.keras), or `simulator`: the package's prior trained on "
+             "simulated rows (python -m madlab_dream.pretrain); a head of "
+             "another size is re-initialised, other shape mismatches are "
+             "refused."),
     _Setting(flags.DEFINE_list, "freeze",
              "Blocks kept fixed while training: conv, transformer, lstm."),
 )
