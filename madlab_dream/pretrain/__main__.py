@@ -1,6 +1,6 @@
 """Train the pretrained starting point (--init_from=simulator).
 
-  python -m madlab_dream.pretrain [--rows=150000 --steps=4800 --seed=31 \
+  python -m madlab_dream.pretrain [--rows=150000 --steps=2400 --seed=31 \
       --output_dir=DIR --work_dir=DIR]
 
 Simulates rows from the simulator's default grammar, trains MadLab's model
@@ -19,7 +19,7 @@ FLAGS = absl_flags.FLAGS
 
 def _define_flags():
   absl_flags.DEFINE_integer("rows", 150_000, "Simulated training rows.")
-  absl_flags.DEFINE_integer("steps", 4800, "Training steps of batch 32.")
+  absl_flags.DEFINE_integer("steps", 2400, "Training steps of batch 32.")
   absl_flags.DEFINE_integer("seed", 31, "Seed of the simulated rows and of "
                             "the run.")
   absl_flags.DEFINE_string("output_dir", None,

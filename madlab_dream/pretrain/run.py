@@ -84,7 +84,7 @@ def _record(rows, steps, seed, ceiling, report, settings, seconds,
   }
 
 
-def pretrain(rows: int = 150_000, steps: int = 4800, seed: int = 31,
+def pretrain(rows: int = 150_000, steps: int = 2400, seed: int = 31,
              output_dir: str | None = None, work_dir: str | None = None,
              command: str | None = None, settings: dict | None = None
              ) -> dict:
