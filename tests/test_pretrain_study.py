@@ -42,9 +42,10 @@ def test_the_table_names_the_machine_command_and_every_seed():
                                               "best_epoch": 3}},
                          "chosen": "a"},
              "final": {"holdout_rows": 9, "recipe": "a", "fine_tuned": score,
-                       "scratch": score, "ridge": 0.6}}
+                       "scratch": score, "ridge": 0.6, "prior_alone": 0.2}}
   text = study.table(results)
   assert "AMD EPYC (avx512f), 2 cores" in text and "`cmd`" in text
   assert "| a (chosen) | 0.500 | 3 |" in text
   assert "| 0.620 | 0.014 | 0.610, 0.630 | 0.650 |" in text
   assert "| 5-mer ridge (all dev rows) | 0.600 |" in text
+  assert "| the prior alone (no real rows) | 0.200 |" in text

@@ -146,6 +146,16 @@ def score_runs(run_dirs: list[str], codes: np.ndarray, truth: np.ndarray,
                                                   members.mean(axis=0))), 4)}
 
 
+def prior_alone_r(codes: np.ndarray, truth: np.ndarray) -> float:
+  """Test r of the prior itself, no real rows seen (first output)."""
+  from madlab_dream import model as model_lib  # heavy: Keras
+  from madlab_dream.train import init_from
+  net = model_lib.build_model(seq_len=codes.shape[1])
+  init_from.copy_weights(net, "simulator", lambda _: None)
+  pred = np.asarray(net.predict(codes, batch_size=256, verbose=0))[:, 0]
+  return round(float(metrics.pearson(truth, pred)), 4)
+
+
 def ridge_r(train_codes, train_y, test_codes, test_y) -> float:
   w, _ = baseline.fit(train_codes, train_y, KMER, seed=0)
   return round(float(metrics.pearson(test_y, baseline.predict(
@@ -208,6 +218,7 @@ def stage_final(out_dir: str, split_dir: str, chosen: str, seeds: int,
   dev_seqs, dev_y = read_dream(dev)
   result["ridge"] = ridge_r(sequences.encode(dev_seqs, 110), dev_y, codes,
                             truth)
+  result["prior_alone"] = prior_alone_r(codes, truth)
   result["holdout_rows"] = len(truth)
   result["recipe"] = chosen
   result["args"] = _recipe_args(chosen, True, "dev.txt")
@@ -268,7 +279,9 @@ def table(results: dict) -> str:
                    final["fine_tuned"]),
               _row("from scratch (same recipe)", final["scratch"]),
               f"| 5-mer ridge (all dev rows) | {final['ridge']:.3f} | - | - "
-              "| - |", ""]
+              "| - |",
+              f"| the prior alone (no real rows) | {final['prior_alone']:.3f}"
+              " | - | - | - |", ""]
   if "deepstarr" in results:
     ds = results["deepstarr"]
     for target in DEEPSTARR_TARGETS:
