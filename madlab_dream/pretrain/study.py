@@ -89,28 +89,53 @@ def split_rows(path: str, out_dir: str, fraction: float, seed: int) -> dict:
   return record
 
 
-def train_run(run_dir: str, args: list[str], seed: int) -> dict:
-  """Trains one run (python -m madlab_dream.train) unless its report.json
-  exists; returns the report."""
+def train_run(run_dir: str, args: list[str], seed: int,
+              score_only: bool = False) -> dict:
+  """Trains one run (python -m madlab_dream.train) unless it has run;
+  returns its report, or {"diverged": the run's last line} for a run that
+  diverged before any epoch could be exported (exit status 3). With
+  `score_only`, a run that has not finished is left alone: {"missing"}."""
   report_path = os.path.join(run_dir, "report.json")
-  if not os.path.exists(report_path):
+  log_path = run_dir.rstrip("/") + ".log"
+  diverged = run_dir.rstrip("/") + ".diverged"
+  finished = os.path.exists(report_path) or os.path.exists(diverged)
+  if score_only and not finished:
+    return {"missing": True}
+  if not finished:
     command = [sys.executable, "-m", "madlab_dream.train", *args,
                f"--seed={seed}", f"--model_dir={run_dir}"]
     os.makedirs(os.path.dirname(run_dir.rstrip("/")), exist_ok=True)
-    with open(run_dir.rstrip("/") + ".log", "w") as log:
+    with open(log_path, "w") as log:
       done = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT,
                             check=False)
-    if done.returncode or not os.path.exists(report_path):
+    if done.returncode == 3 and not os.path.exists(report_path):
+      with open(log_path) as log, open(diverged, "w") as f:
+        f.write([line for line in log if line.strip()][-1])
+    elif done.returncode or not os.path.exists(report_path):
       raise InputError(f"training run failed (status {done.returncode}; "
-                       f"see {run_dir}.log)", run_dir)
+                       f"see {log_path})", run_dir)
+  if not os.path.exists(report_path):
+    with open(diverged) as f:
+      return {"diverged": f.read().strip()}
   with open(report_path) as f:
     return json.load(f)
 
 
-def train_all(jobs: list[tuple[str, list[str], int]], parallel: int) -> list:
+def _finished(run_dirs: list[str]) -> tuple[list[str], list[str]]:
+  """(runs with an exported model, runs that diverged before any); runs
+  that have not finished are in neither."""
+  done = [d for d in run_dirs if os.path.exists(os.path.join(d,
+                                                             "report.json"))]
+  return done, [d for d in run_dirs
+                if os.path.exists(d.rstrip("/") + ".diverged")]
+
+
+def train_all(jobs: list[tuple[str, list[str], int]], parallel: int,
+              score_only: bool = False) -> list:
   """Runs train_run over jobs (run_dir, args, seed), `parallel` at once."""
   with concurrent.futures.ThreadPoolExecutor(parallel) as pool:
-    return list(pool.map(lambda job: train_run(*job), jobs))
+    return list(pool.map(lambda job: train_run(*job, score_only=score_only),
+                         jobs))
 
 
 def read_dream(path: str) -> tuple[list[str], np.ndarray]:
@@ -133,17 +158,22 @@ def read_deepstarr(path: str) -> tuple[list[str], np.ndarray]:
 
 def score_runs(run_dirs: list[str], codes: np.ndarray, truth: np.ndarray,
                target: str | None = None) -> dict:
-  """Test r of each run and of their ensemble (the mean prediction)."""
+  """Test r of each run and of their ensemble (the mean prediction); runs
+  that diverged before exporting a model are counted, not scored."""
+  done, diverged = _finished(run_dirs)
+  result = {"diverged": len(diverged), "runs": [], "mean": None, "sd": None,
+            "ensemble": None}
+  if not done:
+    return result
   from madlab_dream.inference.ensemble import Ensemble  # heavy: TensorFlow
-  ensemble = Ensemble.from_paths(run_dirs, target=target)
+  ensemble = Ensemble.from_paths(done, target=target)
   members = ensemble.predict_members(codes)
-  each = [metrics.pearson(truth, m) for m in members]
-  return {"runs": [round(float(r), 4) for r in each],
-          "mean": round(float(np.mean(each)), 4),
-          "sd": round(float(np.std(each, ddof=1)), 4) if len(each) > 1
-          else None,
-          "ensemble": round(float(metrics.pearson(truth,
-                                                  members.mean(axis=0))), 4)}
+  each = [float(metrics.pearson(truth, m)) for m in members]
+  result.update(
+      runs=[round(r, 4) for r in each], mean=round(float(np.mean(each)), 4),
+      sd=round(float(np.std(each, ddof=1)), 4) if len(each) > 1 else None,
+      ensemble=round(float(metrics.pearson(truth, members.mean(axis=0))), 4))
+  return result
 
 
 def prior_alone_r(codes: np.ndarray, truth: np.ndarray) -> float:
@@ -174,16 +204,22 @@ def _recipe_args(name: str, prior: bool, dev: str) -> list[str]:
   return args + PRIOR
 
 
-def stage_recipes(out_dir: str, dev: str, parallel: int) -> dict:
-  """Seed 1 of each candidate on dev.txt; the best validation r wins."""
+def stage_recipes(out_dir: str, dev: str, parallel: int,
+                  score_only: bool = False, chosen: str | None = None
+                  ) -> dict:
+  """Seed 1 of each candidate on dev.txt; the best validation r wins
+  (or `chosen`, named by the caller, who says why)."""
   names = list(RECIPES)
   reports = train_all([(_run_dir(out_dir, "dream", n, 1),
                         _recipe_args(n, True, dev), 1) for n in names],
-                      parallel)
+                      parallel, score_only)
   scores = {n: {"validation_r": round(r["validation"]["pearson"], 4),
-                "best_epoch": r["best_epoch"]}
+                "best_epoch": r["best_epoch"]} if "validation" in r else
+            {"validation_r": None, "best_epoch": None}
             for n, r in zip(names, reports)}
-  chosen = max(names, key=lambda n: scores[n]["validation_r"])
+  if chosen is None:
+    chosen = max((n for n in names if scores[n]["validation_r"] is not None),
+                 key=lambda n: scores[n]["validation_r"])
   return {"candidates": scores, "chosen": chosen}
 
 
@@ -195,7 +231,7 @@ def scratch_name(chosen: str) -> str:
 
 
 def stage_final(out_dir: str, split_dir: str, chosen: str, seeds: int,
-                parallel: int) -> dict:
+                parallel: int, score_only: bool = False) -> dict:
   """The chosen recipe and from scratch, `seeds` seeds each, and the ridge,
   scored on the held-out rows."""
   dev = os.path.join(split_dir, "dev.txt")
@@ -205,16 +241,17 @@ def stage_final(out_dir: str, split_dir: str, chosen: str, seeds: int,
     for seed in range(1, seeds + 1):
       jobs.append((_run_dir(out_dir, "dream", name, seed),
                    _recipe_args(chosen, prior, dev), seed))
-  reports = train_all(jobs, parallel)
+  reports = train_all(jobs, parallel, score_only)
   seqs, truth = read_dream(os.path.join(split_dir, "holdout.txt"))
   codes = sequences.encode(seqs, 110)
   result = {}
   for key, name in (("fine_tuned", chosen), ("scratch", scratch)):
     dirs = [_run_dir(out_dir, "dream", name, s) for s in range(1, seeds + 1)]
     result[key] = score_runs(dirs, codes, truth)
-    result[key]["validation_r"] = [round(r["validation"]["pearson"], 4)
-                                   for (d, _, _), r in zip(jobs, reports)
-                                   if d in dirs]
+    result[key]["validation_r"] = [
+        round(r["validation"]["pearson"], 4)
+        for (d, _, _), r in zip(jobs, reports)
+        if d in dirs and "validation" in r]
   dev_seqs, dev_y = read_dream(dev)
   result["ridge"] = ridge_r(sequences.encode(dev_seqs, 110), dev_y, codes,
                             truth)
@@ -226,7 +263,7 @@ def stage_final(out_dir: str, split_dir: str, chosen: str, seeds: int,
 
 
 def stage_deepstarr(out_dir: str, data_dir: str, seeds: int,
-                    parallel: int) -> dict:
+                    parallel: int, score_only: bool = False) -> dict:
   """deepstarr.flags with and without the prior; test r per target."""
   files = {k: os.path.join(data_dir, f"deepstarr_sample_{k}.txt")
            for k in ("train", "val", "test")}
@@ -235,7 +272,7 @@ def stage_deepstarr(out_dir: str, data_dir: str, seeds: int,
   groups = {"prior": base + PRIOR, "scratch": base}
   jobs = [(_run_dir(out_dir, "deepstarr", g, s), args, s)
           for g, args in groups.items() for s in range(1, seeds + 1)]
-  train_all(jobs, parallel)
+  train_all(jobs, parallel, score_only)
   seqs, truth = read_deepstarr(files["test"])
   codes = sequences.encode(seqs, 249)
   train_seqs, train_y = read_deepstarr(files["train"])
@@ -253,10 +290,13 @@ def stage_deepstarr(out_dir: str, data_dir: str, seeds: int,
 
 
 def _row(label: str, score: dict) -> str:
-  runs = ", ".join(f"{r:.3f}" for r in score["runs"])
-  sd = f"{score['sd']:.3f}" if score.get("sd") is not None else "-"
-  return (f"| {label} | {score['mean']:.3f} | {sd} | {runs} | "
-          f"{score['ensemble']:.3f} |")
+  def fmt(value):
+    return "-" if value is None else f"{value:.3f}"
+  runs = ", ".join(f"{r:.3f}" for r in score["runs"]) or "-"
+  if score.get("diverged"):
+    runs += f" ({score['diverged']} diverged at the start, no model)"
+  return (f"| {label} | {fmt(score['mean'])} | {fmt(score['sd'])} | {runs} "
+          f"| {fmt(score['ensemble'])} |")
 
 
 def table(results: dict) -> str:
@@ -267,8 +307,11 @@ def table(results: dict) -> str:
               "|---|---:|---:|"]
     for name, s in results["recipes"]["candidates"].items():
       mark = " (chosen)" if name == results["recipes"]["chosen"] else ""
-      lines.append(f"| {name}{mark} | {s['validation_r']:.3f} | "
-                   f"{s['best_epoch']} |")
+      if s["validation_r"] is None:
+        lines.append(f"| {name}{mark} | not finished | - |")
+      else:
+        lines.append(f"| {name}{mark} | {s['validation_r']:.3f} | "
+                     f"{s['best_epoch']} |")
     lines.append("")
   head = ["| model | mean r | sd | each seed | ensemble |",
           "|---|---:|---:|---|---:|"]
@@ -297,7 +340,8 @@ def table(results: dict) -> str:
 def study(real_data: str, deepstarr_dir: str | None, out_dir: str,
           stage: str = "all", seeds: int = 5, deepstarr_seeds: int = 3,
           parallel: int = 2, holdout: float = 0.2, split_seed: int = 2031,
-          command: str = "") -> dict:
+          command: str = "", score_only: bool = False,
+          chosen: str | None = None) -> dict:
   """Runs the stages (see the module docstring); returns results.json."""
   results_path = os.path.join(out_dir, "results.json")
   results = {}
@@ -312,14 +356,16 @@ def study(real_data: str, deepstarr_dir: str | None, out_dir: str,
   split_dir = os.path.join(out_dir, "split")
   if stage in ("all", "recipes"):
     results["recipes"] = stage_recipes(
-        out_dir, os.path.join(split_dir, "dev.txt"), parallel)
+        out_dir, os.path.join(split_dir, "dev.txt"), parallel, score_only,
+        chosen)
   if stage in ("all", "final"):
     results["final"] = stage_final(out_dir, split_dir,
                                    results["recipes"]["chosen"], seeds,
-                                   parallel)
+                                   parallel, score_only)
   if stage in ("all", "deepstarr") and deepstarr_dir:
     results["deepstarr"] = stage_deepstarr(out_dir, deepstarr_dir,
-                                           deepstarr_seeds, parallel)
+                                           deepstarr_seeds, parallel,
+                                           score_only)
   with open(results_path, "w") as f:
     json.dump(results, f, indent=2)
   with open(os.path.join(out_dir, "table.md"), "w") as f:
@@ -341,6 +387,10 @@ def main():
     absl_flags.DEFINE_integer("seeds", 5, "Seeds of the final comparison.")
     absl_flags.DEFINE_integer("deepstarr_seeds", 3, "Seeds on DeepSTARR.")
     absl_flags.DEFINE_integer("parallel", 2, "Training runs at once.")
+    absl_flags.DEFINE_boolean("score_only", False, "Train nothing: score "
+                              "the runs that have finished.")
+    absl_flags.DEFINE_enum("chosen", None, list(RECIPES), "Use this "
+                           "recipe, not the best validation r of seed 1.")
 
   def run():
     if not f.real_data or not f.out_dir:
@@ -349,6 +399,7 @@ def main():
       raise InputError("no such file", f.real_data)
     results = study(f.real_data, f.deepstarr_dir, f.out_dir, f.stage,
                     f.seeds, f.deepstarr_seeds, f.parallel,
+                    score_only=f.score_only, chosen=f.chosen,
                     command=" ".join(["python -m madlab_dream.pretrain.study",
                                       *sys.argv[1:]]))
     print(table(results))
