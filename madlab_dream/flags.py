@@ -883,3 +883,33 @@ def define_design_demo_flags() -> None:
   _define(flags.DEFINE_integer, "num_designs", 100, "Designs per case.")
   _define(flags.DEFINE_float, "penalty_sd", 1.0,
           "The ensemble's sd penalty (mean - penalty_sd x sd for max).")
+
+
+def define_pretrain_flags() -> None:
+  """The flags of `python -m madlab_dream.pretrain`."""
+  _define(flags.DEFINE_integer, "rows", 150_000, "Simulated training rows.")
+  _define(flags.DEFINE_integer, "steps", 2400, "Training steps of batch 32.")
+  _define(flags.DEFINE_integer, "seed", 31,
+          "Seed of the simulated rows and of the run.")
+  define_output_dir_flag()
+  _define(flags.DEFINE_string, "work_dir", None,
+          "Keep the simulated rows and the training run here (default: a "
+          "temporary directory, removed at the end).")
+
+
+def define_pretrain_study_flags(recipes: Sequence[str]) -> None:
+  """The flags of `python -m madlab_dream.pretrain.study`."""
+  _define(flags.DEFINE_string, "real_data", None, "The real DREAM rows.")
+  _define(flags.DEFINE_string, "deepstarr_dir", None, "The DeepSTARR sample "
+          "(deepstarr_sample_{train,val,test}.txt).")
+  _define(flags.DEFINE_string, "out_dir", None,
+          "Where the split, runs and results go.")
+  _define(flags.DEFINE_enum, "stage", "all", "Which stage.",
+          choices=["all", "split", "recipes", "final", "deepstarr"])
+  _define(flags.DEFINE_integer, "seeds", 5, "Seeds of the final comparison.")
+  _define(flags.DEFINE_integer, "deepstarr_seeds", 3, "Seeds on DeepSTARR.")
+  _define(flags.DEFINE_integer, "parallel", 2, "Training runs at once.")
+  _define(flags.DEFINE_boolean, "score_only", False,
+          "Train nothing: score the runs that have finished.")
+  _define(flags.DEFINE_enum, "chosen", None, "Use this recipe, not the best "
+          "validation r of seed 1.", choices=list(recipes))

@@ -32,10 +32,10 @@ import subprocess
 import sys
 
 import numpy as np
-from absl import flags as absl_flags
 
 from madlab_dream import baseline
 from madlab_dream import cli
+from madlab_dream import flags
 from madlab_dream import machine
 from madlab_dream import metrics
 from madlab_dream.errors import InputError
@@ -374,38 +374,19 @@ def study(real_data: str, deepstarr_dir: str | None, out_dir: str,
 
 
 def main():
-  f = absl_flags.FLAGS
-
-  def define():
-    absl_flags.DEFINE_string("real_data", None, "The real DREAM rows.")
-    absl_flags.DEFINE_string("deepstarr_dir", None, "The DeepSTARR sample "
-                             "(deepstarr_sample_{train,val,test}.txt).")
-    absl_flags.DEFINE_string("out_dir", None, "Where the split, runs and "
-                             "results go.")
-    absl_flags.DEFINE_enum("stage", "all", ["all", "split", "recipes",
-                           "final", "deepstarr", "table"], "Which stage.")
-    absl_flags.DEFINE_integer("seeds", 5, "Seeds of the final comparison.")
-    absl_flags.DEFINE_integer("deepstarr_seeds", 3, "Seeds on DeepSTARR.")
-    absl_flags.DEFINE_integer("parallel", 2, "Training runs at once.")
-    absl_flags.DEFINE_boolean("score_only", False, "Train nothing: score "
-                              "the runs that have finished.")
-    absl_flags.DEFINE_enum("chosen", None, list(RECIPES), "Use this "
-                           "recipe, not the best validation r of seed 1.")
-
-  def run():
-    if not f.real_data or not f.out_dir:
-      raise InputError("--real_data and --out_dir are required")
-    if not os.path.isfile(f.real_data):
-      raise InputError("no such file", f.real_data)
-    results = study(f.real_data, f.deepstarr_dir, f.out_dir, f.stage,
-                    f.seeds, f.deepstarr_seeds, f.parallel,
-                    score_only=f.score_only, chosen=f.chosen,
-                    command=" ".join(["python -m madlab_dream.pretrain.study",
-                                      *sys.argv[1:]]))
-    print(table(results))
-
-  cli.run(run, "madlab_dream.pretrain.study", define)
+  f = flags.FLAGS
+  if not f.real_data or not f.out_dir:
+    raise InputError("--real_data and --out_dir are required")
+  if not os.path.isfile(f.real_data):
+    raise InputError("no such file", f.real_data)
+  results = study(f.real_data, f.deepstarr_dir, f.out_dir, f.stage, f.seeds,
+                  f.deepstarr_seeds, f.parallel, score_only=f.score_only,
+                  chosen=f.chosen,
+                  command=" ".join(["python -m madlab_dream.pretrain.study",
+                                    *sys.argv[1:]]))
+  print(table(results))
 
 
 if __name__ == "__main__":
-  main()
+  cli.run(main, "madlab_dream.pretrain.study",
+          lambda: flags.define_pretrain_study_flags(RECIPES))
