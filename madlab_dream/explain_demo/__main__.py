@@ -27,9 +27,9 @@ def main():
   config = flags.explain_demo_config()
   from madlab_dream.explain_demo import proof
   from madlab_dream.explain_demo import report as report_lib
-  from madlab_dream.io import files
+  from madlab_dream.io import output_dirs
   output_dir = f.output_dir or os.path.join(config.demo_dir, "explain")
-  files.check_writable_dir(os.path.dirname(os.path.abspath(output_dir)))
+  output_dirs.claim(output_dir, "explain_demo")  # refused before work
   t0 = time.perf_counter()
 
   def log(line):

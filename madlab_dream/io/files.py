@@ -8,8 +8,9 @@ naming the file (for truncated gzip, also the last complete line).
 
 Writing: `check_output` vets an output path before any work (not a
 directory, not one of the inputs, `.gz` only where the writer can honour
-it). `atomic_path` / `atomic_dir` write a regular file or a directory
-through a temporary sibling renamed into place, so an interrupted run never
+it). `atomic_path` / `atomic_dir` write a regular file or a directory of
+a known kind through a temporary sibling renamed into place (a directory
+of outputs goes through `io.output_dirs`), so an interrupted run never
 leaves a half-written output; a symlinked output is written through to its
 target (the link stays); a FIFO or a character device (a terminal,
 /dev/null) is written straight, never replaced. Temporaries are named
@@ -439,11 +440,22 @@ def naming(path: str) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def atomic_dir(path: str | os.PathLike) -> Iterator[str]:
+def atomic_dir(path: str | os.PathLike, marker: str) -> Iterator[str]:
   """Yields a new empty directory; on success it replaces directory `path`
   (a symlink's target, for a link). Made like any directory: the umask
-  applies."""
+  applies.
+
+  Only a directory of the same kind is replaced: an existing `path` must
+  be empty or hold file `marker` (a SavedModel's saved_model.pb), else
+  InputError before anything is written. A command's own output
+  directories go through `io.output_dirs`, which never replaces one.
+  """
   target = os.path.realpath(path)
+  if os.path.isdir(target) and os.listdir(target) and not os.path.isfile(
+      os.path.join(target, marker)):
+    raise InputError(f"exists and is not what this writes (no {marker} in "
+                     "it): refusing to replace it; choose another path",
+                     os.fspath(path))
   parent = os.path.dirname(target)
   os.makedirs(parent, exist_ok=True)
   base = os.path.basename(target)
