@@ -89,4 +89,5 @@ def test_fine_tuning_reinitialises_the_head_and_refuses_other_shapes(
   proc = train(tmp_path / "wide", f"--target_columns={TARGETS}",
                "--seq_len=249", "--val_rows=50", f"--init_from={d}",
                "--lstm_units=3")
-  assert_one_line_error(proc, "layers of other shapes: bilstm")
+  assert_one_line_error(proc, "another architecture (lstm_units 2 there, 3 "
+                        "here)")
