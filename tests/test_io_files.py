@@ -311,3 +311,17 @@ def test_free_space_is_checked_before_a_large_write(tmp_path, monkeypatch):
   with pytest.raises(OSError, match=r"a cache needs about 1.0 MB, 5.0 KB "
                      "free"):
     files.check_free_space(tmp_path, 10 ** 6, "a cache")
+
+
+def test_an_extension_of_another_format_is_refused(tmp_path):
+  from madlab_dream.design import outputs
+  for name in ("d.json", "d.CSV", "d.png.gz"):
+    with pytest.raises(InputError, match="but this output is TSV"):
+      files.check_format(tmp_path / name, "TSV")
+  for name in ("d.tsv", "d.txt.gz", "designs", "/dev/stdout"):
+    files.check_format(name, "TSV")
+  paths = {"output": str(tmp_path / "d.json"),
+           **outputs.default_paths(str(tmp_path / "d.json"))}
+  with pytest.raises(InputError, match="d.json: the name says JSON"):
+    outputs.check_paths(paths)
+  assert list(tmp_path.iterdir()) == []

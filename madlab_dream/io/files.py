@@ -261,6 +261,26 @@ def check_output(path: str | os.PathLike, inputs=(),
   return path
 
 
+#: Extensions that name a format other than text tables.
+OTHER_FORMATS = {".json": "JSON", ".csv": "CSV", ".png": "PNG",
+                 ".npz": "NumPy", ".npy": "NumPy", ".h5": "HDF5",
+                 ".keras": "Keras", ".pdf": "PDF", ".svg": "SVG",
+                 ".md": "Markdown", ".fa": "FASTA", ".fasta": "FASTA",
+                 ".meme": "MEME", ".html": "HTML"}
+
+
+def check_format(path: str | os.PathLike, writes: str) -> None:
+  """Refuses output `path` whose extension names another format than the
+  `writes` (e.g. "TSV") a command writes there (`d.json` for a table)."""
+  name = os.fspath(path).lower().removesuffix(".gz")
+  extension = os.path.splitext(name)[1]
+  other = OTHER_FORMATS.get(extension)
+  if other and other != writes:
+    raise InputError(f"the name says {other} ({extension}) but this output "
+                     f"is {writes}; give a name ending in .tsv (or .txt)",
+                     os.fspath(path))
+
+
 def _check_not_input(path: str, mode: int | None, source) -> None:
   """Refuses output `path` if it is input file `source`, or lies inside
   input directory `source` (a model directory, a folder of subsets)."""
