@@ -39,17 +39,15 @@ def _paths(f) -> str | None:
     raise InputError(f"--logos={f.logos}: must be at least 0")
   if not f.logos:
     return None
-  logo_dir = f.logo_dir or f.output[:-len(".npz")] + "_logos"
-  if os.path.exists(logo_dir) and not os.path.isdir(logo_dir):
-    raise InputError("is not a directory", logo_dir)
-  files.check_writable_dir(os.path.dirname(os.path.abspath(logo_dir)))
-  return logo_dir
+  from madlab_dream.io import output_dirs
+  return output_dirs.claim(f.logo_dir or f.output[:-len(".npz")] + "_logos",
+                           "explain")
 
 
 def main():
   f = flags.FLAGS
   config = flags.explain_config()
-  logo_dir = _paths(f)
+  logos_out = _paths(f)
   from madlab_dream import compat
   compat.keras()  # imported quietly, before the modules below import it
   from madlab_dream.explain import attribution
@@ -78,9 +76,11 @@ def main():
   counter = out_of_range.OutOfRange(run.trusted_range)
   counter.flags(result["prediction"])
   print(counter.line())
-  if logo_dir:
-    paths = logos.logo_pngs(logo_dir, result, f.logos, config.method)
-    print(f"wrote {len(paths)} logos to {logo_dir}")
+  if logos_out:
+    with logos_out.staging() as folder:
+      paths = logos.logo_pngs(folder, result, f.logos, config.method)
+    print(f"wrote {len(paths)} logo{'s' * (len(paths) != 1)} to "
+          f"{logos_out.path}")
 
 
 if __name__ == "__main__":

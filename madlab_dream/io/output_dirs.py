@@ -142,7 +142,7 @@ class Claim:
     files.remove_stale_temporaries(path, self.command)
     foreign = foreign_entries(path, self.command)
     if foreign:
-      raise _refusal(path, foreign, f"`{self.command}`")
+      raise _refusal(path, foreign, self.command)
 
   @contextlib.contextmanager
   def staging(self) -> Iterator[str]:
