@@ -63,7 +63,8 @@ def test_expected_gradients_npz_and_logos(run_dir, tmp_path):
     assert (data["contributions"][1, 40:43] == 0).all()      # N
     assert (data["contributions"][3, :20] == 0).all()        # padding
     assert np.isfinite(data["baseline_prediction"]).all()
-  logos = sorted(p.name for p in (tmp_path / "contrib_logos").iterdir())
+  logos = sorted(p.name for p in (tmp_path / "contrib_logos").iterdir()
+                 if not p.name.startswith("."))  # the outputs manifest
   assert logos == ["sequence_1.png", "sequence_2.png"]
 
 

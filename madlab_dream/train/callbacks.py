@@ -172,7 +172,7 @@ class StopSelectCheckpoint(keras.callbacks.Callback):
         self.plan.patience):
       self.control.stop(planned=(
           f"early stopping: no better validation Pearson r for "
-          f"{self.plan.patience} epochs"))
+          f"{self.plan.patience} epoch{'s' * (self.plan.patience != 1)}"))
     state.stopped = self.control.stopped
     state.save(self.model)
     self.on_history(state.history)
