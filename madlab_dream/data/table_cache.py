@@ -139,6 +139,25 @@ def _standardise(joined: dict, config: DataConfig, train_path: str):
   return arrays, {"mean": mean.tolist(), "sd": sd.tolist()}
 
 
+def _overlap(joined: dict, role: str, paths: dict[str, str],
+             log: Callable[[str], None]) -> int:
+  """Warns (one line) when rows of the `role` file hold a sequence (as the
+  model sees it, L nt) that is also a training row's; returns how many."""
+  codes, train = joined[role][0], joined["train"][0]
+  if not len(codes) or not len(train):
+    return 0
+  seen = {row.tobytes() for row in train}
+  shared = sum(row.tobytes() in seen for row in codes)
+  if shared:
+    flag = "--val_data" if role == "val" else "--test_data"
+    same = (" (the same file)" if os.path.realpath(paths[role]) ==
+            os.path.realpath(paths["train"]) else "")
+    log(f"warning: {shared:,} of {len(codes):,} {flag} row"
+        f"{'s' * (len(codes) != 1)} hold a sequence that is also in "
+        f"--train_data{same}: the {role} figures are not held out")
+  return int(shared)
+
+
 def preprocess_table(train_path: str, cache_dir: str, config: DataConfig,
                      log: Callable[[str], None] = print,
                      val_path: str | None = None,
@@ -164,6 +183,9 @@ def preprocess_table(train_path: str, cache_dir: str, config: DataConfig,
     log("--singleton_keep applies to the DREAM format only: a table's "
         "rows are all kept")
   joined, counts = _split_rows(paths, config, log)
+  for role in ("val", "test"):
+    if role in paths:
+      counts[f"{role}_in_train"] = _overlap(joined, role, paths, log)
   arrays, scaler = _standardise(joined, config, train_path)
   lengths = np.concatenate([joined[name][3] for name in SPLITS])
   counts.update({"train": len(arrays["train_codes"]),
