@@ -76,7 +76,9 @@ def test_metadata_round_trips_and_marks_the_exploded_model(two_models,
     out = tmp_path / f"{name}.tsv"
     assert predict_file(predictor, str(src), str(out), progress=False,
                         outside=counter) == 30
-    rows = [line.split("\t") for line in out.read_text().splitlines()]
+    header, *rows = [line.split("\t") for line in
+                     out.read_text().splitlines()]
+    assert header == ["sequence", "prediction", "out_of_range"]
     assert {r[2] for r in rows} == {str(expected)}
     assert counter.outside == 30 * expected
     np.testing.assert_array_equal(load_predictions(str(out)),
@@ -94,6 +96,8 @@ def test_a_model_without_the_metadata_has_no_column(exported_model, predictor,
   src.write_text("ACGT" * 20 + "\n" + "A" * 110 + "\n")
   out = tmp_path / "p.tsv"
   predict_file(predictor, str(src), str(out), progress=False)
+  assert [line.split("\t") for line in out.read_text().splitlines()][0] == [
+      "sequence", "prediction"]
   assert [len(line.split("\t")) for line in out.read_text().splitlines()] == [
-      2, 2]
+      2, 2, 2]
   assert out_of_range.report(predictor, [1e9]) == out_of_range.UNKNOWN

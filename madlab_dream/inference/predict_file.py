@@ -4,13 +4,15 @@
 one sequence per line; `.gz` accepted; a pipe works: it is read once) in
 blocks and writes predictions on the expression scale, in input order:
 `.json` gives `{"<position>": prediction}` like the challenge's
-sample_submission.json; otherwise TSV `sequence<TAB>prediction` (the test
-file filled in), with a last column `out_of_range` (1 where the prediction
-lies outside the model's trusted range, `Predictor.trusted_range`, else 0)
-when the model records its trained range; a `.gz` output name is written
-gzip-compressed. A model of several targets writes a TSV with a header row,
-`sequence<TAB>prediction_<name>...` (one column per target, in the model's
-order), and JSON `{"<position>": {"<name>": value, ...}}`. The output goes
+sample_submission.json; otherwise TSV with a header row (every TSV a
+command writes has one, docs/inference.md): `sequence<TAB>prediction` (the
+test file filled in: the prediction is the second column), with a last
+column `out_of_range` (1 where the prediction lies outside the model's
+trusted range, `Predictor.trusted_range`, else 0) when the model records
+its trained range; a `.gz` output name is written gzip-compressed. A model
+of several targets writes `sequence<TAB>prediction_<name>...` (one column
+per target, in the model's order), and JSON `{"<position>": {"<name>":
+value, ...}}`. The output goes
 through `files.open_output`: a temporary file renamed when complete
 (a FIFO or device is written straight); it may not be the input.
 """
@@ -27,6 +29,8 @@ from madlab_dream.inference.predictor import Predictor
 from madlab_dream.inference.predictor import model_inputs
 from madlab_dream.io import files
 from madlab_dream.io import sequences
+from madlab_dream.io.progress import Progress
+from madlab_dream.io.seqfiles import count_sequences
 from madlab_dream.io.seqfiles import iter_sequences
 
 
@@ -61,10 +65,7 @@ def predict_file(model: str | Predictor, input_path: str, output_path: str,
     outside = out_of_range.OutOfRange(
         out_of_range.single_range(predictor.trusted_range))
   total = 0
-  bar = None
-  if progress:
-    import keras  # started quietly by the Predictor: imported by now
-    bar = keras.utils.Progbar(None, interval=0.5, unit_name="sequence")
+  bar = Progress(count_sequences(input_path)) if progress else None
   names = predictor.output_targets
   names = names if predictor.num_targets > 1 and len(names) > 1 else None
   with files.open_output(output_path, encoding="utf-8") as out:
@@ -91,17 +92,18 @@ def predict_file(model: str | Predictor, input_path: str, output_path: str,
     if fmt == "json":
       out.write("}\n")
   if bar is not None:
-    bar.update(total, finalize=True)
+    bar.close()
   return total
 
 
 def _write_start(out, fmt: str, names, marked: bool) -> None:
-  """JSON's opening brace, or the TSV header of a model of several targets
-  (none for one: the challenge's headerless layout)."""
+  """JSON's opening brace, or the TSV header row (`prediction` for one
+  target, `prediction_<name>` for each of several)."""
   if fmt == "json":
     out.write("{")
-  elif names:
-    out.write("\t".join(["sequence", *[f"prediction_{n}" for n in names],
+  else:
+    columns = [f"prediction_{n}" for n in names] if names else ["prediction"]
+    out.write("\t".join(["sequence", *columns,
                          *(["out_of_range"] if marked else [])]) + "\n")
 
 

@@ -11,6 +11,8 @@ block is held about twice (its bytes and its text), never more.
 
 from __future__ import annotations
 
+import os
+import stat
 from typing import Iterator
 
 import numpy as np
@@ -22,6 +24,30 @@ from madlab_dream.io import sequences
 
 BLOCK_BYTES = 4 << 20
 _SPACE = frozenset(b" \t\r\n\v\f")
+
+
+def count_sequences(path: str) -> int | None:
+  """How many sequences a plain regular file holds (FASTA: its lines that
+  start with `>`; else its lines), counted in one fast pass; None for a
+  pipe, a device or a gzip file (unknown without reading it all)."""
+  try:
+    if not stat.S_ISREG(os.stat(path).st_mode):
+      return None
+    with open(path, "rb") as f:
+      first = f.read(2)
+      if first == b"\x1f\x8b":
+        return None
+      f.seek(0)
+      fasta = first[:1] == b">"
+      count, last = int(fasta), b""
+      while block := f.read(BLOCK_BYTES):
+        count += (last + block).count(b"\n>") if fasta else block.count(b"\n")
+        last = block[-1:]
+      if not fasta and last not in (b"", b"\n"):
+        count += 1  # a last line without its newline
+      return count
+  except OSError:
+    return None
 
 
 def iter_sequences(path: str, seq_len: int) -> Iterator[dream.Rows]:

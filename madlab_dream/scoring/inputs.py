@@ -45,17 +45,18 @@ def _read_text(path: str | os.PathLike,
   return path, text
 
 
-def _tab_rows(path: str, text: str, flag_column: str | None = None
-              ) -> tuple[list[str], list[str]]:
-  """(sequences, value fields) of the text of a `sequence<TAB>value` file;
-  with `flag_column`, a third column of that name (0 or 1) may follow."""
+def _tab_rows(path: str, text: str, flag_column: str | None = None,
+              first: int = 1) -> tuple[list[str], list[str]]:
+  """(sequences, value fields) of the text of a `sequence<TAB>value` file
+  whose first line is line `first`; with `flag_column`, a third column of
+  that name (0 or 1) may follow."""
   lines = text.split("\n")
   while lines and not lines[-1].strip():
     lines.pop()  # the final newline, blank lines at the end
   if not lines:
     raise InputError("empty file (no rows)", path)
   seqs, values = [], []
-  for number, line in enumerate(lines, 1):
+  for number, line in enumerate(lines, first):
     if line.endswith("\r"):
       line = line[:-1]
     if not line.strip():
@@ -72,6 +73,15 @@ def _tab_rows(path: str, text: str, flag_column: str | None = None
     seqs.append(parts[0].strip())
     values.append(parts[1].strip())
   return seqs, values
+
+
+def _without_header(text: str, column: str) -> tuple[str, int]:
+  """`text` without a header row `sequence<TAB>{column}[<TAB>...]`, and the
+  line number its first row has."""
+  head, _, rest = text.partition("\n")
+  if head.rstrip("\r").split("\t")[:2] == ["sequence", column]:
+    return rest, 2
+  return text, 1
 
 
 def _number(field: str, path: str, line: int, what: str) -> float:
@@ -115,7 +125,8 @@ def load_predictions(path: str | os.PathLike, n: int | None = None,
 
   Args:
     path: either `sequence<TAB>prediction[<TAB>out_of_range]` rows in
-      position order (no header), or JSON `{"<position>": prediction}` (the challenge's
+      position order (predict's header row `sequence<TAB>prediction...`
+      first, or none), or JSON `{"<position>": prediction}` (the challenge's
       sample_submission.json) whose positions cover 0..N-1 exactly once.
       `.gz` accepted; the format is recognised from the content.
     n: the number of ground-truth rows; the predictions must match it.
@@ -130,13 +141,14 @@ def load_predictions(path: str | os.PathLike, n: int | None = None,
   if text.lstrip().startswith("{"):
     values, seqs = _json_predictions(path, text, n), None
   else:
-    seqs, fields = _tab_rows(path, text, flag_column="out_of_range")
+    text, first = _without_header(text, "prediction")
+    seqs, fields = _tab_rows(path, text, "out_of_range", first)
     values = np.empty(len(fields), np.float64)
     for i, field in enumerate(fields):
       if field.lower() in _MISSING_VALUES:
         raise InputError("missing prediction (every position needs a "
-                         "number)", path, i + 1)
-      values[i] = _number(field, path, i + 1, "prediction")
+                         "number)", path, i + first)
+      values[i] = _number(field, path, i + first, "prediction")
     if n is not None and len(values) != n:
       raise InputError(f"{len(values):,} predictions but the ground truth "
                        f"has {n:,} rows (one prediction per test position, "
