@@ -43,12 +43,14 @@ class Rows:
   lengths: int32 [N] sequence lengths before the length policy.
   first_line: 1-based line number of row 0 in the file.
   text: the raw sequences as str, only when asked for (`keep_text=True`).
+  ids: each sequence's id (a FASTA record's name), or None without ids.
   """
   codes: np.ndarray
   expression: np.ndarray
   lengths: np.ndarray
   first_line: int = 1
   text: list[str] | None = None
+  ids: list[str] | None = None
 
   def __len__(self) -> int:
     return len(self.codes)

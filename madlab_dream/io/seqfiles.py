@@ -65,9 +65,11 @@ def iter_sequences(path: str, seq_len: int) -> Iterator[dream.Rows]:
 
 def _fasta_rows(source: files.Input, seq_len: int,
                 batch: int = 50_000) -> Iterator[dream.Rows]:
-  """FASTA records as Rows (first_line: the first record's header line)."""
+  """FASTA records as Rows (first_line: the first record's header line;
+  ids: each header's first word, after the `>`)."""
   path = source.path
   seqs: list[str] = []
+  ids: list[str] = []
   record = bytearray()
   header_line = first_header = 0
   line_no = 0
@@ -76,7 +78,7 @@ def _fasta_rows(source: files.Input, seq_len: int,
     lengths = np.array([len(s) for s in seqs], np.int32)
     return dream.Rows(sequences.encode([s[-seq_len:] for s in seqs], seq_len),
                       np.full(len(seqs), np.nan), lengths, first_header,
-                      list(seqs))
+                      list(seqs), list(ids))
 
   for line in _lines(source):
     line_no += 1
@@ -89,7 +91,8 @@ def _fasta_rows(source: files.Input, seq_len: int,
         record = bytearray()
       if len(seqs) >= batch:
         yield rows()
-        seqs = []
+        seqs, ids = [], []
+      ids.append(_record_id(line, start, end))
       header_line = line_no
       first_header = first_header if seqs else line_no
       continue
@@ -102,6 +105,13 @@ def _fasta_rows(source: files.Input, seq_len: int,
     seqs.append(_finish(record, path, header_line))
   if seqs:
     yield rows()
+
+
+def _record_id(line, start: int, end: int) -> str:
+  """A FASTA header's first word after `>` (tabs and newlines can't be in
+  it: it becomes a TSV field)."""
+  words = bytes(line[start + 1:end]).decode("utf-8", "replace").split()
+  return words[0] if words else ""
 
 
 def _lines(source: files.Input) -> Iterator[bytes | bytearray]:
