@@ -31,10 +31,30 @@ def test_unknown_range_counts_nothing_and_says_so():
 def test_trained_range_of_targets_and_several_targets():
   assert out_of_range.trained_range_of([1.0, 3.0]) == {
       "min": 1.0, "max": 3.0, "sd": 1.0}
-  assert out_of_range.single_range({"a": (0.0, 2.0), "b": (-1.0, 1.0)}) == (
-      -1.0, 2.0)
   with pytest.raises(ValueError):
     out_of_range.trained_range_of([])
+
+
+def test_several_targets_are_counted_each_against_its_own_range():
+  trusted = {"a": (0.0, 2.0), "b": (-1.0, 1.0)}
+  both = types.SimpleNamespace(trusted_range=trusted,
+                               output_targets=["a", "b"])
+  assert out_of_range.for_predictor(both) == trusted
+  only_b = types.SimpleNamespace(trusted_range=trusted, output_targets=["b"])
+  assert out_of_range.for_predictor(only_b) == (-1.0, 1.0)
+  # a = 1.5 is inside a's range but outside b's: the union would miss it
+  assert out_of_range.report(only_b, [1.5, 0.0]).startswith(
+      "1 of 2 predictions outside the trained range [-1, 1]")
+  counter = out_of_range.OutOfRange(trusted)
+  marks = counter.flags(np.array([[1.0, 0.0],     # inside both
+                                  [3.0, 0.0],     # a outside
+                                  [1.0, 1.5],     # b outside
+                                  [-5.0, 5.0]]))  # both outside: one row
+  assert marks.tolist() == [0, 1, 1, 1]
+  assert counter.per_target == {"a": 2, "b": 2}
+  assert counter.line().startswith(
+      "3 of 4 rows with a prediction outside its target's trained range "
+      "(a: 2 outside [0, 2]; b: 2 outside [-1, 1]")
 
 
 @pytest.fixture(scope="module")

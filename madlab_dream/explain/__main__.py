@@ -57,6 +57,9 @@ def main():
   from madlab_dream.explain.gradients import GradientModel
   t0 = time.perf_counter()
   run = run_model.load(f.model, f.target)
+  if len(run.targets) > 1:
+    print(f"explaining target {run.target} (the model's targets: "
+          f"{', '.join(run.targets)}; --target picks another)", flush=True)
   codes, lengths, text = scores_file.read_sequences(
       f.input, run.seq_len, f.allow_long_sequence)
   engine = GradientModel(run.model, config.batch_size, run.mean, run.sd)
@@ -67,10 +70,11 @@ def main():
   result = attribution.explain_codes(engine, codes, config, log)
   settings = {**attribution.settings_record(config, engine),
               "model": os.path.abspath(f.model), "input": f.input,
-              "scale": run.scale}
+              "scale": run.scale, "target": run.target}
   scores_file.write_scores(f.output, result, text, lengths, settings)
-  print(f"wrote {config.method} contributions of {len(codes):,} sequences "
-        f"({run.scale} scale) to {f.output} in "
+  print(f"wrote {config.method} contributions to target {run.target} of "
+        f"{len(codes):,} sequence{'s' * (len(codes) != 1)} ({run.scale} "
+        f"scale) to {f.output} in "
         f"{time.perf_counter() - t0:.1f} s")
   from madlab_dream.inference import out_of_range
   counter = out_of_range.OutOfRange(run.trusted_range)

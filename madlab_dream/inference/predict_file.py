@@ -50,7 +50,7 @@ def predict_file(model: str | Predictor, input_path: str, output_path: str,
 
   `model` is a Predictor or a path for one (run or SavedModel directory).
   `outside`, if given, counts the predictions outside the model's trusted
-  range (`out_of_range.OutOfRange(single_range(predictor.trusted_range))`).
+  range (`out_of_range.OutOfRange(out_of_range.for_predictor(predictor))`).
   `fitted`, if given, receives the counts of sequences trimmed to L
   ("trimmed") and padded to L ("padded").
   """
@@ -63,7 +63,7 @@ def predict_file(model: str | Predictor, input_path: str, output_path: str,
   fmt = output_format(output_path, fmt)
   if outside is None:
     outside = out_of_range.OutOfRange(
-        out_of_range.single_range(predictor.trusted_range))
+        out_of_range.for_predictor(predictor))
   total = 0
   bar = Progress(count_sequences(input_path)) if progress else None
   names = predictor.output_targets

@@ -201,7 +201,7 @@ def ism_file(predictor: Predictor, input_path: str, output_path: str,
   seq_len = predictor.seq_len
   total = variants = long_sequences = 0
   outside = out_of_range.OutOfRange(
-      out_of_range.single_range(predictor.trusted_range))
+      out_of_range.for_predictor(predictor))
   with files.open_output(output_path, encoding="ascii") as out:
     out.write("sequence_id\tposition\tref\talt\treference_prediction\t"
               "prediction\teffect\n")

@@ -58,8 +58,8 @@ def _predict_ensemble(args, say) -> tuple[int, list[str]]:
   models = ensemble.Ensemble.from_paths(args.model, args.eval_batch_size,
                                         args.target)
   say(f"models:\n{models.describe()}")
-  outside = [out_of_range.OutOfRange(out_of_range.single_range(
-      m.trusted_range)) for m in models.members]
+  outside = [out_of_range.OutOfRange(out_of_range.for_predictor(m))
+             for m in models.members]
   count = ensemble.predict_ensemble_file(models, args.input, args.output,
                                          outside)
   return count, [f"{name}: {counter.line()}"
@@ -73,7 +73,7 @@ def _predict_one(args, say) -> tuple[int, list[str]]:
     predictor.select_target(args.target)
   say(f"model: {predictor.describe()}")
   outside = out_of_range.OutOfRange(
-      out_of_range.single_range(predictor.trusted_range))
+      out_of_range.for_predictor(predictor))
   fitted = {}
   count = predict_file(predictor, args.input, args.output, args.format,
                        args.reverse_complement, outside=outside,
