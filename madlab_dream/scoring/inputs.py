@@ -246,23 +246,42 @@ def load_subset(path: str | os.PathLike, n: int | None = None) -> np.ndarray:
 
   `n`: number of ground-truth rows; positions must lie in 0..n-1.
   """
+  return _unique(subset_rows(path, n))
+
+
+def _unique(rows: np.ndarray) -> np.ndarray:
+  """Sorted unique positions [k] or (alt, ref) pairs [k, 2]."""
+  if rows.ndim == 1:
+    return np.unique(rows)
+  return np.unique(rows, axis=0) if len(rows) else rows.reshape(0, 2)
+
+
+def subset_rows(path: str | os.PathLike, n: int | None = None) -> np.ndarray:
+  """One subset CSV's rows as they are, duplicates included: int64 [k]
+  positions or int64 [k, 2] (alt_pos, ref_pos) pairs."""
   path = files.check_readable(path)
   df = _read_csv(path)
   df = df.dropna(how="all")  # blank lines
   if "pos" in df.columns:
-    return np.unique(_positions(df, "pos", path, n))
+    return _positions(df, "pos", path, n)
   if "alt_pos" in df.columns and "ref_pos" in df.columns:
     alt = _positions(df, "alt_pos", path, n)
     ref = _positions(df, "ref_pos", path, n)
-    pairs = np.stack([alt, ref], axis=1)
-    return np.unique(pairs, axis=0) if len(pairs) else pairs.reshape(0, 2)
+    return np.stack([alt, ref], axis=1)
   raise InputError(f"no `pos` column nor `alt_pos` and `ref_pos` columns "
                    f"(columns: {', '.join(map(str, df.columns))})", path)
 
 
-def load_subsets(directory: str | os.PathLike,
-                 n: int | None = None) -> dict[str, np.ndarray]:
+def load_subsets(directory: str | os.PathLike, n: int | None = None,
+                 duplicates: dict | None = None) -> dict[str, np.ndarray]:
   """The official subset CSVs of `directory` (the challenge's test_subset_ids).
+
+  Args:
+    directory: the folder of subset CSVs.
+    n: the number of ground-truth rows; positions must lie in 0..n-1.
+    duplicates: if given, receives {name: rows dropped as duplicates} for
+      each subset that had any (a position or pair counts once, as in the
+      official evaluation).
 
   Returns:
     {name: positions} for every file present, names from SUBSET_NAMES:
@@ -278,7 +297,10 @@ def load_subsets(directory: str | os.PathLike,
     path = os.path.join(directory, filename)
     if not os.path.exists(path):
       continue
-    positions = load_subset(path, n)
+    rows = subset_rows(path, n)
+    positions = _unique(rows)
+    if duplicates is not None and len(rows) > len(positions):
+      duplicates[name] = len(rows) - len(positions)
     expect_pairs = name in PAIR_FILES
     if (positions.ndim == 2) != expect_pairs:
       want = "`alt_pos` and `ref_pos`" if expect_pairs else "`pos`"
