@@ -45,9 +45,11 @@ def _header(r: dict) -> list[str]:
           + (" JAX sees no accelerator here: the figures are this CPU's."
              if jax and not findings.on_accelerator(r) else "")
           + ("" if jax else " TensorFlow measures the CPU here (GPUs "
-             "hidden); `make bench-gpu` (`--backend=jax`) measures a GPU, "
-             f"against {r['targets']['gpu_train_seq_per_s']:,.0f} training "
-             "sequences/s on one H100."), ""]
+             "hidden); `make bench-gpu` (`--backend=jax`) measures a GPU"
+             + (f", against {r['targets']['gpu_train_seq_per_s']:,.0f} "
+                "training sequences/s on one H100."
+                if "gpu_train_seq_per_s" in r.get("targets", {}) else ".")),
+          ""]
 
 
 def _machine(r: dict) -> list[str]:
@@ -259,8 +261,24 @@ def _profile(r: dict) -> list[str]:
 SECTIONS = (_header, _machine, _summary, _preprocessing, _throughput,
             _formulations, _lengths, _precisions, _mutagenesis,
             _explain_design, _profile)
+#: Sections and the results they are drawn from: results written by an
+#: earlier bench that lack them get a line saying so, not a KeyError.
+NEEDS = {_machine: ("Machine", ("hardware", "runs")),
+         _summary: ("Summary", ("runs", "derived", "sizes")),
+         _throughput: ("Throughput", ("runs", "derived", "sizes", "flops"))}
 
 
 def render(r: dict) -> str:
   """The report for the results of either backend's run."""
-  return "\n".join(line for section in SECTIONS for line in section(r))
+  lines = []
+  for section in SECTIONS:
+    title, keys = NEEDS.get(section, ("", ()))
+    missing = [key for key in keys if key not in r]
+    if missing:
+      lines += [f"## {title}", "", "Not in these results (no "
+                f"{', '.join(missing)}: they were written by an earlier "
+                "bench); rerun `python -m madlab_dream.bench` to measure "
+                "it.", ""]
+    else:
+      lines += section(r)
+  return "\n".join(lines)
