@@ -23,3 +23,11 @@ def test_a_section_without_its_results_says_so():
   results.pop("runs", None)
   text = markdown.render(results)
   assert "## Throughput\n\nNot in these results (no runs" in text
+
+
+def test_each_sections_cost_is_listed_with_the_total():
+  results = json.loads((REPO / "BENCHMARKS.json").read_text())
+  results["section_seconds"] = {"preprocessing": 30.0, "throughput": 90.0}
+  text = markdown.render(results)
+  assert "| preprocessing | 30.0 s |" in text
+  assert "| **all sections** | 2.0 min |" in text

@@ -258,9 +258,22 @@ def _profile(r: dict) -> list[str]:
                for row in rows]))
 
 
+def _costs(r: dict) -> list[str]:
+  """What each section of the run cost, wall time."""
+  if "section_seconds" not in r:
+    return []
+  costs = r["section_seconds"]
+  rows = [[name, fmt_seconds(seconds)] for name, seconds in costs.items()]
+  rows.append(["**all sections**", fmt_seconds(sum(costs.values()))])
+  return (["## What each section cost", "",
+           f"Wall time of each section of this run (the whole run: "
+           f"{fmt_seconds(r['total_s'])}).", ""]
+          + table(["section", "wall time"], rows))
+
+
 SECTIONS = (_header, _machine, _summary, _preprocessing, _throughput,
             _formulations, _lengths, _precisions, _mutagenesis,
-            _explain_design, _profile)
+            _explain_design, _profile, _costs)
 #: Sections and the results they are drawn from: results written by an
 #: earlier bench that lack them get a line saying so, not a KeyError.
 NEEDS = {_machine: ("Machine", ("hardware", "runs")),
