@@ -93,7 +93,7 @@ def _wait_for_epoch(model_dir, proc, epochs, timeout=240):
 
 
 @pytest.mark.parametrize("sig", [
-    signal.SIGKILL, pytest.param(signal.SIGTERM, marks=pytest.mark.long)])
+    signal.SIGTERM, pytest.param(signal.SIGKILL, marks=pytest.mark.long)])
 def test_interrupted_run_resumes_to_the_same_result(demo_train, reference_run,
                                                     tmp_path, sig):
   args = train_args(demo_train, tmp_path)
