@@ -30,9 +30,14 @@ from madlab_dream.demo import budget
 from madlab_dream.demo import verdict
 from madlab_dream.errors import InputError
 from madlab_dream.io import files
+from madlab_dream.io import output_dirs
 from madlab_dream.scoring import names
 
 MIN_ROWS = 1000
+#: The demo's own files in --output_dir (data/ and run/ are simulate's and
+#: train's, each with its own manifest).
+DEMO_FILES = ("test_predictions.json", "test_scores.json", "test_scores.md",
+              "learning_curve.png", "demo_report.json", "demo_report.md")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,6 +102,7 @@ def main():
   budget_s = cfg.duration_seconds("budget", args.budget)
   started = time.perf_counter()
   paths = DemoPaths(args.output_dir)
+  output = output_dirs.claim(paths.out, "demo")  # new, empty or a demo's
   files.check_writable_dir(paths.out)
   base_args = [f"--flagfile={flags.experiment_path(args.flagfile_path)}",
                f"--train_data={paths.data(names.TRAIN_FILE)}",
@@ -111,6 +117,7 @@ def main():
                                    plan))
   summary = summarise(paths, plan, speed, times, budget_s, started)
   print("\n" + verdict.write(paths.out, summary))
+  output.record(DEMO_FILES)
   print_where(paths)
   failed = [name for name, ok in summary["checks"].items() if not ok]
   if args.check_targets and failed:

@@ -67,15 +67,18 @@ def read_manifest(directory: str) -> dict | None:
 def foreign_entries(directory: str, command: str,
                     ignore: tuple[str, ...] = ()) -> list[str]:
   """What in `directory` an earlier run of `command` did not write there
-  (relative paths; empty folders count as nothing). `ignore`: top-level
-  names that are the command's own anyway (a lock file)."""
+  (relative paths; empty folders count as nothing, and so do folders that
+  another of our commands owns: their own manifest, e.g. a demo's data/
+  and run/). `ignore`: top-level names that are the command's own anyway
+  (a lock file)."""
   manifest = read_manifest(directory)
   owned = {}
   if manifest is not None and manifest.get("command") == command:
     owned = manifest.get("files") or {}
   foreign = []
   for root, dirs, names in os.walk(directory):
-    dirs.sort()
+    dirs[:] = sorted(d for d in dirs if not os.path.isfile(
+        os.path.join(root, d, MANIFEST)))
     rel_root = os.path.relpath(root, directory)
     for name in sorted(names):
       rel = name if rel_root == "." else os.path.join(rel_root, name)
@@ -185,6 +188,17 @@ class Claim:
     for rel in sorted(set(old) - set(new)):
       _remove_owned(self.path, rel)
     self._write_manifest(new)
+
+  def record(self, names) -> None:
+    """For a command that writes in place (its steps are other commands):
+    records the files `names` (relative to the directory) as its own."""
+    os.makedirs(self.path, exist_ok=True)
+    owned = {}
+    for rel in names:
+      path = os.path.join(self.path, rel)
+      if os.path.isfile(path):
+        owned[rel] = [_stat(path)]
+    self._write_manifest(owned)
 
   def _write_manifest(self, owned: dict) -> None:
     text = json.dumps({"command": self.command, "files": owned}, indent=1,
