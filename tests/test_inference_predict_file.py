@@ -107,3 +107,24 @@ def test_a_fasta_input_keeps_its_ids_in_a_last_column(predictor, demo_train,
   assert plain.read_text().splitlines()[0] == "sequence\tprediction"
   np.testing.assert_array_equal(load_predictions(str(plain)),
                                 [float(r[1]) for r in rows])
+
+
+def test_a_header_table_by_its_sequence_column(predictor, tmp_path):
+  from conftest import REPO
+
+  from madlab_dream.errors import InputError
+  from madlab_dream.io import tables
+  table = REPO / "tests" / "data" / "deepstarr_mini_test.txt"
+  seqs = tables.read_sequences(str(table), "Sequence")
+  out = tmp_path / "p.tsv"
+  assert predict_file(predictor, str(table), str(out), progress=False,
+                      sequence_column="Sequence") == len(seqs) == 100
+  header, *rows = [line.split("\t") for line in out.read_text().splitlines()]
+  assert header == ["sequence", "prediction"]
+  assert [r[0] for r in rows] == seqs
+  np.testing.assert_allclose([float(r[1]) for r in rows],
+                             predictor.predict_text(seqs), rtol=1e-6)
+  import pytest
+  with pytest.raises(InputError, match="no column 'Seq'"):
+    predict_file(predictor, str(table), str(tmp_path / "q.tsv"),
+                 progress=False, sequence_column="Seq")

@@ -209,3 +209,16 @@ def test_dash_is_stdin_and_stdout_and_stdout_holds_only_the_table(
       r.split("\t")[0] for r in rows]
   assert "wrote 300 predictions to /dev/stdout" in proc.stderr
   assert "\r" not in proc.stderr and "\x1b" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_sequence_column_reads_the_table_a_model_was_trained_on(
+    exported_model, tmp_path):
+  table = REPO / "tests" / "data" / "deepstarr_mini_test.txt"
+  out = tmp_path / "p.tsv"
+  proc = run_module("madlab_dream.predict", f"--model={exported_model}",
+                    f"--input={table}", "--sequence_column=Sequence",
+                    f"--output={out}")
+  assert proc.returncode == 0, proc.stderr[-2000:]
+  assert "wrote 100 predictions" in proc.stdout
+  assert out.read_text().splitlines()[0] == "sequence\tprediction"

@@ -45,14 +45,16 @@ def predict_file(model: str | Predictor, input_path: str, output_path: str,
                  fmt: str = "auto", reverse_complement: bool = False,
                  progress: bool = True,
                  outside: out_of_range.OutOfRange | None = None,
-                 fitted: dict | None = None) -> int:
+                 fitted: dict | None = None,
+                 sequence_column: str | None = None) -> int:
   """Predicts every sequence of `input_path` into `output_path`; returns N.
 
   `model` is a Predictor or a path for one (run or SavedModel directory).
   `outside`, if given, counts the predictions outside the model's trusted
   range (`out_of_range.OutOfRange(out_of_range.for_predictor(predictor))`).
   `fitted`, if given, receives the counts of sequences trimmed to L
-  ("trimmed") and padded to L ("padded").
+  ("trimmed") and padded to L ("padded"). `sequence_column`: the input is
+  a table with a header row; predict the sequences of that column.
   """
   files.check_readable(input_path)
   predictor = model if isinstance(model, Predictor) else Predictor(model)
@@ -65,11 +67,14 @@ def predict_file(model: str | Predictor, input_path: str, output_path: str,
     outside = out_of_range.OutOfRange(
         out_of_range.for_predictor(predictor))
   total = 0
-  bar = Progress(count_sequences(input_path)) if progress else None
+  total_rows = count_sequences(input_path)
+  if sequence_column and total_rows:
+    total_rows -= 1  # the header row
+  bar = Progress(total_rows) if progress else None
   names = predictor.output_targets
   names = names if predictor.num_targets > 1 and len(names) > 1 else None
   with files.open_output(output_path, encoding="utf-8") as out:
-    blocks = iter_sequences(input_path, predictor.seq_len)
+    blocks = iter_sequences(input_path, predictor.seq_len, sequence_column)
     rows = next(blocks, None)
     _write_start(out, fmt, names, outside.trusted is not None,
                  rows is not None and rows.ids is not None)

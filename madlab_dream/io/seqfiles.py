@@ -50,8 +50,15 @@ def count_sequences(path: str) -> int | None:
     return None
 
 
-def iter_sequences(path: str, seq_len: int) -> Iterator[dream.Rows]:
-  """Yields `Rows` blocks (expression NaN) in input order."""
+def iter_sequences(path: str, seq_len: int,
+                   sequence_column: str | None = None
+                   ) -> Iterator[dream.Rows]:
+  """Yields `Rows` blocks (expression NaN) in input order; with
+  `sequence_column`, the sequences of that column of a table with a header
+  row (TSV, or CSV by a `.csv` name; read whole)."""
+  if sequence_column:
+    yield from _table_rows(path, seq_len, sequence_column)
+    return
   with files.open_input(path) as source:
     if not source.head:
       raise InputError("empty file (no sequences)", path)
@@ -61,6 +68,22 @@ def iter_sequences(path: str, seq_len: int) -> Iterator[dream.Rows]:
       yield from dream.rows_of(source, seq_len, columns=None,
                                require_expression=False, keep_text=True,
                                chunk_bytes=BLOCK_BYTES)
+
+
+def _table_rows(path: str, seq_len: int, column: str,
+                batch: int = 50_000) -> Iterator[dream.Rows]:
+  """A table's `column` as Rows blocks (first_line: the file's line)."""
+  from madlab_dream.io import tables
+  seqs = tables.read_sequences(path, column)
+  if not seqs:
+    raise InputError("the table has no rows", path)
+  for start in range(0, len(seqs), batch):
+    part = seqs[start:start + batch]
+    codes = sequences.encode(part, seq_len, f"{path} (column {column!r})",
+                             first_line=start + 2)
+    yield dream.Rows(codes, np.full(len(part), np.nan),
+                     np.array([len(s) for s in part], np.int32), start + 2,
+                     part)
 
 
 def _fasta_rows(source: files.Input, seq_len: int,

@@ -191,6 +191,17 @@ def read_table(path: str, config: DataConfig) -> TableRows:
               "skipped": skipped})
 
 
+def read_sequences(path: str, column: str, delimiter: str | None = None
+                   ) -> list[str]:
+  """The sequences of `column` of a table with a header row (for predict;
+  the delimiter as `read_table`'s), in file order (line i + 2 holds
+  sequence i); InputError for a missing column."""
+  config = DataConfig(sequence_column=column, target_columns=(column,),
+                      delimiter=delimiter)  # a target only to be valid
+  frame = _frame(path, config, [column])
+  return frame[column].str.strip().tolist()
+
+
 def skipped_summary(path: str, counts: dict) -> str | None:
   """One line naming every skipped line by reason, or None."""
   if not counts["skipped"]:

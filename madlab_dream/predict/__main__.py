@@ -15,6 +15,8 @@
   trained range widened by one training sd, else 0; only for a model that
   records its trained range). --format overrides the extension; a `.gz` name is written
   gzip-compressed. It may not be the input.
+--sequence_column: --input is a table with a header row, as train reads
+  (`--sequence_column` there): predict that column's sequences.
 --eval_batch_size: sequences per model call (the same flag as training's).
 
 Predictions are on the original expression scale, in input order; a line
@@ -61,7 +63,7 @@ def _predict_ensemble(args, say) -> tuple[int, list[str]]:
   outside = [out_of_range.OutOfRange(out_of_range.for_predictor(m))
              for m in models.members]
   count = ensemble.predict_ensemble_file(models, args.input, args.output,
-                                         outside)
+                                         outside, args.sequence_column)
   return count, [f"{name}: {counter.line()}"
                  for name, counter in zip(models.names, outside)]
 
@@ -77,7 +79,7 @@ def _predict_one(args, say) -> tuple[int, list[str]]:
   fitted = {}
   count = predict_file(predictor, args.input, args.output, args.format,
                        args.reverse_complement, outside=outside,
-                       fitted=fitted)
+                       fitted=fitted, sequence_column=args.sequence_column)
   length = predictor.seq_len
   return count, [f"sequences longer than {length} nt (their last {length} "
                  f"nt kept): {fitted['trimmed']:,}; shorter (padded on the "
