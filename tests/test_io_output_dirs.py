@@ -146,3 +146,21 @@ def test_atomic_dir_replaces_only_a_directory_of_its_kind(tmp_path):
     with files.atomic_dir(mine, "saved_model.pb"):
       pass
   assert tree(mine) == {"notes.txt": hashlib.sha256(b"mine").hexdigest()}
+
+
+def test_folders_other_commands_own_and_recorded_files_are_the_commands(
+    tmp_path):
+  out = tmp_path / "demo"
+  claim = output_dirs.claim(out, "demo")
+  write(output_dirs.claim(out / "data", "simulate"), {"train.txt": "rows"})
+  (out / "run").mkdir()
+  output_dirs.mark_run_dir(str(out / "run"))
+  (out / "run" / "report.json").write_text("{}")
+  (out / "demo_report.md").write_text("report")
+  claim.record(["demo_report.md", "never_written.png"])
+  assert output_dirs.read_manifest(str(out))["files"].keys() == {
+      "demo_report.md"}
+  output_dirs.claim(out, "demo")  # a rerun: all of it is the demo's
+  (out / "notes.txt").write_text("mine")
+  with pytest.raises(InputError, match="notes.txt"):
+    output_dirs.claim(out, "demo")
