@@ -9,6 +9,7 @@ import pytest
 from helpers import REPO
 from helpers import assert_one_line_error
 from helpers import env
+from helpers import run_module
 
 SCRIPT = textwrap.dedent("""
     import sys
@@ -120,3 +121,21 @@ def test_relative_paths_in_a_flagfile_are_relative_to_the_current_directory(
                         capture_output=True, text=True, env=env(),
                         cwd=tmp_path / "sub", timeout=60)
   assert_one_line_error(proc, "sub/inner.flags: no such flagfile")
+
+
+@pytest.mark.parametrize("command, own, usage", [
+    ("predict", ["--model", "--input", "--output", "--format"],
+     "Predict expression"),
+    ("evaluate", ["--predictions", "--ground_truth"], "python -m "
+     "madlab_dream.evaluate"),
+    ("train", ["--train_data", "--model_dir", "--epochs", "--lstm_units"],
+     "Train the MadLab model"),
+])
+def test_help_lists_the_command_s_own_flags_under_its_usage(command, own,
+                                                            usage):
+  for flag in ("--helpshort", "--help"):
+    proc = run_module(f"madlab_dream.{command}", flag)
+    assert usage in proc.stdout
+    listed = proc.stdout.split("\nflags:\n", 1)[1]
+    for name in own:
+      assert f"  {name}:" in listed, (flag, name)

@@ -138,6 +138,14 @@ def _terminate(signum, frame):
   raise errors.Terminated()
 
 
+def list_in_help(names: list[str]) -> None:
+  """--help and --helpshort list the command's own flags: absl lists the
+  key flags of the main module, and the flags are defined in
+  `commands.flags`, so they are made key flags of the main module."""
+  for name in names:
+    flags.FLAGS.register_key_flag_for_module(sys.argv[0], flags.FLAGS[name])
+
+
 def show_usage_of(module) -> None:
   """--help prints the command module's docstring (absl prints that of
   `__main__`, here the module `python -m madlab_dream.<command>` runs)."""
@@ -149,7 +157,9 @@ def show_usage_of(module) -> None:
 def run(main: Callable[[], int | None], prog: str,
         define_flags: Callable[[], None]) -> None:
   """Defines the flags, parses argv and runs `main()` (see module doc)."""
+  defined = set(flags.FLAGS)
   define_flags()
+  list_in_help([name for name in flags.FLAGS if name not in defined])
   show_usage_of(sys.modules[main.__module__])
 
   def parse(argv):
