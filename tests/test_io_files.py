@@ -314,7 +314,7 @@ def test_free_space_is_checked_before_a_large_write(tmp_path, monkeypatch):
 
 
 def test_an_extension_of_another_format_is_refused(tmp_path):
-  from madlab_dream.design import outputs
+  from madlab_dream.designing import outputs
   for name in ("d.json", "d.CSV", "d.png.gz"):
     with pytest.raises(InputError, match="but this output is TSV"):
       files.check_format(tmp_path / name, "TSV")

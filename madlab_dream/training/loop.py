@@ -1,0 +1,100 @@
+"""One training run, from a `RunConfig` to exported weights and a report.
+
+Steps: check the paths and settings (`run_checks`) -> lock the run directory -> `preparation.prepare`:
+cache (`data.preprocess`), planned steps, checkpoint state -> start
+TensorFlow quietly with the distribution strategy ->
+`training_run.TrainingRun`: model (`model.build_model`) -> fit with exact
+validation Pearson at each epoch end, keeping the best epoch -> report,
+plots, exports. `run(config)` returns a `RunResult` whose status is the
+command's exit status:
+
+  0 done; 3 training diverged (the best epoch so far is still exported);
+  130/143 interrupted by SIGINT/SIGTERM (rerun the same command to resume).
+
+Bad input raises `InputError` before any work is done. `madlab_dream.train`
+is the same run from settings, for notebooks and scripts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import shutil
+import time
+
+from madlab_dream import compat
+from madlab_dream.config import RunConfig
+from madlab_dream.errors import InputError
+from madlab_dream.io import files
+from madlab_dream.io import output_dirs
+from madlab_dream.training import distribute
+from madlab_dream.training.lock import LOCK_FILE
+from madlab_dream.training.lock import RunLock
+from madlab_dream.training.preparation import prepare
+from madlab_dream.training.run_checks import check_paths
+
+
+@dataclasses.dataclass(frozen=True)
+class RunResult:
+  """What a training run left.
+
+  status: the exit status (see the module docstring).
+  run_dir: the directory it wrote (a worker's own one for a non-chief).
+  report: report.json's content, or None when nothing was exported.
+  """
+  status: int
+  run_dir: str
+  report: dict | None = None
+
+
+def undo_refused(run_dir: str, fresh: bool, made: list[str]) -> None:
+  """What a run refused before training leaves: nothing it made. A new
+  run directory is removed whole (all in it is the run's); in an existing
+  one, the files in `made` (its lock, its manifest) if this run made them."""
+  if fresh:
+    shutil.rmtree(run_dir, ignore_errors=True)
+    return
+  for path in made:
+    with contextlib.suppress(OSError):
+      os.remove(path)
+
+
+def run(config: RunConfig) -> RunResult:
+  """Trains, selects, reports and exports (see the module docstring)."""
+  wall0 = time.perf_counter()
+  settings = config.train
+  fresh = check_paths(config)
+  files.check_writable_dir(settings.model_dir)
+  made = [os.path.join(settings.model_dir, name)
+          for name in (LOCK_FILE, output_dirs.MANIFEST)
+          if not os.path.lexists(os.path.join(settings.model_dir, name))]
+  output_dirs.mark_run_dir(settings.model_dir)
+  is_chief, task_index = distribute.worker_role()
+  run_dir = settings.model_dir
+  if not is_chief:  # non-chief workers write only to their own scratch space
+    run_dir = os.path.join(settings.model_dir, "workers",
+                           f"worker-{task_index}")
+    files.check_writable_dir(run_dir)
+  with RunLock(run_dir):
+    try:
+      prepared = prepare(config, run_dir)
+    except InputError:  # refused before training: nothing of it is left
+      if run_dir == settings.model_dir:
+        undo_refused(run_dir, fresh, made)
+      raise
+    _, strategy = compat.tensorflow(
+        before_init=lambda _: distribute.make_strategy(settings.strategy,
+                                                       settings.tpu))
+    # Keras and TensorFlow: imported once compat.tensorflow() has started
+    # them quietly (and after the steps above, which need neither).
+    from madlab_dream.training.training_run import TrainingRun
+    keras = compat.keras()
+    policy = keras.mixed_precision.global_policy()
+    try:
+      outcome = TrainingRun(config, strategy, run_dir, is_chief, wall0,
+                            prepared).execute()
+    finally:  # a notebook's next model is built under the policy it had
+      keras.mixed_precision.set_global_policy(policy)
+  return RunResult(outcome.status, run_dir, outcome.report)
+
