@@ -37,8 +37,8 @@ library (data-flow order; imports no command and no tool)
   explain/    contribution scores, logos, TF-MoDISco motifs
   designing/  design toward an objective, the trusted-range guard
   scoring/    the challenge: file formats, subsets, official scores
-  config.py, errors.py, compat.py, machine.py, metrics.py, timing.py,
-  baseline.py
+  settings.py, config.py, errors.py, compat.py, machine.py, metrics.py,
+  timing.py, baseline.py
 tools/        beside the library: the simulator, the benchmarks, the demo and
               the explain and design proofs
 commands/     one module per command (flags -> configs -> the library or a

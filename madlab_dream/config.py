@@ -14,22 +14,32 @@ arguments. A training run writes its resolved `RunConfig` to
 Every field is validated in `__post_init__`; a bad value raises
 `ConfigError` (an `InputError`: one line, exit status 2 on the command
 line) naming the setting as its flag, e.g. `--val_fraction=1.5: must be in
-[0, 1)`. The rules the model shares with its layers (feature counts, basis
-function and activation names) come from `madlab_dream.layers.arguments`,
-so importing and validating configs needs no framework.
+[0, 1)`: the validators are `madlab_dream.settings`'. The rules the model
+shares with its layers (feature counts, basis function names) come from
+`madlab_dream.layers.arguments`, so importing and validating configs needs
+no framework, except that an activation name is looked up in Keras's own
+registry (which imports Keras).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import math
 from typing import Any
 from typing import Mapping
-from typing import Sequence
 
-from madlab_dream.errors import InputError
 from madlab_dream.layers import arguments as layer_arguments
+from madlab_dream.settings import ConfigError  # noqa: F401 (its old home)
+from madlab_dream.settings import Settings
+from madlab_dream.settings import check
+from madlab_dream.settings import choice
+from madlab_dream.settings import duration_seconds
+from madlab_dream.settings import keras_activation
+from madlab_dream.settings import names
+from madlab_dream.settings import number
+from madlab_dream.settings import weights
+from madlab_dream.settings import whole_number
+from madlab_dream.settings import whole_numbers
 
 #: The challenge's sequence length (17 nt flank + 80 nt random + 13 nt flank).
 SEQ_LEN = 110
@@ -41,174 +51,11 @@ MAX_SEQ_LEN = 2048
 SEED = 42
 
 
-class ConfigError(InputError):
-  """A setting with a value that cannot work; names the setting as a flag."""
-
-  def __init__(self, name: str, value: Any, problem: str):
-    super().__init__(f"--{name}={_show(value)}: {problem}")
-    self.setting = name
-
-
-def _show(value: Any) -> str:
-  if isinstance(value, (list, tuple)):
-    return ",".join(str(v) for v in value)
-  return str(value)
-
-
-def _check(condition: bool, name: str, value: Any, problem: str) -> None:
-  if not condition:
-    raise ConfigError(name, value, problem)
-
-
-def _int(name: str, value: Any, low: int | None = None,
-         optional: bool = False, high: int | None = None,
-         why_high: str = "") -> int | None:
-  if value is None and optional:
-    return None
-  if isinstance(value, bool) or not _is_integral(value):
-    raise ConfigError(name, value, "must be a whole number")
-  value = int(value)
-  if low is not None:
-    _check(value >= low, name, value, f"must be at least {low}")
-  if high is not None:
-    _check(value <= high, name, value, f"must be at most {high:,}{why_high}")
-  return value
-
-
-def _is_integral(value: Any) -> bool:
-  try:
-    return float(value) == int(float(value))
-  except (TypeError, ValueError, OverflowError):
-    return False
-
-
-def _float(name: str, value: Any, low: float | None = None,
-           high: float | None = None, high_open: bool = False,
-           optional: bool = False) -> float | None:
-  if value is None and optional:
-    return None
-  try:
-    value = float(value)
-  except (TypeError, ValueError):
-    raise ConfigError(name, value, "must be a number") from None
-  _check(math.isfinite(value), name, value, "must be finite")
-  if low is not None:
-    _check(value >= low, name, value, f"must be at least {low:g}")
-  if high is not None:
-    ok = value < high if high_open else value <= high
-    _check(ok, name, value, f"must be {'below' if high_open else 'at most'} "
-           f"{high:g}")
-  return value
-
-
-def _choice(name: str, value: Any, choices: Sequence[str]) -> str:
-  _check(value in choices, name, value, f"must be one of {', '.join(choices)}")
-  return value
-
-
-def _int_list(name: str, value: Any, low: int = 1) -> tuple[int, ...]:
-  items = value.split(",") if isinstance(value, str) else list(value)
-  out = []
-  for item in items:
-    if isinstance(item, str):
-      item = item.strip()
-    if isinstance(item, bool) or not _is_integral(item):
-      raise ConfigError(name, value, f"{item!r} is not a whole number")
-    out.append(int(float(item)))
-  _check(bool(out), name, value, "needs at least one value")
-  _check(min(out) >= low, name, value, f"every value must be at least {low}")
-  return tuple(out)
-
-
-def _float_list(name: str, value: Any) -> tuple[float, ...]:
-  items = value.split(",") if isinstance(value, str) else list(value)
-  out = tuple(_float(name, item, low=0.0) for item in items)
-  _check(bool(out) and sum(out) > 0, name, value,
-         "needs non-negative values, not all zero")
-  return out
-
-
-def _str_list(name: str, value: Any) -> tuple[str, ...]:
-  items = value.split(",") if isinstance(value, str) else list(value)
-  out = tuple(str(v).strip() for v in items if str(v).strip())
-  _check(bool(out), name, value, "needs at least one value")
-  return out
-
-
-_UNITS = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
-
-
-def duration_seconds(name: str, value: Any) -> float | None:
-  """Seconds from 600, "600", "600s", "10m", "1.5h"; None stays None."""
-  if value is None or value == "":
-    return None
-  text = str(value).strip().lower()
-  unit = next((u for u in sorted(_UNITS, key=len, reverse=True)
-               if text.endswith(u)), "s")
-  number = text[:-len(unit)] if text.endswith(unit) else text
-  try:
-    seconds = float(number) * _UNITS[unit]
-  except ValueError:
-    raise ConfigError(name, value, "is not a duration (e.g. 600, 600s, 10m, "
-                      "1.5h)") from None
-  _check(math.isfinite(seconds) and seconds > 0, name, value,
-         "must be a positive duration")
-  return seconds
-
-
-def _activation(name: str, value: Any) -> str:
-  _check(value in layer_arguments.KERAS_ACTIVATIONS, name, value,
-         "is not a Keras activation (e.g. swish, relu, gelu, tanh)")
-  return value
-
-
-class _Config:
-  """Shared behaviour of the frozen config dataclasses."""
-
-  def replace(self, **changes: Any):
-    """A copy with `changes`, validated again."""
-    return dataclasses.replace(self, **changes)
-
-  def to_dict(self) -> dict[str, Any]:
-    """JSON-ready values (tuples as lists)."""
-    return {f.name: _jsonable(getattr(self, f.name))
-            for f in dataclasses.fields(self)}
-
-  @classmethod
-  def from_dict(cls, values: Mapping[str, Any]):
-    """Builds the config; an unknown key is a TypeError naming the known."""
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = set(values) - known
-    if unknown:
-      raise TypeError(f"unknown {cls.__name__} settings: {sorted(unknown)}; "
-                      f"known: {sorted(known)}")
-    return cls(**values)
-
-  @classmethod
-  def field_names(cls) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
-
-  @classmethod
-  def default(cls, name: str) -> Any:
-    """The default of field `name` (the one place it is written)."""
-    return {f.name: f.default for f in dataclasses.fields(cls)}[name]
-
-  def _validate_field(self, name: str, rule, *args, **kwargs) -> None:
-    """Replaces field `name` by `rule(name, value, *args, **kwargs)`: its
-    value checked (ConfigError) and normalised."""
-    object.__setattr__(self, name, rule(name, getattr(self, name), *args,
-                                        **kwargs))
-
-
-def _jsonable(value: Any) -> Any:
-  return list(value) if isinstance(value, tuple) else value
-
-
 SPLITS = ("random", "tail")
 
 
 @dataclasses.dataclass(frozen=True)
-class DataConfig(_Config):
+class DataConfig(Settings):
   """How a DREAM training file becomes the cached train/validation arrays.
 
   seq_len: L. Longer sequences keep their last L nt (5' trimmed); shorter
@@ -248,48 +95,48 @@ class DataConfig(_Config):
   skip_bad_rows: bool = False
 
   def __post_init__(self):
-    self._validate_field("seq_len", _int, low=1, high=MAX_SEQ_LEN,
+    self.validate_field("seq_len", whole_number, low=1, high=MAX_SEQ_LEN,
                          why_high=" (the attention's [L, L] logits grow as "
                          "L squared)")
     self._check_table_settings()
-    self._validate_field("singleton_keep", _float, 0.0, 1.0)
-    self._validate_field("split", _choice, SPLITS)
-    self._validate_field("val_fraction", _float, 0.0, 1.0, high_open=True)
-    self._validate_field("val_rows", _int, low=0, optional=True)
-    _check(self.val_rows != 1, "val_rows", 1, "Pearson r, which selects "
+    self.validate_field("singleton_keep", number, 0.0, 1.0)
+    self.validate_field("split", choice, SPLITS)
+    self.validate_field("val_fraction", number, 0.0, 1.0, high_open=True)
+    self.validate_field("val_rows", whole_number, low=0, optional=True)
+    check(self.val_rows != 1, "val_rows", 1, "Pearson r, which selects "
            "the best epoch, needs at least 2 validation rows (0: none)")
-    self._validate_field("min_val_rows", _int, low=0)
-    self._validate_field("shuffle_buffer", _int, low=0)
-    self._validate_field("seed", _int)
+    self.validate_field("min_val_rows", whole_number, low=0)
+    self.validate_field("shuffle_buffer", whole_number, low=0)
+    self.validate_field("seed", whole_number)
 
   def _check_table_settings(self) -> None:
     """The table's columns: all or none (ConfigError)."""
     object.__setattr__(self, "skip_bad_rows", bool(self.skip_bad_rows))
     for name in ("target_columns", "val_values", "test_values"):
       if getattr(self, name) is not None:
-        self._validate_field(name, _str_list)
+        self.validate_field(name, names)
     if self.sequence_column is None:
       for name in ("target_columns", "split_column", "delimiter"):
-        _check(getattr(self, name) is None, name, getattr(self, name),
+        check(getattr(self, name) is None, name, getattr(self, name),
                "needs --sequence_column (a table with a header row)")
     else:
-      _check(self.target_columns is not None, "sequence_column",
+      check(self.target_columns is not None, "sequence_column",
              self.sequence_column, "needs --target_columns")
-      _check(len(set(self.target_columns)) == len(self.target_columns),
+      check(len(set(self.target_columns)) == len(self.target_columns),
              "target_columns", self.target_columns, "names a column twice")
     if self.split_column is None:
       for name in ("val_values", "test_values"):
-        _check(getattr(self, name) is None, name, getattr(self, name),
+        check(getattr(self, name) is None, name, getattr(self, name),
                "needs --split_column")
     else:
-      _check(self.val_values is not None or self.test_values is not None,
+      check(self.val_values is not None or self.test_values is not None,
              "split_column", self.split_column,
              "needs --val_values and/or --test_values")
-      _check(not set(self.val_values or ()) & set(self.test_values or ()),
+      check(not set(self.val_values or ()) & set(self.test_values or ()),
              "test_values", self.test_values, "shares values with "
              "--val_values")
     if self.delimiter is not None:
-      _check(len(self.delimiter) == 1, "delimiter", self.delimiter,
+      check(len(self.delimiter) == 1, "delimiter", self.delimiter,
              "must be one character (\\t for a tab)")
 
   @property
@@ -332,18 +179,18 @@ def _current_model_keys(values: Mapping[str, Any]) -> dict[str, Any]:
   out = {}
   for key, value in values.items():
     if key in DROPPED_MODEL_SETTINGS:
-      _check(value in DROPPED_MODEL_SETTINGS[key], key, value,
+      check(value in DROPPED_MODEL_SETTINGS[key], key, value,
              "names no formulation of the model (accepted and ignored: "
              f"{', '.join(DROPPED_MODEL_SETTINGS[key])})")
       continue
     name = RENAMED_MODEL_SETTINGS.get(key, key)
-    _check(name not in out, name, value, f"given twice (also as {key})")
+    check(name not in out, name, value, f"given twice (also as {key})")
     out[name] = value
   return out
 
 
 @dataclasses.dataclass(frozen=True)
-class ModelConfig(_Config):
+class ModelConfig(Settings):
   """The architecture; defaults are MadLab's (report Table 1, their code).
 
   codes [batch, L] -> one-hot -> len(conv_kernels) parallel branches
@@ -391,37 +238,37 @@ class ModelConfig(_Config):
   def __post_init__(self):
     object.__setattr__(self, "transformer_trainable",
                        bool(self.transformer_trainable))
-    self._validate_field("seq_len", _int, low=1, high=MAX_SEQ_LEN,
+    self.validate_field("seq_len", whole_number, low=1, high=MAX_SEQ_LEN,
                          why_high=" (the attention's [L, L] logits grow as "
                          "L squared)")
-    self._validate_field("num_targets", _int, low=1)
-    self._validate_field("conv_kernels", _int_list)
-    self._validate_field("conv_filters", _int, low=1)
-    self._validate_field("conv_reduced", _int, low=1)
-    self._validate_field("l2", _float, low=0.0)
-    self._validate_field("num_blocks", _int, low=0)
-    self._validate_field("num_heads", _int, low=1)
-    self._validate_field("key_size", _int, low=1)
-    self._validate_field("value_size", _int, low=1)
-    self._validate_field("num_relative_position_features", _int, low=1,
+    self.validate_field("num_targets", whole_number, low=1)
+    self.validate_field("conv_kernels", whole_numbers)
+    self.validate_field("conv_filters", whole_number, low=1)
+    self.validate_field("conv_reduced", whole_number, low=1)
+    self.validate_field("l2", number, low=0.0)
+    self.validate_field("num_blocks", whole_number, low=0)
+    self.validate_field("num_heads", whole_number, low=1)
+    self.validate_field("key_size", whole_number, low=1)
+    self.validate_field("value_size", whole_number, low=1)
+    self.validate_field("num_relative_position_features", whole_number, low=1,
                          optional=True)
-    self._validate_field("relative_position_functions", _str_list)
-    self._validate_field("attention_dropout_rate", _float, 0.0, 1.0,
+    self.validate_field("relative_position_functions", names)
+    self.validate_field("attention_dropout_rate", number, 0.0, 1.0,
                          high_open=True)
-    self._validate_field("positional_dropout_rate", _float, 0.0, 1.0,
+    self.validate_field("positional_dropout_rate", number, 0.0, 1.0,
                          high_open=True)
-    self._validate_field("ffn_multiplier", _int, low=1)
-    self._validate_field("lstm_units", _int, low=1)
-    self._validate_field("seed", _int)
-    self._validate_field("activation", _activation)
-    self._validate_field("lstm_activation", _activation)
+    self.validate_field("ffn_multiplier", whole_number, low=1)
+    self.validate_field("lstm_units", whole_number, low=1)
+    self.validate_field("seed", whole_number)
+    self.validate_field("activation", keras_activation)
+    self.validate_field("lstm_activation", keras_activation)
     if self.num_blocks:
       self._check_attention()
 
   def _check_attention(self) -> None:
     """The transformer's width and feature count (ConfigError)."""
     width = self.num_heads * self.value_size
-    _check(width == self.conv_reduced, "num_heads", self.num_heads,
+    check(width == self.conv_reduced, "num_heads", self.num_heads,
            f"num_heads x value_size = {self.num_heads} x {self.value_size} "
            f"= {width} must equal --conv_reduced={self.conv_reduced} (the "
            "residual connections add the attention output to its input)")
@@ -437,7 +284,7 @@ class ModelConfig(_Config):
 
   @classmethod
   def from_dict(cls, values: Mapping[str, Any]) -> "ModelConfig":
-    """Builds the config (keys as `_Config.from_dict`, plus those of files
+    """Builds the config (keys as `Settings.from_dict`, plus those of files
     written by madlab-dream 0.2.0: see the class docstring)."""
     return super().from_dict(_current_model_keys(values))
 
@@ -479,7 +326,7 @@ STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
 
 
 @dataclasses.dataclass(frozen=True)
-class TrainConfig(_Config):
+class TrainConfig(Settings):
   """One training run.
 
   Fields whose `metadata["result"]` is False do not change the trained
@@ -533,36 +380,36 @@ class TrainConfig(_Config):
   def __post_init__(self):
     object.__setattr__(self, "rc_augment", bool(self.rc_augment))
     if self.target_weights is not None:
-      self._validate_field("target_weights", _float_list)
+      self.validate_field("target_weights", weights)
     if self.freeze is not None:
-      self._validate_field("freeze", _str_list)
+      self.validate_field("freeze", names)
       for block in self.freeze:
-        _check(block in FREEZABLE, "freeze", self.freeze,
+        check(block in FREEZABLE, "freeze", self.freeze,
                f"{block!r} is not one of {', '.join(FREEZABLE)}")
-    self._validate_field("epochs", _int, low=1)
-    self._validate_field("steps_per_epoch", _int, low=1, optional=True)
-    self._validate_field("max_steps", _int, low=1, optional=True)
-    self._validate_field("time_budget", duration_seconds)
-    self._validate_field("batch_size", _int, low=1)
-    self._validate_field("learning_rate", _float, low=0.0)
-    self._validate_field("lr_schedule", _choice, SCHEDULES)
-    self._validate_field("clipnorm", _float, low=0.0, optional=True)
-    _check(self.clipnorm is None or self.clipnorm > 0, "clipnorm",
+    self.validate_field("epochs", whole_number, low=1)
+    self.validate_field("steps_per_epoch", whole_number, low=1, optional=True)
+    self.validate_field("max_steps", whole_number, low=1, optional=True)
+    self.validate_field("time_budget", duration_seconds)
+    self.validate_field("batch_size", whole_number, low=1)
+    self.validate_field("learning_rate", number, low=0.0)
+    self.validate_field("lr_schedule", choice, SCHEDULES)
+    self.validate_field("clipnorm", number, low=0.0, optional=True)
+    check(self.clipnorm is None or self.clipnorm > 0, "clipnorm",
            self.clipnorm, "must be positive (omit it for no clipping)")
-    self._validate_field("warmup_fraction", _float, 0.0, 1.0, high_open=True,
+    self.validate_field("warmup_fraction", number, 0.0, 1.0, high_open=True,
                          optional=True)
-    self._validate_field("early_stopping_patience", _int, low=0)
-    self._validate_field("optimizer", _choice, OPTIMIZERS)
-    self._validate_field("loss", _choice, LOSSES)
-    self._validate_field("jit_compile", _choice, JIT_MODES)
-    self._validate_field("mixed_precision", _choice, PRECISIONS)
-    self._validate_field("strategy", _choice, STRATEGIES)
-    self._validate_field("train_eval_rows", _int, low=0)
-    self._validate_field("eval_batch_size", _int, low=1)
-    self._validate_field("baseline_kmer", _int, low=0)
-    _check(self.baseline_kmer <= 6, "baseline_kmer", self.baseline_kmer,
+    self.validate_field("early_stopping_patience", whole_number, low=0)
+    self.validate_field("optimizer", choice, OPTIMIZERS)
+    self.validate_field("loss", choice, LOSSES)
+    self.validate_field("jit_compile", choice, JIT_MODES)
+    self.validate_field("mixed_precision", choice, PRECISIONS)
+    self.validate_field("strategy", choice, STRATEGIES)
+    self.validate_field("train_eval_rows", whole_number, low=0)
+    self.validate_field("eval_batch_size", whole_number, low=1)
+    self.validate_field("baseline_kmer", whole_number, low=0)
+    check(self.baseline_kmer <= 6, "baseline_kmer", self.baseline_kmer,
            "must be at most 6 (4^6 = 4,096 features per k)")
-    _check(not (self.strategy == "tpu" and
+    check(not (self.strategy == "tpu" and
                 self.mixed_precision == "mixed_float16"), "mixed_precision",
            self.mixed_precision, "is not supported on TPU; use "
            "mixed_bfloat16")
@@ -582,14 +429,14 @@ class RunConfig:
   train: TrainConfig = dataclasses.field(default_factory=TrainConfig)
 
   def __post_init__(self):
-    _check(self.data.seq_len == self.model.seq_len, "seq_len",
+    check(self.data.seq_len == self.model.seq_len, "seq_len",
            self.model.seq_len, f"the data's L ({self.data.seq_len}) and the "
            f"model's ({self.model.seq_len}) differ")
-    _check(self.has_validation or not self.train.select_on_validation,
+    check(self.has_validation or not self.train.select_on_validation,
            "val_fraction", self.data.val_fraction, "leaves no validation set, "
            "but model selection on validation is on; pass "
            "--noselect_on_validation or a positive --val_fraction")
-    _check(self.has_validation or not
+    check(self.has_validation or not
            self.train.early_stopping_patience, "early_stopping_patience",
            self.train.early_stopping_patience, "needs a validation set "
            "(--val_fraction > 0)")
@@ -598,28 +445,28 @@ class RunConfig:
   def _check_targets(self) -> None:
     """Table files, targets, weights and the selected target (ConfigError)."""
     data, train = self.data, self.train
-    _check(data.num_targets == self.model.num_targets, "num_targets",
+    check(data.num_targets == self.model.num_targets, "num_targets",
            self.model.num_targets, f"the data have {data.num_targets} "
            "target(s) (--target_columns)")
     for name in ("val_data", "test_data"):
-      _check(getattr(train, name) is None or data.is_table, name,
+      check(getattr(train, name) is None or data.is_table, name,
              getattr(train, name), "needs --sequence_column (tables with a "
              "header row)")
-    _check(not (train.val_data and data.split_column and data.val_values),
+    check(not (train.val_data and data.split_column and data.val_values),
            "val_data", train.val_data, "and --val_values both give a "
            "validation set; pass one")
-    _check(not (train.test_data and data.split_column and data.test_values),
+    check(not (train.test_data and data.split_column and data.test_values),
            "test_data", train.test_data, "and --test_values both give a "
            "test set; pass one")
-    _check(not (train.baseline_kmer and data.num_targets > 1),
+    check(not (train.baseline_kmer and data.num_targets > 1),
            "baseline_kmer", train.baseline_kmer, "fits one target; pass it "
            "with one --target_columns name")
     if train.target_weights is not None:
-      _check(len(train.target_weights) == data.num_targets, "target_weights",
+      check(len(train.target_weights) == data.num_targets, "target_weights",
              train.target_weights, f"needs one weight per target "
              f"({data.num_targets})")
     if train.select_target is not None:
-      _check(train.select_target in self.target_names, "select_target",
+      check(train.select_target in self.target_names, "select_target",
              train.select_target, "is not one of --target_columns "
              f"({', '.join(self.target_names)})")
 

@@ -6,18 +6,19 @@ import dataclasses
 import math
 from typing import Any
 
-from madlab_dream.config import ConfigError
 from madlab_dream.designing.evolve import GeneticConfig
 from madlab_dream.designing.objective import OBJECTIVES
 from madlab_dream.io.sequences import FLANK3
 from madlab_dream.io.sequences import FLANK5
+from madlab_dream.settings import Settings
+from madlab_dream.settings import check
 
 METHODS = ("greedy", "evolve")
 DEFAULT_DESIGNS = 100
 
 
 @dataclasses.dataclass(frozen=True)
-class DesignOptions:
+class DesignOptions(Settings):
   """Everything `design` is told besides the models and the starts.
 
   Attributes (the flags of `python -m madlab_dream.design`):
@@ -59,36 +60,33 @@ class DesignOptions:
   trained_range: tuple | None = None
 
   def __post_init__(self):
-    _need(self.objective in OBJECTIVES, "objective", self.objective,
+    check(self.objective in OBJECTIVES, "objective", self.objective,
           f"must be one of {', '.join(OBJECTIVES)}")
-    _need(self.method in METHODS, "method", self.method,
+    check(self.method in METHODS, "method", self.method,
           f"must be one of {', '.join(METHODS)}")
     if self.objective == "target":
-      _need(self.target_value is not None, "objective", self.objective,
+      check(self.target_value is not None, "objective", self.objective,
             "needs --target_value=X (expression scale)")
-      _need(math.isfinite(self.target_value), "target_value",
+      check(math.isfinite(self.target_value), "target_value",
             self.target_value, "must be finite")
     else:
-      _need(self.target_value is None, "target_value", self.target_value,
+      check(self.target_value is None, "target_value", self.target_value,
             f"only for --objective=target (not {self.objective})")
     for name, low in (("num_designs", 1), ("rounds", 1), ("beam", 1),
                       ("max_edits", 1), ("min_distance", 0), ("flank_5p", 0),
                       ("flank_3p", 0)):
       value = getattr(self, name)
-      _need(value is None or value >= low, name, value,
+      check(value is None or value >= low, name, value,
             f"must be at least {low}")
-    _need(math.isfinite(self.penalty_sd) and self.penalty_sd >= 0,
+    check(math.isfinite(self.penalty_sd) and self.penalty_sd >= 0,
           "penalty_sd", self.penalty_sd, "must be >= 0")
     if self.trained_range is not None:
       low, high, sd = self.trained_range
-      _need(low <= high and sd >= 0, "trained_range",
+      check(low <= high and sd >= 0, "trained_range",
             self.trained_range, "needs MIN <= MAX and SD >= 0")
-    try:
-      self.genetic()
-    except ValueError as e:
-      raise ConfigError("population", self.population, str(e)) from None
+    self.genetic()
     if self.method == "evolve" and self.num_designs:
-      _need(self.num_designs <= self.population, "num_designs",
+      check(self.num_designs <= self.population, "num_designs",
             self.num_designs, f"cannot exceed --population="
             f"{self.population}")
 
@@ -96,13 +94,6 @@ class DesignOptions:
     return GeneticConfig(self.population, self.generations, self.crossover,
                          self.mutation, self.mutation_rate, self.tournament)
 
-  def replace(self, **changes: Any) -> "DesignOptions":
-    return dataclasses.replace(self, **changes)
-
   def to_dict(self) -> dict[str, Any]:
     return dataclasses.asdict(self)
 
-
-def _need(condition: bool, name: str, value: Any, problem: str) -> None:
-  if not condition:
-    raise ConfigError(name, value, problem)

@@ -1,15 +1,18 @@
 """The settings of a contribution-score run (no framework imported).
 
-`ExplainConfig` holds one method's settings, each validated once; a bad
-value is a `ConfigError` naming the flag (one line, exit status 2).
+`ExplainConfig` holds one method's settings, each validated once
+(`madlab_dream.settings`); a bad value is a `ConfigError` naming the flag
+(one line, exit status 2).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
-from madlab_dream.config import ConfigError
+from madlab_dream.settings import Settings
+from madlab_dream.settings import check
+from madlab_dream.settings import choice
+from madlab_dream.settings import positive_whole_number
 
 METHODS = ("saliency", "input_x_gradient", "integrated_gradients",
            "expected_gradients", "ism")
@@ -20,7 +23,7 @@ PATH_METHODS = ("integrated_gradients", "expected_gradients")
 
 
 @dataclasses.dataclass(frozen=True)
-class ExplainConfig:
+class ExplainConfig(Settings):
   """How contribution scores are computed.
 
   method: one of METHODS.
@@ -51,14 +54,14 @@ class ExplainConfig:
   batch_size: int = 256
 
   def __post_init__(self):
-    _choice("method", self.method, METHODS)
-    _choice("baseline", self.baseline, BASELINES)
-    _choice("shuffle_region", self.shuffle_region, SHUFFLE_REGIONS)
+    choice("method", self.method, METHODS)
+    choice("baseline", self.baseline, BASELINES)
+    choice("shuffle_region", self.shuffle_region, SHUFFLE_REGIONS)
     for name in ("references", "steps"):
-      _positive(name, getattr(self, name))
-    _positive("eval_batch_size", self.batch_size)
-    if not isinstance(self.seed, int) or isinstance(self.seed, bool):
-      raise ConfigError("seed", self.seed, "must be a whole number")
+      positive_whole_number(name, getattr(self, name))
+    positive_whole_number("eval_batch_size", self.batch_size)
+    check(isinstance(self.seed, int) and not isinstance(self.seed, bool),
+          "seed", self.seed, "must be a whole number")
 
   @property
   def gradient_evaluations(self) -> int:
@@ -72,18 +75,3 @@ class ExplainConfig:
       return 1 + 3 * 110
     return 1
 
-  def to_dict(self) -> dict[str, Any]:
-    return dataclasses.asdict(self)
-
-  def replace(self, **changes) -> ExplainConfig:
-    return dataclasses.replace(self, **changes)
-
-
-def _choice(name: str, value: Any, choices) -> None:
-  if value not in choices:
-    raise ConfigError(name, value, f"must be one of {', '.join(choices)}")
-
-
-def _positive(name: str, value: Any) -> None:
-  if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-    raise ConfigError(name, value, "must be a whole number of at least 1")
