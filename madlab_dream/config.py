@@ -470,6 +470,32 @@ class RunConfig:
              train.select_target, "is not one of --target_columns "
              f"({', '.join(self.target_names)})")
 
+  def with_settings(self, **settings: Any) -> "RunConfig":
+    """A copy with `settings` by name (the training command's flags without
+    their dashes), each part rebuilt with `dataclasses.replace` and
+    validated: seq_len and seed set both the data's and the model's, and
+    target_columns also the model's output count. TypeError for a name of
+    no setting."""
+    parts: dict[str, dict[str, Any]] = {"data": {}, "model": {}, "train": {}}
+    for name, value in settings.items():
+      owners = [part for part, config in self.parts().items()
+                if name in config.field_names()]
+      if not owners or name == "num_targets":
+        raise TypeError(f"unknown setting {name!r}; the settings: "
+                        f"{', '.join(setting_names())}")
+      for part in owners:
+        parts[part][name] = value
+    data = dataclasses.replace(self.data, **parts["data"])
+    if "target_columns" in settings:
+      parts["model"]["num_targets"] = data.num_targets
+    return RunConfig(data, dataclasses.replace(self.model, **parts["model"]),
+                     dataclasses.replace(self.train, **parts["train"]))
+
+  @staticmethod
+  def parts() -> dict[str, type]:
+    """The part of a run each config class holds."""
+    return {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
+
   @property
   def target_names(self) -> tuple[str, ...]:
     """The targets' names ("expression" for the DREAM format)."""
@@ -501,6 +527,15 @@ class RunConfig:
     train = self.train.to_dict()
     return {"data": self.data.to_dict(), "model": self.model.to_dict(),
             "train": {k: train[k] for k in TrainConfig.result_fields()}}
+
+
+def setting_names() -> tuple[str, ...]:
+  """Every setting of a training run, by name, once (data, model, train)."""
+  names_: dict[str, None] = {}
+  for config_class in RunConfig.parts().values():
+    names_.update(dict.fromkeys(name for name in config_class.field_names()
+                                if name != "num_targets"))
+  return tuple(names_)
 
 
 CONFIG_FILE = "config.json"
