@@ -9,9 +9,12 @@ arguments. A training run writes its resolved `RunConfig` to
   ModelConfig   the architecture (defaults: MadLab's preset, 319,657
                 parameters at L = 110)
   TrainConfig   the run: data path, optimiser, schedule, precision, outputs
+                (`madlab_dream.train_config`)
   RunConfig     the three together, as written to config.json
 
-Every field is validated in `__post_init__`; a bad value raises
+Each field holds its default and its help text (`settings.setting`): the
+flags, their --help and docs/settings.md are generated from them. Every
+field is validated in `__post_init__`; a bad value raises
 `ConfigError` (an `InputError`: one line, exit status 2 on the command
 line) naming the setting as its flag, e.g. `--val_fraction=1.5: must be in
 [0, 1)`: the validators are `madlab_dream.settings`'. The rules the model
@@ -33,13 +36,26 @@ from madlab_dream.settings import ConfigError  # noqa: F401 (its old home)
 from madlab_dream.settings import Settings
 from madlab_dream.settings import check
 from madlab_dream.settings import choice
-from madlab_dream.settings import duration_seconds
 from madlab_dream.settings import keras_activation
 from madlab_dream.settings import names
 from madlab_dream.settings import number
-from madlab_dream.settings import weights
+from madlab_dream.settings import setting
 from madlab_dream.settings import whole_number
 from madlab_dream.settings import whole_numbers
+from madlab_dream.train_config import AUTO_BF16_MAX_R_DROP  # noqa: F401
+from madlab_dream.train_config import AUTO_BF16_MIN_SPEEDUP  # noqa: F401
+from madlab_dream.train_config import AUTO_BF16_PROBE_BATCH  # noqa: F401
+from madlab_dream.train_config import AUTO_BF16_PROBE_LEARNING_RATE  # noqa: F401
+from madlab_dream.train_config import AUTO_BF16_PROBE_STEPS  # noqa: F401
+from madlab_dream.train_config import AUTO_BF16_PROBE_VAL_ROWS  # noqa: F401
+from madlab_dream.train_config import FREEZABLE  # noqa: F401
+from madlab_dream.train_config import JIT_MODES  # noqa: F401
+from madlab_dream.train_config import LOSSES  # noqa: F401
+from madlab_dream.train_config import OPTIMIZERS  # noqa: F401
+from madlab_dream.train_config import PRECISIONS  # noqa: F401
+from madlab_dream.train_config import SCHEDULES  # noqa: F401
+from madlab_dream.train_config import STRATEGIES  # noqa: F401
+from madlab_dream.train_config import TrainConfig
 
 #: The challenge's sequence length (17 nt flank + 80 nt random + 13 nt flank).
 SEQ_LEN = 110
@@ -78,21 +94,74 @@ class DataConfig(Settings):
     1,024-element tf.data shuffle buffer.
   seed: seeds the row filter's coin flips, the split and the shuffling.
   """
-  seq_len: int = SEQ_LEN
-  singleton_keep: float = 0.5
-  split: str = "random"
-  val_fraction: float = 0.02
-  val_rows: int | None = None
-  min_val_rows: int = 1000
-  shuffle_buffer: int = 0
-  seed: int = SEED
-  sequence_column: str | None = None
-  target_columns: tuple[str, ...] | None = None
-  split_column: str | None = None
-  val_values: tuple[str, ...] | None = None
-  test_values: tuple[str, ...] | None = None
-  delimiter: str | None = None
-  skip_bad_rows: bool = False
+  seq_len: int = setting(
+      SEQ_LEN,
+      "Sequence length L. Longer sequences keep their last L nt (5' "
+      "trimmed); shorter ones are padded with N on the left. auto "
+      "(tables, training): the longest sequence of the data files.",
+      flag="string")
+  singleton_keep: float = setting(
+      0.5,
+      "Probability of keeping a row whose expression is a whole "
+      "number (observed once). MadLab: 0.5. 1 keeps every row; 0 "
+      "drops them all.")
+  split: str = setting(
+      "random",
+      "Validation rows: random (a seeded sample of the kept rows) or "
+      "tail (the last kept rows of the file, as MadLab's take/skip "
+      "made it).",
+      choices=SPLITS)
+  val_fraction: float = setting(
+      0.02,
+      "Fraction of kept rows in the fixed, disjoint validation set "
+      "(MadLab: 2 %).")
+  val_rows: int | None = setting(
+      None,
+      "An exact number of validation rows (instead of "
+      "--val_fraction).")
+  min_val_rows: int = setting(
+      1000,
+      "Floor under the validation set taken by --val_fraction (at "
+      "most half the kept rows), so a small file does not select its "
+      "best epoch on a few dozen rows; 0: no floor.")
+  shuffle_buffer: int = setting(
+      0,
+      "0: each pass is a full seeded permutation of the training "
+      "rows; N: a seeded local shuffle near file order (rows move "
+      "about N positions), like MadLab's 1,024-element shuffle "
+      "buffer.")
+  seed: int = setting(
+      SEED,
+      "Seed for row filtering, the split, shuffling and weight "
+      "initialisation.")
+  sequence_column: str | None = setting(
+      None,
+      "A table with a header row (TSV, or CSV by a .csv name or "
+      "--delimiter; .gz accepted): the column holding the sequences. "
+      "Without it the training file is in the DREAM format.")
+  target_columns: tuple[str, ...] | None = setting(
+      None,
+      "The table's target columns, one model output each.")
+  split_column: str | None = setting(
+      None,
+      "The table's column that assigns rows to the splits (e.g. set "
+      "or fold); rows with neither --val_values nor --test_values "
+      "train.")
+  val_values: tuple[str, ...] | None = setting(
+      None,
+      "Values of --split_column that mark validation rows.")
+  test_values: tuple[str, ...] | None = setting(
+      None,
+      "Values of --split_column that mark test rows.")
+  delimiter: str | None = setting(
+      None,
+      "The table's field separator (default: by the file name, "
+      ".csv comma, else tab; \\t for a tab).")
+  skip_bad_rows: bool = setting(
+      False,
+      "Skip a table's bad rows (a missing or non-numeric target, a "
+      "bad sequence) and report each skipped line, instead of "
+      "stopping at the first.")
 
   def __post_init__(self):
     self.validate_field("seq_len", whole_number, low=1, high=MAX_SEQ_LEN,
@@ -213,27 +282,72 @@ class ModelConfig(Settings):
   `from_dict` also reads the keys of `RENAMED_MODEL_SETTINGS` and
   `DROPPED_MODEL_SETTINGS` (config.json files of madlab-dream 0.2.0).
   """
-  seq_len: int = SEQ_LEN
-  conv_kernels: tuple[int, ...] = (15, 20, 25, 30)
-  conv_filters: int = 192
-  conv_reduced: int = 96
-  activation: str = "swish"
-  l2: float = 1e-3
-  num_blocks: int = 2
-  num_heads: int = 1
-  key_size: int = 96
-  value_size: int = 96
-  num_relative_position_features: int | None = None
-  relative_position_functions: tuple[str, ...] = (
-      layer_arguments.DEFAULT_RELATIVE_POSITION_FUNCTIONS)
-  attention_dropout_rate: float = 0.0
-  positional_dropout_rate: float = 0.0
-  ffn_multiplier: int = 2
-  lstm_units: int = 4
-  lstm_activation: str = "swish"
-  transformer_trainable: bool = True
-  seed: int = SEED
-  num_targets: int = 1
+  seq_len: int = setting(
+      SEQ_LEN)
+  conv_kernels: tuple[int, ...] = setting(
+      (15, 20, 25, 30),
+      "Kernel sizes of the parallel MultiScaleConv branches.")
+  conv_filters: int = setting(
+      192,
+      "Filters of each branch's first (wide) Conv1D.")
+  conv_reduced: int = setting(
+      96,
+      "Filters of each branch's kernel-1 Conv1D: the model width seen "
+      "by the transformer.")
+  activation: str = setting(
+      "swish",
+      "Activation of the conv branches and the feed-forward network.")
+  l2: float = setting(
+      1e-3,
+      "L2 weight on the conv kernels and the output Dense kernel.")
+  num_blocks: int = setting(
+      2,
+      "Transformer blocks.")
+  num_heads: int = setting(
+      1,
+      "Attention heads.")
+  key_size: int = setting(
+      96,
+      "Attention key size per head.")
+  value_size: int = setting(
+      96,
+      "Attention value size per head (num_heads x value_size must "
+      "equal --conv_reduced).")
+  num_relative_position_features: int | None = setting(
+      None,
+      "Relative-position features. Default (Enformer's): (value_size "
+      "// (2 x #functions)) x 2 x #functions.")
+  relative_position_functions: tuple[str, ...] = setting(
+      layer_arguments.DEFAULT_RELATIVE_POSITION_FUNCTIONS,
+      "Enformer positional basis functions.")
+  attention_dropout_rate: float = setting(
+      0.0,
+      "Dropout on attention weights.")
+  positional_dropout_rate: float = setting(
+      0.0,
+      "Dropout on positional features.")
+  ffn_multiplier: int = setting(
+      2,
+      "Feed-forward hidden width = multiplier x model width.")
+  lstm_units: int = setting(
+      4,
+      "Units per direction of the bidirectional LSTM.")
+  lstm_activation: str = setting(
+      "swish",
+      "LSTM cell activation (MadLab: swish, not tanh).")
+  transformer_trainable: bool = setting(
+      True,
+      "Train the transformer's attention and feed-forward weights "
+      "(the model MadLab's report describes). "
+      "--notransformer_trainable keeps them at their initial values: "
+      "the model MadLab's code actually ran (150,313 trained weights; "
+      "the attention adds exactly 0).")
+  seed: int = setting(
+      SEED)
+  num_targets: int = setting(
+      1,
+      "Outputs of the model's head, one per target (set from "
+      "--target_columns).")
 
   def __post_init__(self):
     object.__setattr__(self, "transformer_trainable",
@@ -298,128 +412,6 @@ class ModelConfig(Settings):
 TINY_MODEL = {"conv_kernels": (3, 5), "conv_filters": 8, "conv_reduced": 8,
               "key_size": 8, "value_size": 8, "num_blocks": 1,
               "lstm_units": 2}
-
-OPTIMIZERS = ("rmsprop", "rmsprop_keras2", "adam", "adamw", "sgd")
-LOSSES = ("mse", "huber", "mae")
-SCHEDULES = ("constant", "cosine", "onecycle")
-JIT_MODES = ("auto", "true", "false")
-#: Blocks that --freeze keeps at their initial (or --init_from) weights.
-FREEZABLE = ("conv", "transformer", "lstm")
-PRECISIONS = ("none", "mixed_float16", "mixed_bfloat16", "auto")
-#: --mixed_precision=auto (training/precision.py): mixed_bfloat16 only on a
-#: machine with bfloat16 matrix units where it trains at least this much
-#: faster than float32 (a timed A/B at the start of the run) ...
-AUTO_BF16_MIN_SPEEDUP = 1.10
-#: ... and where, after the same budget of steps from the same weights,
-#: its validation Pearson r is at most this much below float32's.
-AUTO_BF16_MAX_R_DROP = 0.005
-#: The accuracy probe trains both precisions for this many steps of this
-#: batch at this (constant) learning rate, whatever the run's: a probe in
-#: which neither learns cannot show a drop (MadLab's 1e-4 at batch 256 left
-#: validation r at 0.03 after 100 steps in `make bench`; the demo's recipe,
-#: batch 32 at 3e-4, reached 0.35 after ~700 steps of the demo).
-AUTO_BF16_PROBE_STEPS = 1000
-AUTO_BF16_PROBE_BATCH = 32
-AUTO_BF16_PROBE_LEARNING_RATE = 3e-4
-AUTO_BF16_PROBE_VAL_ROWS = 10_000
-STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
-
-
-@dataclasses.dataclass(frozen=True)
-class TrainConfig(Settings):
-  """One training run.
-
-  Fields whose `metadata["result"]` is False do not change the trained
-  weights or the reported metrics (where files are, progress display, the
-  XLA and distribution mechanics); resume accepts a change of those only.
-  The training data are compared by content (their SHA-256), not by path.
-  """
-  train_data: str | None = dataclasses.field(default=None,
-                                             metadata={"result": False})
-  model_dir: str | None = dataclasses.field(default=None,
-                                            metadata={"result": False})
-  cache_dir: str | None = dataclasses.field(default=None,
-                                            metadata={"result": False})
-  epochs: int = 10
-  steps_per_epoch: int | None = None
-  max_steps: int | None = None
-  time_budget: float | None = dataclasses.field(default=None,
-                                                metadata={"result": False})
-  batch_size: int = 1024
-  learning_rate: float = 1e-4
-  lr_schedule: str = "constant"
-  warmup_fraction: float | None = None
-  optimizer: str = "rmsprop"
-  clipnorm: float | None = None
-  loss: str = "mse"
-  early_stopping_patience: int = 0
-  jit_compile: str = dataclasses.field(default="auto",
-                                       metadata={"result": False})
-  mixed_precision: str = "none"
-  strategy: str = dataclasses.field(default="default",
-                                    metadata={"result": False})
-  tpu: str | None = dataclasses.field(default=None, metadata={"result": False})
-  train_eval_rows: int = 100_000
-  eval_batch_size: int = dataclasses.field(default=4096,
-                                           metadata={"result": False})
-  select_on_validation: bool = True
-  baseline_kmer: int = dataclasses.field(default=0, metadata={"result": False})
-  progress: bool = dataclasses.field(default=True, metadata={"result": False})
-  resume: bool = dataclasses.field(default=True, metadata={"result": False})
-  val_data: str | None = dataclasses.field(default=None,
-                                           metadata={"result": False})
-  test_data: str | None = dataclasses.field(default=None,
-                                            metadata={"result": False})
-  target_weights: tuple[float, ...] | None = None
-  select_target: str | None = None
-  rc_augment: bool = False
-  init_from: str | None = dataclasses.field(default=None,
-                                            metadata={"result": False})
-  freeze: tuple[str, ...] | None = None
-
-  def __post_init__(self):
-    object.__setattr__(self, "rc_augment", bool(self.rc_augment))
-    if self.target_weights is not None:
-      self.validate_field("target_weights", weights)
-    if self.freeze is not None:
-      self.validate_field("freeze", names)
-      for block in self.freeze:
-        check(block in FREEZABLE, "freeze", self.freeze,
-               f"{block!r} is not one of {', '.join(FREEZABLE)}")
-    self.validate_field("epochs", whole_number, low=1)
-    self.validate_field("steps_per_epoch", whole_number, low=1, optional=True)
-    self.validate_field("max_steps", whole_number, low=1, optional=True)
-    self.validate_field("time_budget", duration_seconds)
-    self.validate_field("batch_size", whole_number, low=1)
-    self.validate_field("learning_rate", number, low=0.0)
-    self.validate_field("lr_schedule", choice, SCHEDULES)
-    self.validate_field("clipnorm", number, low=0.0, optional=True)
-    check(self.clipnorm is None or self.clipnorm > 0, "clipnorm",
-           self.clipnorm, "must be positive (omit it for no clipping)")
-    self.validate_field("warmup_fraction", number, 0.0, 1.0, high_open=True,
-                         optional=True)
-    self.validate_field("early_stopping_patience", whole_number, low=0)
-    self.validate_field("optimizer", choice, OPTIMIZERS)
-    self.validate_field("loss", choice, LOSSES)
-    self.validate_field("jit_compile", choice, JIT_MODES)
-    self.validate_field("mixed_precision", choice, PRECISIONS)
-    self.validate_field("strategy", choice, STRATEGIES)
-    self.validate_field("train_eval_rows", whole_number, low=0)
-    self.validate_field("eval_batch_size", whole_number, low=1)
-    self.validate_field("baseline_kmer", whole_number, low=0)
-    check(self.baseline_kmer <= 6, "baseline_kmer", self.baseline_kmer,
-           "must be at most 6 (4^6 = 4,096 features per k)")
-    check(not (self.strategy == "tpu" and
-                self.mixed_precision == "mixed_float16"), "mixed_precision",
-           self.mixed_precision, "is not supported on TPU; use "
-           "mixed_bfloat16")
-
-  @classmethod
-  def result_fields(cls) -> tuple[str, ...]:
-    """Fields that change the trained weights or the reported metrics."""
-    return tuple(f.name for f in dataclasses.fields(cls)
-                 if f.metadata.get("result", True))
-
 
 @dataclasses.dataclass(frozen=True)
 class RunConfig:

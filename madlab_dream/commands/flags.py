@@ -61,231 +61,48 @@ def set_default(name: str, value: Any) -> None:
   _flag_values_stack[-1].set_default(name, value)
 
 
-@dataclasses.dataclass(frozen=True)
-class _Setting:
-  """The flag of a config field: absl's DEFINE function, the field's name,
-  the help text and, for an enum, its values."""
-  define: Callable
-  name: str
-  help: str
-  choices: Sequence[str] | None = None
+#: absl's DEFINE function of a field's type (a field's metadata "flag"
+#: names another: --seq_len and --time_budget take text such as auto, 10m).
+_DEFINE = {"int": flags.DEFINE_integer, "int | None": flags.DEFINE_integer,
+           "float": flags.DEFINE_float, "float | None": flags.DEFINE_float,
+           "bool": flags.DEFINE_boolean, "str": flags.DEFINE_string,
+           "str | None": flags.DEFINE_string}
 
 
-def _define_settings(config_class, settings: Sequence[_Setting]) -> None:
-  """Defines each setting's flag with its field's default."""
-  for setting in settings:
-    default = config_class.default(setting.name)
+def _define_settings(config_class, names: Sequence[str]) -> None:
+  """Defines the flag of each setting `names` of `config_class`: its
+  default and help text from the field (written once, there)."""
+  fields = {field.name: field for field in dataclasses.fields(config_class)}
+  for name in names:
+    field = fields[name]
+    default = field.default
+    choices = field.metadata.get("choices")
+    kind = field.metadata.get("flag")
+    if kind is not None:
+      define = getattr(flags, f"DEFINE_{kind}")
+    elif choices is not None:
+      define = flags.DEFINE_enum
+    elif field.type.startswith("tuple"):
+      define = flags.DEFINE_list
+    else:
+      define = _DEFINE[field.type]
     if isinstance(default, tuple):
       default = [str(value) for value in default]
-    if setting.define is flags.DEFINE_string and default is not None:
+    if define is flags.DEFINE_string and default is not None:
       default = str(default)  # --seq_len: a number or auto
-    _define(setting.define, setting.name, default, setting.help,
-            setting.choices)
+    _define(define, name, default, field.metadata["help"], choices)
 
 
 # --- Settings of the configs --------------------------------------------------
 
-_DATA_SETTINGS = (
-    _Setting(flags.DEFINE_string, "seq_len",
-             "Sequence length L. Longer sequences keep their last L nt (5' "
-             "trimmed); shorter ones are padded with N on the left. auto "
-             "(tables, training): the longest sequence of the data files."),
-    _Setting(flags.DEFINE_string, "sequence_column",
-             "A table with a header row (TSV, or CSV by a .csv name or "
-             "--delimiter; .gz accepted): the column holding the sequences. "
-             "Without it the training file is in the DREAM format."),
-    _Setting(flags.DEFINE_list, "target_columns",
-             "The table's target columns, one model output each."),
-    _Setting(flags.DEFINE_string, "split_column",
-             "The table's column that assigns rows to the splits (e.g. set "
-             "or fold); rows with neither --val_values nor --test_values "
-             "train."),
-    _Setting(flags.DEFINE_list, "val_values",
-             "Values of --split_column that mark validation rows."),
-    _Setting(flags.DEFINE_list, "test_values",
-             "Values of --split_column that mark test rows."),
-    _Setting(flags.DEFINE_string, "delimiter",
-             "The table's field separator (default: by the file name, "
-             ".csv comma, else tab; \\t for a tab)."),
-    _Setting(flags.DEFINE_boolean, "skip_bad_rows",
-             "Skip a table's bad rows (a missing or non-numeric target, a "
-             "bad sequence) and report each skipped line, instead of "
-             "stopping at the first."),
-    _Setting(flags.DEFINE_float, "singleton_keep",
-             "Probability of keeping a row whose expression is a whole "
-             "number (observed once). MadLab: 0.5. 1 keeps every row; 0 "
-             "drops them all."),
-    _Setting(flags.DEFINE_float, "val_fraction",
-             "Fraction of kept rows in the fixed, disjoint validation set "
-             "(MadLab: 2 %)."),
-    _Setting(flags.DEFINE_enum, "split",
-             "Validation rows: random (a seeded sample of the kept rows) or "
-             "tail (the last kept rows of the file, as MadLab's take/skip "
-             "made it).", cfg.SPLITS),
-    _Setting(flags.DEFINE_integer, "shuffle_buffer",
-             "0: each pass is a full seeded permutation of the training "
-             "rows; N: a seeded local shuffle near file order (rows move "
-             "about N positions), like MadLab's 1,024-element shuffle "
-             "buffer."),
-    _Setting(flags.DEFINE_integer, "val_rows",
-             "An exact number of validation rows (instead of "
-             "--val_fraction)."),
-    _Setting(flags.DEFINE_integer, "min_val_rows",
-             "Floor under the validation set taken by --val_fraction (at "
-             "most half the kept rows), so a small file does not select its "
-             "best epoch on a few dozen rows; 0: no floor."),
-    _Setting(flags.DEFINE_integer, "seed",
-             "Seed for row filtering, the split, shuffling and weight "
-             "initialisation."),
-)
-
-_MODEL_SETTINGS = (
-    _Setting(flags.DEFINE_list, "conv_kernels",
-             "Kernel sizes of the parallel MultiScaleConv branches."),
-    _Setting(flags.DEFINE_integer, "conv_filters",
-             "Filters of each branch's first (wide) Conv1D."),
-    _Setting(flags.DEFINE_integer, "conv_reduced",
-             "Filters of each branch's kernel-1 Conv1D: the model width seen "
-             "by the transformer."),
-    _Setting(flags.DEFINE_string, "activation",
-             "Activation of the conv branches and the feed-forward network."),
-    _Setting(flags.DEFINE_float, "l2",
-             "L2 weight on the conv kernels and the output Dense kernel."),
-    _Setting(flags.DEFINE_integer, "num_blocks", "Transformer blocks."),
-    _Setting(flags.DEFINE_integer, "num_heads", "Attention heads."),
-    _Setting(flags.DEFINE_integer, "key_size",
-             "Attention key size per head."),
-    _Setting(flags.DEFINE_integer, "value_size",
-             "Attention value size per head (num_heads x value_size must "
-             "equal --conv_reduced)."),
-    _Setting(flags.DEFINE_integer, "num_relative_position_features",
-             "Relative-position features. Default (Enformer's): (value_size "
-             "// (2 x #functions)) x 2 x #functions."),
-    _Setting(flags.DEFINE_list, "relative_position_functions",
-             "Enformer positional basis functions."),
-    _Setting(flags.DEFINE_float, "attention_dropout_rate",
-             "Dropout on attention weights."),
-    _Setting(flags.DEFINE_float, "positional_dropout_rate",
-             "Dropout on positional features."),
-    _Setting(flags.DEFINE_integer, "ffn_multiplier",
-             "Feed-forward hidden width = multiplier x model width."),
-    _Setting(flags.DEFINE_integer, "lstm_units",
-             "Units per direction of the bidirectional LSTM."),
-    _Setting(flags.DEFINE_string, "lstm_activation",
-             "LSTM cell activation (MadLab: swish, not tanh)."),
-    _Setting(flags.DEFINE_boolean, "transformer_trainable",
-             "Train the transformer's attention and feed-forward weights "
-             "(the model MadLab's report describes). "
-             "--notransformer_trainable keeps them at their initial values: "
-             "the model MadLab's code actually ran (150,313 trained weights; "
-             "the attention adds exactly 0)."),
-    _Setting(flags.DEFINE_integer, "num_targets",
-             "Outputs of the model's head, one per target (set from "
-             "--target_columns)."),
-)
-
-_EVAL_BATCH_SETTING = _Setting(
-    flags.DEFINE_integer, "eval_batch_size",
-    "Sequences per model call for validation and prediction.")
-
-_TRAIN_SETTINGS = (
-    _Setting(flags.DEFINE_string, "train_data",
-             "DREAM-format training file (`sequence<TAB>expression`, no "
-             "header, .gz accepted), e.g. data/train_sequences.txt."),
-    _Setting(flags.DEFINE_string, "model_dir", "Output directory of the run."),
-    _Setting(flags.DEFINE_string, "cache_dir",
-             "Where the preprocessed cache is written/reused (default "
-             "<model_dir>/cache)."),
-    _Setting(flags.DEFINE_integer, "epochs", "Epochs."),
-    _Setting(flags.DEFINE_integer, "steps_per_epoch",
-             "Batches per epoch. Default: one pass over the training rows "
-             "(floor(n_train / batch_size)). MadLab's run used 36,743 (about "
-             "8 passes)."),
-    _Setting(flags.DEFINE_integer, "max_steps",
-             "Stop after this many optimizer steps in all (the last epoch "
-             "may be partial); the best epoch is still evaluated, kept and "
-             "exported."),
-    _Setting(flags.DEFINE_string, "time_budget",
-             "Stop training when its wall-clock time reaches this (600, "
-             "600s, 10m, 1.5h; summed over resumed sessions); the epoch in "
-             "progress is evaluated and the best epoch exported."),
-    _Setting(flags.DEFINE_integer, "batch_size",
-             "Global training batch size (whatever the number of replicas)."),
-    _Setting(flags.DEFINE_float, "learning_rate",
-             "Learning rate (the peak of a warm-up or one-cycle schedule)."),
-    _Setting(flags.DEFINE_enum, "lr_schedule",
-             "constant (MadLab), cosine (linear warm-up, cosine decay to 0) "
-             "or onecycle (the winning team's: cosine rise from lr/25, fall "
-             "to lr/2.5e5) over the planned steps.", cfg.SCHEDULES),
-    _Setting(flags.DEFINE_float, "warmup_fraction",
-             "Warm-up as a fraction of the planned steps (default: constant "
-             "0, cosine 0.05, onecycle 0.3)."),
-    _Setting(flags.DEFINE_integer, "early_stopping_patience",
-             "Stop after this many epochs without a better validation "
-             "Pearson r (MadLab used 20; 0: off)."),
-    _Setting(flags.DEFINE_enum, "optimizer",
-             "Optimizer (MadLab: RMSprop with Keras defaults; rmsprop_keras2 "
-             "has the epsilon placement of the Keras 2 they ran, sqrt(v) + "
-             "eps).", cfg.OPTIMIZERS),
-    _Setting(flags.DEFINE_float, "clipnorm",
-             "Clip the global norm of each step's gradients to this "
-             "(default: no clipping, as MadLab)."),
-    _Setting(flags.DEFINE_enum, "loss", "Training loss.", cfg.LOSSES),
-    _Setting(flags.DEFINE_enum, "jit_compile",
-             "XLA compilation of the train step. auto: on when a GPU or TPU "
-             "is present.", cfg.JIT_MODES),
-    _Setting(flags.DEFINE_enum, "mixed_precision",
-             "Keras mixed-precision policy; the output stays float32. auto: "
-             "mixed_bfloat16 where the CPU has bfloat16 matrix units "
-             "(AMX-BF16 or AVX512-BF16) or a GPU is present, only if a timed "
-             "A/B at the start of the run finds it at least "
-             f"{cfg.AUTO_BF16_MIN_SPEEDUP:.2f}x faster and, after "
-             f"{cfg.AUTO_BF16_PROBE_STEPS} steps from the same weights, its "
-             f"validation r within {cfg.AUTO_BF16_MAX_R_DROP} of float32's; "
-             "else float32 (the decision is in report.json).",
-             cfg.PRECISIONS),
-    _Setting(flags.DEFINE_enum, "strategy",
-             "tf.distribute strategy: default (one device), mirrored (all "
-             "local GPUs), multi_worker (TF_CONFIG), tpu.", cfg.STRATEGIES),
-    _Setting(flags.DEFINE_string, "tpu", "TPU address for --strategy=tpu."),
-    _Setting(flags.DEFINE_integer, "train_eval_rows",
-             "Rows of a fixed, seeded sample of the training set on which "
-             "the report's training metrics are computed (0: the whole "
-             "training set)."),
-    _Setting(flags.DEFINE_boolean, "select_on_validation",
-             "Keep and export the epoch with the best validation Pearson r "
-             "(needs --val_fraction > 0)."),
-    _Setting(flags.DEFINE_integer, "baseline_kmer",
-             "Also fit a ridge regression on k-mer counts (k = 1..K, K <= 6) "
-             "of the same training rows and report it beside the model (0: "
-             "off)."),
-    _Setting(flags.DEFINE_boolean, "progress",
-             "Keras progress bars (when stdout is a terminal)."),
-    _Setting(flags.DEFINE_boolean, "resume",
-             "Resume from the last completed epoch when --model_dir holds an "
-             "interrupted run with the same settings."),
-    _Setting(flags.DEFINE_string, "val_data",
-             "A validation table (same columns as --train_data): the file "
-             "is the split."),
-    _Setting(flags.DEFINE_string, "test_data",
-             "A test table, scored once with the best epoch (report.json "
-             "\"test\")."),
-    _Setting(flags.DEFINE_list, "target_weights",
-             "Weights of the targets in the loss (default: equal; the MSE "
-             "is their weighted mean)."),
-    _Setting(flags.DEFINE_string, "select_target",
-             "Select the best epoch on this target's validation Pearson r "
-             "(default: the mean over targets)."),
-    _Setting(flags.DEFINE_boolean, "rc_augment",
-             "Reverse-complement each training sequence with probability "
-             "0.5 (seeded per pass)."),
-    _Setting(flags.DEFINE_string, "init_from",
-             "Start from the weights of a trained run directory "
-             "(model.keras); a head of another size is re-initialised, "
-             "other shape mismatches are refused."),
-    _Setting(flags.DEFINE_list, "freeze",
-             "Blocks kept fixed while training: conv, transformer, lstm."),
-)
+#: The flags of each config, in its fields' order: the model's L and seed
+#: are the data's flags.
+_DATA_SETTINGS = cfg.DataConfig.field_names()
+_MODEL_SETTINGS = tuple(name for name in cfg.ModelConfig.field_names()
+                        if name not in ("seq_len", "seed"))
+_EVAL_BATCH_SETTING = "eval_batch_size"
+_TRAIN_SETTINGS = tuple(name for name in cfg.TrainConfig.field_names()
+                        if name != _EVAL_BATCH_SETTING)
 
 
 def define_data_flags() -> None:
