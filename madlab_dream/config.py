@@ -99,7 +99,7 @@ class DataConfig(Settings):
       "Sequence length L. Longer sequences keep their last L nt (5' "
       "trimmed); shorter ones are padded with N on the left. auto "
       "(tables, training): the longest sequence of the data files.",
-      flag="string")
+      flag_type="string")
   singleton_keep: float = setting(
       0.5,
       "Probability of keeping a row whose expression is a whole "

@@ -163,7 +163,10 @@ def positive_whole_number(name: str, value: Any) -> int:
 def setting(default: Any = dataclasses.MISSING, help: str = "",  # noqa: A002
             **metadata: Any) -> Any:
   """A settings field: its default and its help text (the flag's, --help's
-  and the docs' table's), with any other metadata."""
+  and the docs' table's), with any other metadata: `choices` (the values
+  of an enum flag), `flag_type` (absl's flag kind when not the field's
+  type's: "string", "list"), `flag` (the flag's name when not the
+  field's), `result` (TrainConfig: whether it changes the results)."""
   return dataclasses.field(default=default,
                            metadata={"help": help, **metadata})
 

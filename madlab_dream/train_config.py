@@ -87,7 +87,7 @@ class TrainConfig(Settings):
       "600s, 10m, 1.5h; summed over resumed sessions); the epoch in "
       "progress is evaluated and the best epoch exported.",
       result=False,
-      flag="string")
+      flag_type="string")
   batch_size: int = setting(
       1024,
       "Global training batch size (whatever the number of replicas).")

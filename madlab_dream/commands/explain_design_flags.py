@@ -13,8 +13,10 @@ from madlab_dream.commands.flags import define_model_path_flag
 from madlab_dream.commands.flags import define_model_paths_flag
 from madlab_dream.commands.flags import define_output_dir_flag
 from madlab_dream.commands.flags import define_output_flag
+from madlab_dream.commands.flags import define_settings
 from madlab_dream.commands.flags import define_target_flag
 from madlab_dream.commands.flags import set_default
+from madlab_dream.commands.flags import settings_from_flags
 
 # --- Explaining a model ------------------------------------------------------
 
@@ -32,31 +34,7 @@ def define_explain_flags() -> None:
   define_output_flag("Output .npz: one_hot, hypothetical, contributions "
                      "[N, L, 4], prediction, baseline_prediction, sequence "
                      "[N] and the settings (TF-MoDISco's layout).")
-  _define(flags.DEFINE_enum, "method", default.method,
-          "Contribution scores: saliency, input_x_gradient, "
-          "integrated_gradients, expected_gradients (integrated gradients "
-          "averaged over dinucleotide-shuffled references) or ism (saturation "
-          "mutagenesis).", settings.METHODS)
-  _define(flags.DEFINE_integer, "references", default.references,
-          "Dinucleotide-shuffled references per sequence (expected_gradients).")
-  _define(flags.DEFINE_integer, "steps", default.steps,
-          "Points on the path from a reference to the sequence "
-          "(integrated_gradients, expected_gradients).")
-  _define(flags.DEFINE_enum, "baseline", default.baseline,
-          "integrated_gradients' baseline: zero (all-N, a zero one-hot) or "
-          "shuffle (one dinucleotide shuffle of the sequence).",
-          settings.BASELINES)
-  _define(flags.DEFINE_boolean, "correct", default.correct,
-          "Remove the per-position mean over the four bases from the "
-          "gradients (Majdandzic et al. 2023); --nocorrect keeps integrated "
-          "gradients' completeness exact for every baseline.")
-  _define(flags.DEFINE_enum, "shuffle_region", default.shuffle_region,
-          "What a shuffle changes: dream (only the variable region between "
-          "the constant flanks of a DREAM construct, when it has them) or "
-          "all (the whole sequence after its N padding).",
-          settings.SHUFFLE_REGIONS)
-  _define(flags.DEFINE_integer, "seed", default.seed,
-          "Seed of the shuffled references (sequence i draws from [seed, i]).")
+  define_settings(settings.ExplainConfig, EXPLAIN_SETTINGS)
   _define(flags.DEFINE_integer, "logos", 0,
           "Draw the contribution logos of the first N sequences (PNG).")
   _define(flags.DEFINE_string, "logo_dir", None,
@@ -67,48 +45,40 @@ def define_explain_flags() -> None:
           "positions (all the model sees) instead of refusing.")
 
 
+#: The ExplainConfig fields that are explain's flags (batch_size is the
+#: shared --eval_batch_size).
+EXPLAIN_SETTINGS = ("method", "references", "steps", "baseline", "correct",
+                    "shuffle_region", "seed")
+
+
 def explain_config(flag_values=None):
   """The ExplainConfig of the explain flags (ConfigError on a bad value)."""
   from madlab_dream.explain import settings
-  flag_values = FLAGS if flag_values is None else flag_values
-  names = ("method", "references", "steps", "baseline", "correct",
-           "shuffle_region", "seed")
-  return settings.ExplainConfig(
-      batch_size=flag_values["eval_batch_size"].value,
-      **{name: flag_values[name].value for name in names})
+  return settings_from_flags(settings.ExplainConfig,
+                             EXPLAIN_SETTINGS + ("batch_size",), flag_values)
 
 
 def define_motifs_flags() -> None:
   """The flags of `python -m madlab_dream.motifs`."""
   from madlab_dream.explain.motifs import MotifsConfig
-  default = MotifsConfig()
   define_output_dir_flag()
   _define(flags.DEFINE_string, "contributions", None,
           "The .npz of python -m madlab_dream.explain (one_hot, hypothetical).")
   _define(flags.DEFINE_string, "motif_db", "jaspar_fungi",
           "Motifs to match: jaspar_fungi (JASPAR 2024 CORE fungi, from the "
           "pyjaspar package) or a MEME file.")
-  _define(flags.DEFINE_integer, "sliding_window_size",
-          default.sliding_window_size,
-          "TF-MoDISco's seqlet core window (nt).")
-  _define(flags.DEFINE_integer, "flank_size", default.flank_size,
-          "TF-MoDISco's flank on each side of a seqlet core (nt).")
-  _define(flags.DEFINE_float, "target_seqlet_fdr", default.target_seqlet_fdr,
-          "TF-MoDISco's false discovery rate of seqlets.")
-  _define(flags.DEFINE_integer, "max_seqlets_per_metacluster",
-          default.max_seqlets_per_metacluster,
-          "TF-MoDISco clusters at most this many seqlets of each sign.")
-  _define(flags.DEFINE_integer, "n_leiden_runs", default.n_leiden_runs,
-          "Leiden clusterings per round (seeded 0..N-1; the best is kept).")
+  define_settings(MotifsConfig, MOTIFS_SETTINGS)
+
+
+#: The MotifsConfig fields that are motifs' flags.
+MOTIFS_SETTINGS = ("sliding_window_size", "flank_size", "target_seqlet_fdr",
+                   "max_seqlets_per_metacluster", "n_leiden_runs")
 
 
 def motifs_config(flag_values=None):
   """The MotifsConfig of the motifs flags (ConfigError on a bad value)."""
   from madlab_dream.explain.motifs import MotifsConfig
-  flag_values = FLAGS if flag_values is None else flag_values
-  names = ("sliding_window_size", "flank_size", "target_seqlet_fdr",
-           "max_seqlets_per_metacluster", "n_leiden_runs")
-  return MotifsConfig(**{name: flag_values[name].value for name in names})
+  return settings_from_flags(MotifsConfig, MOTIFS_SETTINGS, flag_values)
 
 
 def define_simulate_motif_flags() -> None:
@@ -170,71 +140,19 @@ def explain_demo_config(flag_values=None):
 def define_design_flags() -> None:
   """The flags of `python -m madlab_dream.design`."""
   from madlab_dream.designing import options
-  d = options.DesignOptions()
   define_model_paths_flag()
   define_target_flag()
   define_eval_batch_flag()
-  _define(flags.DEFINE_enum, "objective", d.objective,
-          "max or min the predicted expression, or reach --target_value.",
-          options.OBJECTIVES)
-  _define(flags.DEFINE_float, "target_value", None,
-          "The expression to reach (expression scale) for --objective=target.")
-  _define(flags.DEFINE_enum, "method", d.method,
-          "greedy: each round the best single-nucleotide edit of every design "
-          "(all variants scored); evolve: Vaishnav et al.'s genetic algorithm.",
-          options.METHODS)
-  _define(flags.DEFINE_integer, "num_designs", None,
-          f"Designs to write (default {options.DEFAULT_DESIGNS} from random "
-          "starts; with --start, one per start sequence).")
+  define_settings(options.DesignOptions,
+                  options.DesignOptions.field_names())
   _define(flags.DEFINE_string, "start", None,
           "Start sequences (DREAM TSV, FASTA or one per line; .gz accepted); "
           "default: random 80-nt regions between the DREAM flanks.")
-  _define(flags.DEFINE_integer, "rounds", d.rounds,
-          "Greedy rounds (at most one edit per design each).")
-  _define(flags.DEFINE_integer, "beam", d.beam, "Greedy beam width.")
-  _define(flags.DEFINE_integer, "max_edits", None,
-          "Largest Hamming distance of a design from its start.")
-  _define(flags.DEFINE_integer, "min_distance", d.min_distance,
-          "Smallest Hamming distance between two designs (0: no floor).")
-  _define(flags.DEFINE_float, "penalty_sd", d.penalty_sd,
-          "With several --model: optimise mean - penalty_sd x sd (mean + "
-          "penalty_sd x sd for min), so designs do not exploit one model's "
-          "errors.")
-  _define(flags.DEFINE_multi_string, "protect", [],
-          "START:END (1-based, inclusive, in the start sequence) never "
-          "changed; repeatable.")
-  _define(flags.DEFINE_integer, "flank_5p", d.flank_5p,
-          "Constant 5' flank length, never changed (DREAM: 17).")
-  _define(flags.DEFINE_integer, "flank_3p", d.flank_3p,
-          "Constant 3' flank length, never changed (DREAM: 13).")
-  _define(flags.DEFINE_integer, "seed", d.seed,
-          "Seed of the random starts and of the genetic algorithm.")
-  _define_genetic_flags(d)
-  _define(flags.DEFINE_list, "trained_range", None,
-          "MIN,MAX,SD of the training targets (expression scale), for models "
-          "whose metadata does not record them (applies to every model): the "
-          "guard trusts predictions within [MIN - SD, MAX + SD].")
   define_output_flag("Designs TSV (design order).")
   _define(flags.DEFINE_string, "trajectory", None,
           "Per-round TSV (default: <output stem>.trajectory.tsv).")
   _define(flags.DEFINE_string, "plot", None,
           "PNG of prediction by round (default: <output stem>.png).")
-
-
-def _define_genetic_flags(d) -> None:
-  """The genetic algorithm's settings (defaults: `DesignOptions` `d`)."""
-  _define(flags.DEFINE_integer, "population", d.population,
-          "Genetic algorithm: population (Vaishnav et al.: 100,000).")
-  _define(flags.DEFINE_integer, "generations", d.generations,
-          "Genetic algorithm: generations.")
-  _define(flags.DEFINE_float, "crossover", d.crossover,
-          "Genetic algorithm: two-point crossover probability of a pair.")
-  _define(flags.DEFINE_float, "mutation", d.mutation,
-          "Genetic algorithm: probability that an individual mutates.")
-  _define(flags.DEFINE_float, "mutation_rate", d.mutation_rate,
-          "Genetic algorithm: per-position mutation probability.")
-  _define(flags.DEFINE_integer, "tournament", d.tournament,
-          "Genetic algorithm: tournament size of the selection.")
 
 
 def design_options(flag_values=None):

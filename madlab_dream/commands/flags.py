@@ -61,15 +61,16 @@ def set_default(name: str, value: Any) -> None:
   _flag_values_stack[-1].set_default(name, value)
 
 
-#: absl's DEFINE function of a field's type (a field's metadata "flag"
-#: names another: --seq_len and --time_budget take text such as auto, 10m).
+#: absl's DEFINE function of a field's type (a field's metadata "flag_type"
+#: names another: --seq_len and --time_budget take text such as auto, 10m;
+#: its metadata "flag" names a flag of another name).
 _DEFINE = {"int": flags.DEFINE_integer, "int | None": flags.DEFINE_integer,
            "float": flags.DEFINE_float, "float | None": flags.DEFINE_float,
            "bool": flags.DEFINE_boolean, "str": flags.DEFINE_string,
            "str | None": flags.DEFINE_string}
 
 
-def _define_settings(config_class, names: Sequence[str]) -> None:
+def define_settings(config_class, names: Sequence[str]) -> None:
   """Defines the flag of each setting `names` of `config_class`: its
   default and help text from the field (written once, there)."""
   fields = {field.name: field for field in dataclasses.fields(config_class)}
@@ -77,7 +78,7 @@ def _define_settings(config_class, names: Sequence[str]) -> None:
     field = fields[name]
     default = field.default
     choices = field.metadata.get("choices")
-    kind = field.metadata.get("flag")
+    kind = field.metadata.get("flag_type")
     if kind is not None:
       define = getattr(flags, f"DEFINE_{kind}")
     elif choices is not None:
@@ -91,6 +92,18 @@ def _define_settings(config_class, names: Sequence[str]) -> None:
     if define is flags.DEFINE_string and default is not None:
       default = str(default)  # --seq_len: a number or auto
     _define(define, name, default, field.metadata["help"], choices)
+
+
+def settings_from_flags(config_class, names: Sequence[str], flag_values=None,
+                        **values: Any):
+  """`config_class` built from the flags `names` (its fields of the same
+  names, or of the flag a field's metadata names) and `values`."""
+  flag_values = FLAGS if flag_values is None else flag_values
+  fields = {field.name: field for field in dataclasses.fields(config_class)}
+  for name in names:
+    flag = fields[name].metadata.get("flag", name)
+    values.setdefault(name, flag_values[flag].value)
+  return config_class(**values)
 
 
 # --- Settings of the configs --------------------------------------------------
@@ -107,24 +120,24 @@ _TRAIN_SETTINGS = tuple(name for name in cfg.TrainConfig.field_names()
 
 def define_data_flags() -> None:
   """Preprocessing: DataConfig."""
-  _define_settings(cfg.DataConfig, _DATA_SETTINGS)
+  define_settings(cfg.DataConfig, _DATA_SETTINGS)
 
 
 def define_model_flags() -> None:
   """The architecture: ModelConfig (seq_len and seed come with the data)."""
   define_data_flags()
-  _define_settings(cfg.ModelConfig, _MODEL_SETTINGS)
+  define_settings(cfg.ModelConfig, _MODEL_SETTINGS)
 
 
 def define_eval_batch_flag() -> None:
-  _define_settings(cfg.TrainConfig, [_EVAL_BATCH_SETTING])
+  define_settings(cfg.TrainConfig, [_EVAL_BATCH_SETTING])
 
 
 def define_train_flags() -> None:
   """A training run: DataConfig, ModelConfig and TrainConfig."""
   define_model_flags()
   define_eval_batch_flag()
-  _define_settings(cfg.TrainConfig, _TRAIN_SETTINGS)
+  define_settings(cfg.TrainConfig, _TRAIN_SETTINGS)
 
 
 def define_model_path_flag() -> None:

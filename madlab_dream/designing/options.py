@@ -12,6 +12,7 @@ from madlab_dream.io.sequences import FLANK3
 from madlab_dream.io.sequences import FLANK5
 from madlab_dream.settings import Settings
 from madlab_dream.settings import check
+from madlab_dream.settings import setting
 
 METHODS = ("greedy", "evolve")
 DEFAULT_DESIGNS = 100
@@ -38,26 +39,65 @@ class DesignOptions(Settings):
     trained_range: (min, max, sd) of the training targets, for models whose
       metadata lacks it (it then applies to every model); None: their own.
   """
-  objective: str = "max"
-  method: str = "greedy"
-  target_value: float | None = None
-  num_designs: int | None = None
-  rounds: int = 10
-  beam: int = 1
-  max_edits: int | None = None
-  min_distance: int = 0
-  penalty_sd: float = 0.0
-  protect: tuple = ()
-  flank_5p: int = len(FLANK5)
-  flank_3p: int = len(FLANK3)
-  seed: int = 0
-  population: int = GeneticConfig.population
-  generations: int = GeneticConfig.generations
-  crossover: float = GeneticConfig.crossover
-  mutation: float = GeneticConfig.mutation
-  mutation_rate: float = GeneticConfig.mutation_rate
-  tournament: int = GeneticConfig.tournament
-  trained_range: tuple | None = None
+  objective: str = setting(
+      "max", "max or min the predicted expression, or reach --target_value.",
+      choices=OBJECTIVES)
+  method: str = setting(
+      "greedy",
+      "greedy: each round the best single-nucleotide edit of every design "
+      "(all variants scored); evolve: Vaishnav et al.'s genetic algorithm.",
+      choices=METHODS)
+  target_value: float | None = setting(
+      None,
+      "The expression to reach (expression scale) for --objective=target.")
+  num_designs: int | None = setting(
+      None, f"Designs to write (default {DEFAULT_DESIGNS} from random "
+      "starts; with --start, one per start sequence).")
+  rounds: int = setting(
+      10, "Greedy rounds (at most one edit per design each).")
+  beam: int = setting(1, "Greedy beam width.")
+  max_edits: int | None = setting(
+      None, "Largest Hamming distance of a design from its start.")
+  min_distance: int = setting(
+      0, "Smallest Hamming distance between two designs (0: no floor).")
+  penalty_sd: float = setting(
+      0.0,
+      "With several --model: optimise mean - penalty_sd x sd (mean + "
+      "penalty_sd x sd for min), so designs do not exploit one model's "
+      "errors.")
+  protect: tuple = setting(
+      (),
+      "START:END (1-based, inclusive, in the start sequence) never "
+      "changed; repeatable.", flag_type="multi_string")
+  flank_5p: int = setting(
+      len(FLANK5), "Constant 5' flank length, never changed (DREAM: 17).")
+  flank_3p: int = setting(
+      len(FLANK3), "Constant 3' flank length, never changed (DREAM: 13).")
+  seed: int = setting(
+      0, "Seed of the random starts and of the genetic algorithm.")
+  population: int = setting(
+      GeneticConfig.population,
+      "Genetic algorithm: population (Vaishnav et al.: 100,000).")
+  generations: int = setting(
+      GeneticConfig.generations, "Genetic algorithm: generations.")
+  crossover: float = setting(
+      GeneticConfig.crossover,
+      "Genetic algorithm: two-point crossover probability of a pair.")
+  mutation: float = setting(
+      GeneticConfig.mutation,
+      "Genetic algorithm: probability that an individual mutates.")
+  mutation_rate: float = setting(
+      GeneticConfig.mutation_rate,
+      "Genetic algorithm: per-position mutation probability.")
+  tournament: int = setting(
+      GeneticConfig.tournament,
+      "Genetic algorithm: tournament size of the selection.")
+  trained_range: tuple | None = setting(
+      None,
+      "MIN,MAX,SD of the training targets (expression scale), for models "
+      "whose metadata does not record them (applies to every model): the "
+      "guard trusts predictions within [MIN - SD, MAX + SD].",
+      flag_type="list")
 
   def __post_init__(self):
     check(self.objective in OBJECTIVES, "objective", self.objective,

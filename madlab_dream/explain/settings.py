@@ -13,6 +13,7 @@ from madlab_dream.settings import Settings
 from madlab_dream.settings import check
 from madlab_dream.settings import choice
 from madlab_dream.settings import positive_whole_number
+from madlab_dream.settings import setting
 
 METHODS = ("saliency", "input_x_gradient", "integrated_gradients",
            "expected_gradients", "ism")
@@ -44,14 +45,38 @@ class ExplainConfig(Settings):
     gradient keeps its batch's activations: with the MadLab model about
     0.65 GB at 256 rows, 1.9 GB at 1,024).
   """
-  method: str = "expected_gradients"
-  references: int = 20
-  steps: int = 25
-  baseline: str = "zero"
-  correct: bool = True
-  shuffle_region: str = "dream"
-  seed: int = 0
-  batch_size: int = 256
+  method: str = setting(
+      "expected_gradients",
+      "Contribution scores: saliency, input_x_gradient, "
+      "integrated_gradients, expected_gradients (integrated gradients "
+      "averaged over dinucleotide-shuffled references) or ism (saturation "
+      "mutagenesis).", choices=METHODS)
+  references: int = setting(
+      20, "Dinucleotide-shuffled references per sequence "
+      "(expected_gradients).")
+  steps: int = setting(
+      25, "Points on the path from a reference to the sequence "
+      "(integrated_gradients, expected_gradients).")
+  baseline: str = setting(
+      "zero",
+      "integrated_gradients' baseline: zero (all-N, a zero one-hot) or "
+      "shuffle (one dinucleotide shuffle of the sequence).",
+      choices=BASELINES)
+  correct: bool = setting(
+      True,
+      "Remove the per-position mean over the four bases from the "
+      "gradients (Majdandzic et al. 2023); --nocorrect keeps integrated "
+      "gradients' completeness exact for every baseline.")
+  shuffle_region: str = setting(
+      "dream",
+      "What a shuffle changes: dream (only the variable region between "
+      "the constant flanks of a DREAM construct, when it has them) or "
+      "all (the whole sequence after its N padding).",
+      choices=SHUFFLE_REGIONS)
+  seed: int = setting(
+      0, "Seed of the shuffled references (sequence i draws from [seed, "
+      "i]).")
+  batch_size: int = setting(256, flag="eval_batch_size")
 
   def __post_init__(self):
     choice("method", self.method, METHODS)
