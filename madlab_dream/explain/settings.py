@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import dataclasses
 
+from madlab_dream.explain import methods
 from madlab_dream.settings import Settings
 from madlab_dream.settings import check
 from madlab_dream.settings import choice
 from madlab_dream.settings import positive_whole_number
 from madlab_dream.settings import setting
 
-METHODS = ("saliency", "input_x_gradient", "integrated_gradients",
-           "expected_gradients", "ism")
+#: The attribution methods' names (`explain.methods.METHODS`).
+METHODS = tuple(methods.METHODS)
 BASELINES = ("zero", "shuffle")
 SHUFFLE_REGIONS = ("dream", "all")
 #: Methods whose contributions come from paths of gradients (IG, EG).
-PATH_METHODS = ("integrated_gradients", "expected_gradients")
+PATH_METHODS = tuple(name for name, method in methods.METHODS.items()
+                     if method.path)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,12 +47,8 @@ class ExplainConfig(Settings):
     gradient keeps its batch's activations: with the MadLab model about
     0.65 GB at 256 rows, 1.9 GB at 1,024).
   """
-  method: str = setting(
-      "expected_gradients",
-      "Contribution scores: saliency, input_x_gradient, "
-      "integrated_gradients, expected_gradients (integrated gradients "
-      "averaged over dinucleotide-shuffled references) or ism (saturation "
-      "mutagenesis).", choices=METHODS)
+  method: str = setting("expected_gradients", methods.help_text(),
+                        choices=METHODS)
   references: int = setting(
       20, "Dinucleotide-shuffled references per sequence "
       "(expected_gradients).")
@@ -79,7 +77,7 @@ class ExplainConfig(Settings):
   batch_size: int = setting(256, flag="eval_batch_size")
 
   def __post_init__(self):
-    choice("method", self.method, METHODS)
+    choice("method", self.method, tuple(methods.METHODS))
     choice("baseline", self.baseline, BASELINES)
     choice("shuffle_region", self.shuffle_region, SHUFFLE_REGIONS)
     for name in ("references", "steps"):
@@ -92,11 +90,4 @@ class ExplainConfig(Settings):
   def gradient_evaluations(self) -> int:
     """Forward + input-gradient evaluations per sequence (ISM: forward
     passes per 110-nt sequence)."""
-    if self.method == "expected_gradients":
-      return self.references * self.steps
-    if self.method == "integrated_gradients":
-      return self.steps
-    if self.method == "ism":
-      return 1 + 3 * 110
-    return 1
-
+    return methods.METHODS[self.method].evaluations(self)

@@ -32,6 +32,7 @@ import numpy as np
 from madlab_dream.errors import InputError
 from madlab_dream.explain import attribution
 from madlab_dream.explain import checks
+from madlab_dream.explain.methods import METHODS
 from madlab_dream.explain.settings import ExplainConfig
 from madlab_dream.settings import Settings
 from madlab_dream.settings import check
@@ -75,9 +76,8 @@ class ProofConfig(Settings):
   def methods(self) -> list[ExplainConfig]:
     base = ExplainConfig(references=self.references, steps=self.steps,
                          seed=self.seed, batch_size=self.batch_size)
-    return [base.replace(method=m) for m in (
-        "saliency", "input_x_gradient", "integrated_gradients",
-        "expected_gradients", "ism")]
+    return [base.replace(method=name)
+            for name, method in METHODS.items() if method.proved]
 
 
 def parse_sweep(text: str) -> tuple:
