@@ -6,6 +6,7 @@ import dataclasses
 import math
 from typing import Any
 
+from madlab_dream.designing import objective as objective_lib
 from madlab_dream.designing.evolve import GeneticConfig
 from madlab_dream.designing.objective import OBJECTIVES
 from madlab_dream.io.sequences import FLANK3
@@ -39,9 +40,8 @@ class DesignOptions(Settings):
     trained_range: (min, max, sd) of the training targets, for models whose
       metadata lacks it (it then applies to every model); None: their own.
   """
-  objective: str = setting(
-      "max", "max or min the predicted expression, or reach --target_value.",
-      choices=OBJECTIVES)
+  objective: str = setting("max", objective_lib.help_text(),
+                           choices=OBJECTIVES)
   method: str = setting(
       "greedy",
       "greedy: each round the best single-nucleotide edit of every design "
@@ -100,11 +100,12 @@ class DesignOptions(Settings):
       flag_type="list")
 
   def __post_init__(self):
-    check(self.objective in OBJECTIVES, "objective", self.objective,
-          f"must be one of {', '.join(OBJECTIVES)}")
+    kinds = objective_lib.KINDS
+    check(self.objective in kinds, "objective", self.objective,
+          f"must be one of {', '.join(kinds)}")
     check(self.method in METHODS, "method", self.method,
           f"must be one of {', '.join(METHODS)}")
-    if self.objective == "target":
+    if kinds[self.objective].needs_target:
       check(self.target_value is not None, "objective", self.objective,
             "needs --target_value=X (expression scale)")
       check(math.isfinite(self.target_value), "target_value",
