@@ -17,6 +17,7 @@ import os
 import time
 
 from madlab_dream.commands import cli
+from madlab_dream.commands import explain_design_flags
 from madlab_dream.commands import flags
 from madlab_dream.errors import InputError
 
@@ -46,7 +47,7 @@ def _paths(f) -> str | None:
 
 def run():
   f = flags.FLAGS
-  config = flags.explain_config()
+  config = explain_design_flags.explain_config()
   logos_out = _paths(f)
   from madlab_dream import compat
   compat.keras()  # imported quietly, before the modules below import it
@@ -89,4 +90,4 @@ def run():
 
 def main() -> None:
   """`python -m madlab_dream.explain`: parses the flags and runs `run`."""
-  cli.run(run, "madlab_dream.explain", flags.define_explain_flags)
+  cli.run(run, "madlab_dream.explain", explain_design_flags.define_explain_flags)
