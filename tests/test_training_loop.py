@@ -168,11 +168,12 @@ def test_rerun_flagfile_is_complete(run_dir):
 def test_tiny_best_epoch_restore(demo_train, tmp_path):
   """The same construction, 4 epochs of 5 steps, in one process."""
   import madlab_dream
+  from madlab_dream.config import TINY_MODEL as TINY
   result = madlab_dream.train(
-      [f"--train_data={demo_train}", f"--model_dir={tmp_path}",
-       "--val_fraction=0.05", "--epochs=4", "--optimizer=rmsprop",
-       "--learning_rate=0.01", "--batch_size=64", "--steps_per_epoch=5",
-       "--jit_compile=false", "--seed=1", *TINY_MODEL])
+      train_data=str(demo_train), model_dir=str(tmp_path), val_fraction=0.05,
+      epochs=4, optimizer="rmsprop", learning_rate=0.01, batch_size=64,
+      steps_per_epoch=5, jit_compile="false", seed=1, eval_batch_size=256,
+      progress=False, **TINY)
   report = result.report
   values = [h["val_pearson"] for h in report["history"]]
   best = report["best_epoch"]

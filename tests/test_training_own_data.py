@@ -27,19 +27,20 @@ def train(model_dir, *extra):
 
 def test_tiny_two_targets_then_fine_tuning_in_one_process(tmp_path):
   from madlab_dream import train as train_fn
-  table = [f"--train_data={DIR}/deepstarr_mini_train.txt",
-           "--sequence_column=Sequence", "--seq_len=249", "--batch_size=32",
-           "--steps_per_epoch=2", "--epochs=1", "--seed=3",
-           "--jit_compile=false",
-           f"--val_data={DIR}/deepstarr_mini_val.txt", *TINY_MODEL]
-  two = train_fn(table, target_columns=TARGETS.split(","),
-                 model_dir=str(tmp_path / "two"))
+  from madlab_dream.config import TINY_MODEL as TINY
+  table = dict(train_data=f"{DIR}/deepstarr_mini_train.txt",
+               sequence_column="Sequence", seq_len=249, batch_size=32,
+               steps_per_epoch=2, epochs=1, seed=3, jit_compile="false",
+               val_data=f"{DIR}/deepstarr_mini_val.txt", eval_batch_size=256,
+               progress=False, **TINY)
+  two = train_fn(target_columns=TARGETS.split(","),
+                 model_dir=str(tmp_path / "two"), **table)
   assert two.status == 0
   assert two.report["targets"] == TARGETS.split(",")
   assert set(two.report["validation"]["targets"]) == set(TARGETS.split(","))
-  one = train_fn(table, target_columns=["Dev_log2_enrichment"],
+  one = train_fn(target_columns=["Dev_log2_enrichment"],
                  model_dir=str(tmp_path / "one"),
-                 init_from=str(tmp_path / "two"), freeze=["conv"])
+                 init_from=str(tmp_path / "two"), freeze=["conv"], **table)
   assert one.status == 0
   assert one.report["init_from"]["reinitialised"] == ["expression"]
   assert one.report["frozen"] == ["conv"]
