@@ -91,3 +91,9 @@ def test_cost_of_a_compiled_step_grows_with_the_batch():
 def test_cost_needs_a_jax_step():
   with pytest.raises(ValueError, match="JAX training step"):
     compiled_calls.train_step_cost(lambda: None)
+
+
+def test_relative_difference_is_against_the_largest_prediction():
+  assert candidates.relative_difference([1e9 + 128.0, 0.0],
+                                        [1e9, 1.0]) == pytest.approx(1.28e-7)
+  assert candidates.relative_difference([0.0], [0.0]) == 0.0

@@ -65,8 +65,8 @@ def compare_candidates(model: keras.Model, train_step: Callable,
   `train_step_call` at `sizes.train_batch`, XLA on) and of each candidate
   formulation (`candidates.CANDIDATES`, same weights):
   {"training": `timed_alternatives`, "compiled": {name:
-  `compiled_calls.train_step_cost`}, "max_abs_difference": {name: largest
-  |prediction - the model's| on 256 rows}}."""
+  `compiled_calls.train_step_cost`}, "relative_difference": {name:
+  `candidates.relative_difference` of its predictions on 256 rows}}."""
   codes, y = compiled_calls.random_batch(sizes.train_batch,
                                          int(model.input.shape[1]))
   want = np.asarray(model(codes[:256], training=False))
@@ -74,12 +74,12 @@ def compare_candidates(model: keras.Model, train_step: Callable,
   for name in candidates.CANDIDATES:
     candidate = candidates.candidate_model(model, name)
     steps[name] = compiled_calls.train_step_call(candidate, codes, y)
-    differences[name] = float(np.abs(
-        np.asarray(candidate(codes[:256], training=False)) - want).max())
+    differences[name] = candidates.relative_difference(
+        candidate(codes[:256], training=False), want)
   log(f"  candidate formulations, batch {sizes.train_batch:,}")
   training = timed_alternatives(steps, sizes.train_batch, sizes, True,
                                 sizes.fit_warmup)
-  return {"training": training, "max_abs_difference": differences,
+  return {"training": training, "relative_difference": differences,
           "compiled": {name: compiled_calls.train_step_cost(step)
                        for name, step in steps.items()}}
 
