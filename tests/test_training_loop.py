@@ -15,6 +15,8 @@ from helpers import assert_one_line_error
 from helpers import env
 from helpers import run_module
 
+from madlab_dream import config
+
 pytestmark = pytest.mark.slow
 
 
@@ -136,7 +138,8 @@ def test_the_train_function_runs_what_the_command_runs(run_dir, demo_train,
   import madlab_dream
   command_dir, _ = run_dir
   result = madlab_dream.train(
-      "--batch_size=64", "--steps_per_epoch=8", TINY_MODEL,
+      batch_size=64, steps_per_epoch=8, **config.TINY_MODEL,
+      eval_batch_size=256, progress=False,
       train_data=str(demo_train), model_dir=str(tmp_path), epochs=2,
       train_eval_rows=500, seed=3, val_fraction=0.05)
   assert result.status == 0 and result.run_dir == str(tmp_path)

@@ -9,6 +9,7 @@ import os
 
 from madlab_dream import config
 from madlab_dream.commands import cli
+from madlab_dream.commands import explain_design_flags
 from madlab_dream.commands import flags
 from madlab_dream.tools.design_demo import proof
 
@@ -28,4 +29,4 @@ def run():
 
 def main() -> None:
   """`python -m madlab_dream.design_demo`: parses the flags and runs `run`."""
-  cli.run(run, "madlab_dream.design_demo", flags.define_design_demo_flags)
+  cli.run(run, "madlab_dream.design_demo", explain_design_flags.define_design_demo_flags)

@@ -17,6 +17,7 @@ import os
 import time
 
 from madlab_dream.commands import cli
+from madlab_dream.commands import explain_design_flags
 from madlab_dream.commands import flags
 from madlab_dream.errors import InputError
 
@@ -48,7 +49,7 @@ def _paths(f) -> str | None:
 
 def run():
   f = flags.FLAGS
-  config = flags.explain_config()
+  config = explain_design_flags.explain_config()
   logo_dir = _paths(f)
   from madlab_dream import compat
   compat.keras()  # imported quietly, before the modules below import it
@@ -85,4 +86,4 @@ def run():
 
 def main() -> None:
   """`python -m madlab_dream.explain`: parses the flags and runs `run`."""
-  cli.run(run, "madlab_dream.explain", flags.define_explain_flags)
+  cli.run(run, "madlab_dream.explain", explain_design_flags.define_explain_flags)

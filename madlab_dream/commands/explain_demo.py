@@ -19,12 +19,13 @@ import os
 import time
 
 from madlab_dream.commands import cli
+from madlab_dream.commands import explain_design_flags
 from madlab_dream.commands import flags
 
 
 def run():
   f = flags.FLAGS
-  config = flags.explain_demo_config()
+  config = explain_design_flags.explain_demo_config()
   from madlab_dream.io import files
   from madlab_dream.tools.explain_demo import proof
   from madlab_dream.tools.explain_demo import report as report_lib
@@ -45,4 +46,4 @@ def run():
 
 def main() -> None:
   """`python -m madlab_dream.explain_demo`: parses the flags and runs `run`."""
-  cli.run(run, "madlab_dream.explain_demo", flags.define_explain_demo_flags)
+  cli.run(run, "madlab_dream.explain_demo", explain_design_flags.define_explain_demo_flags)

@@ -16,6 +16,7 @@ import os
 import time
 
 from madlab_dream.commands import cli
+from madlab_dream.commands import explain_design_flags
 from madlab_dream.commands import flags
 from madlab_dream.errors import InputError
 
@@ -24,7 +25,7 @@ def run():
   f = flags.FLAGS
   if not f.contributions or not f.output_dir:
     raise InputError("--contributions and --output_dir are required")
-  config = flags.motifs_config()
+  config = explain_design_flags.motifs_config()
   from madlab_dream.explain import motif_db
   motif_db.require_extra()
   from madlab_dream.explain import motif_report
@@ -55,4 +56,4 @@ def run():
 
 def main() -> None:
   """`python -m madlab_dream.motifs`: parses the flags and runs `run`."""
-  cli.run(run, "madlab_dream.motifs", flags.define_motifs_flags)
+  cli.run(run, "madlab_dream.motifs", explain_design_flags.define_motifs_flags)

@@ -21,6 +21,7 @@ import os
 
 import numpy as np
 
+from madlab_dream.designing.objective import KINDS
 from madlab_dream.io import files
 
 
@@ -74,11 +75,12 @@ def trajectory_png(path: str, trajectory, summary: dict) -> None:
                   label="range over designs")
   ax.plot(x, trajectory["prediction_median"], marker="o", label="median")
   if summary.get("trusted_range"):
-    edge = summary["trusted_range"][1 if summary["objective"] == "max" else 0]
+    kind = KINDS[summary["objective"]]
+    edge = summary["trusted_range"][kind.plotted_edge]
     if np.isfinite(edge):
       ax.axhline(edge, color="grey", linestyle="--",
                  label="trusted range edge")
-  if summary["objective"] == "target":
+  if KINDS[summary["objective"]].needs_target:
     ax.axhline(summary["options"]["target_value"], color="black",
                linestyle=":", label="target")
   from matplotlib.ticker import MaxNLocator
