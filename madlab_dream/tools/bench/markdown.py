@@ -164,6 +164,34 @@ def _formulations(r: dict) -> list[str]:
           ("training step", f["training"]), ("inference", f["inference"])])
 
 
+def _candidates(r: dict) -> list[str]:
+  c = r.get("candidates")
+  if not c:
+    return []
+  ab = c["training"]
+  rows = []
+  for name, cost in c["compiled"].items():
+    rows.append([name, f"{ab['seq_per_s'][name]:,.0f}",
+                 f"{ab['seq_per_s'][name] / ab['seq_per_s']['model']:.2f}x",
+                 f"{cost['flops'] / ab['batch'] / 1e6:,.1f}",
+                 f"{cost['bytes_accessed'] / ab['batch'] / 1e6:,.2f}",
+                 f"{cost['temp_bytes'] / 1e6:,.0f}",
+                 "" if name == "model" else
+                 f"{c['relative_difference'][name]:.1e}"])
+  return [
+      "## Candidate formulations of the layers", "",
+      "The model's compiled training step (float32, XLA, batch "
+      f"{ab['batch']:,}) beside the same weights in each candidate "
+      "formulation (`tools/bench/candidates.py`): shift_attention "
+      "(Enformer's [L, 2L-1] relative products and the Transformer-XL "
+      "shift), merged_conv (the four wide convolutions as one, kernels "
+      "zero-padded and centred). XLA's own cost and memory analysis of "
+      "each compiled step; alternating windows.", ""] + table(
+          ["formulation", "seq/s", "vs model", "XLA MFLOPs / sequence",
+           "XLA MB accessed / sequence", "temporary memory (MB)",
+           "relative difference of predictions"], rows)
+
+
 def _lengths(r: dict) -> list[str]:
   c = r.get("lengths")
   if not c:
@@ -272,7 +300,7 @@ def _costs(r: dict) -> list[str]:
 
 
 SECTIONS = (_header, _machine, _summary, _preprocessing, _throughput,
-            _formulations, _lengths, _precisions, _mutagenesis,
+            _formulations, _candidates, _lengths, _precisions, _mutagenesis,
             _explain_design, _profile, _costs)
 #: Sections and the results they are drawn from: results written by an
 #: earlier bench that lack them get a line saying so, not a KeyError.
