@@ -1,0 +1,371 @@
+"""Measures fine-tuning from the simulator prior on small real files.
+
+  python -m madlab_dream.pretrain_study --real_data=REAL.txt \
+      --deepstarr_dir=DIR --out_dir=OUT [--stage=all --seeds=5 --parallel=2]
+
+Stages, each resumable (a run with a report.json is not run again):
+
+  split      sets aside a seeded 20 % of the real DREAM rows (--holdout,
+             --split_seed) before anything else: OUT/split/holdout.txt, the
+             rest OUT/split/dev.txt, the held-out row numbers in split.json.
+  recipes    trains each candidate recipe (RECIPES) on dev.txt, seed 1,
+             with the run's own validation split of dev.txt; the best
+             validation r chooses the recipe (never the held-out rows).
+  final      the chosen recipe with --seeds seeds, and the same recipe
+             without the prior (from scratch); each run and the ensemble
+             of the fine-tuned seeds (mean prediction) are scored on
+             holdout.txt, beside a 5-mer ridge fitted on all of dev.txt.
+  deepstarr  the DeepSTARR sample (train/val/test files, 249 nt, two
+             targets): experiments/deepstarr.flags with and without the
+             prior, --deepstarr_seeds seeds each, and the ridge.
+  table      OUT/results.json as a markdown table (OUT/table.md).
+
+Run it from the repository root (it reads experiments/*.flags).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+from madlab_dream import baseline
+from madlab_dream import machine
+from madlab_dream import metrics
+from madlab_dream.errors import InputError
+from madlab_dream.io import sequences
+
+#: Settings shared by every candidate: small_data.flags' optimiser with
+#: fewer passes and a shorter patience, so that twenty-odd runs fit a
+#: shared 2-core CPU.
+COMMON = ["--flagfile=experiments/small_data.flags", "--epochs=12",
+          "--early_stopping_patience=3", "--baseline_kmer=0",
+          "--train_eval_rows=500", "--noprogress", "--noresume"]
+PRIOR = ["--init_from=simulator"]
+#: Candidate recipes (all start from the prior), compared on dev.txt.
+RECIPES = {
+    "prior lr 3e-4": [],
+    "prior lr 1e-4": ["--learning_rate=1e-4"],
+    "prior lr 3e-4 rc_augment": ["--rc_augment"],
+    "prior lr 3e-4 freeze conv": ["--freeze=conv"],
+}
+DEEPSTARR = ["--flagfile=experiments/deepstarr.flags", "--epochs=8",
+             "--early_stopping_patience=2", "--train_eval_rows=500",
+             "--noprogress", "--noresume"]
+DEEPSTARR_TARGETS = ("Dev_log2_enrichment", "Hk_log2_enrichment")
+KMER = 5
+
+
+def split_rows(path: str, out_dir: str, fraction: float, seed: int) -> dict:
+  """Writes dev.txt / holdout.txt (a seeded `fraction` of the lines) and
+  split.json into out_dir/split; returns the split record."""
+  split_dir = os.path.join(out_dir, "split")
+  record_path = os.path.join(split_dir, "split.json")
+  if os.path.exists(record_path):
+    with open(record_path) as f:
+      return json.load(f)
+  with open(path) as f:
+    lines = [line.rstrip("\n") + "\n" for line in f if line.strip()]
+  order = np.random.default_rng(seed).permutation(len(lines))
+  held = np.sort(order[:int(round(fraction * len(lines)))])
+  is_held = np.zeros(len(lines), bool)
+  is_held[held] = True
+  os.makedirs(split_dir, exist_ok=True)
+  for name, keep in (("holdout.txt", is_held), ("dev.txt", ~is_held)):
+    with open(os.path.join(split_dir, name), "w") as f:
+      f.writelines(line for line, k in zip(lines, keep) if k)
+  record = {"source": os.path.abspath(path), "rows": len(lines),
+            "fraction": fraction, "seed": seed, "holdout_rows": len(held),
+            "dev_rows": int(len(lines) - len(held)),
+            "holdout_line_numbers": [int(i) + 1 for i in held]}
+  with open(record_path, "w") as f:
+    json.dump(record, f)
+  return record
+
+
+def train_run(run_dir: str, args: list[str], seed: int,
+              score_only: bool = False) -> dict:
+  """Trains one run (python -m madlab_dream.train) unless it has run;
+  returns its report, or {"diverged": the run's last line} for a run that
+  diverged before any epoch could be exported (exit status 3). With
+  `score_only`, a run that has not finished is left alone: {"missing"}."""
+  report_path = os.path.join(run_dir, "report.json")
+  log_path = run_dir.rstrip("/") + ".log"
+  diverged = run_dir.rstrip("/") + ".diverged"
+  finished = os.path.exists(report_path) or os.path.exists(diverged)
+  if score_only and not finished:
+    return {"missing": True}
+  if not finished:
+    command = [sys.executable, "-m", "madlab_dream.train", *args,
+               f"--seed={seed}", f"--model_dir={run_dir}"]
+    os.makedirs(os.path.dirname(run_dir.rstrip("/")), exist_ok=True)
+    with open(log_path, "w") as log:
+      done = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT,
+                            check=False)
+    if done.returncode == 3 and not os.path.exists(report_path):
+      with open(log_path) as log, open(diverged, "w") as f:
+        f.write([line for line in log if line.strip()][-1])
+    elif done.returncode or not os.path.exists(report_path):
+      raise InputError(f"training run failed (status {done.returncode}; "
+                       f"see {log_path})", run_dir)
+  if not os.path.exists(report_path):
+    with open(diverged) as f:
+      return {"diverged": f.read().strip()}
+  with open(report_path) as f:
+    return json.load(f)
+
+
+def _finished(run_dirs: list[str]) -> tuple[list[str], list[str]]:
+  """(runs with an exported model, runs that diverged before any); runs
+  that have not finished are in neither."""
+  done = [d for d in run_dirs if os.path.exists(os.path.join(d,
+                                                             "report.json"))]
+  return done, [d for d in run_dirs
+                if os.path.exists(d.rstrip("/") + ".diverged")]
+
+
+def train_all(jobs: list[tuple[str, list[str], int]], parallel: int,
+              score_only: bool = False) -> list:
+  """Runs train_run over jobs (run_dir, args, seed), `parallel` at once."""
+  with concurrent.futures.ThreadPoolExecutor(parallel) as pool:
+    return list(pool.map(lambda job: train_run(*job, score_only=score_only),
+                         jobs))
+
+
+def read_dream(path: str) -> tuple[list[str], np.ndarray]:
+  seqs, values = [], []
+  with open(path) as f:
+    for line in f:
+      seq, value = line.rstrip("\n").split("\t")[:2]
+      seqs.append(seq)
+      values.append(float(value))
+  return seqs, np.asarray(values)
+
+
+def read_deepstarr(path: str) -> tuple[list[str], np.ndarray]:
+  """Sequences and [N, 2] targets of a DeepSTARR table (header row)."""
+  import pandas as pd  # heavy: only the DeepSTARR stage reads tables
+  frame = pd.read_csv(path, sep="\t")
+  return (frame["Sequence"].tolist(),
+          frame[list(DEEPSTARR_TARGETS)].to_numpy(np.float64))
+
+
+def score_runs(run_dirs: list[str], codes: np.ndarray, truth: np.ndarray,
+               target: str | None = None) -> dict:
+  """Test r of each run and of their ensemble (the mean prediction); runs
+  that diverged before exporting a model are counted, not scored."""
+  done, diverged = _finished(run_dirs)
+  result = {"diverged": len(diverged), "runs": [], "mean": None, "sd": None,
+            "ensemble": None}
+  if not done:
+    return result
+  from madlab_dream.inference.ensemble import Ensemble  # heavy: TensorFlow
+  ensemble = Ensemble.from_paths(done, target=target)
+  members = ensemble.predict_members(codes)
+  each = [float(metrics.pearson(truth, m)) for m in members]
+  result.update(
+      runs=[round(r, 4) for r in each], mean=round(float(np.mean(each)), 4),
+      sd=round(float(np.std(each, ddof=1)), 4) if len(each) > 1 else None,
+      ensemble=round(float(metrics.pearson(truth, members.mean(axis=0))), 4))
+  return result
+
+
+def prior_alone_r(codes: np.ndarray, truth: np.ndarray) -> float:
+  """Test r of the prior itself, no real rows seen (first output)."""
+  from madlab_dream import model as model_lib  # heavy: Keras
+  from madlab_dream.training import init_from
+  net = model_lib.build_model(seq_len=codes.shape[1])
+  init_from.copy_weights(net, "simulator", lambda _: None)
+  pred = np.asarray(net.predict(codes, batch_size=256, verbose=0))[:, 0]
+  return round(float(metrics.pearson(truth, pred)), 4)
+
+
+def ridge_r(train_codes, train_y, test_codes, test_y) -> float:
+  w, _ = baseline.fit(train_codes, train_y, KMER, seed=0)
+  return round(float(metrics.pearson(test_y, baseline.predict(
+      test_codes, w, KMER))), 4)
+
+
+def _run_dir(out_dir: str, group: str, name: str, seed: int) -> str:
+  slug = name.replace(" ", "_").replace("-", "")
+  return os.path.join(out_dir, "runs", group, f"{slug}_seed{seed}")
+
+
+def _recipe_args(name: str, prior: bool, dev: str) -> list[str]:
+  args = [*COMMON, f"--train_data={dev}", *RECIPES[name]]
+  if not prior:  # from scratch: the same recipe, nothing kept fixed
+    return [a for a in args if not a.startswith("--freeze")]
+  return args + PRIOR
+
+
+def stage_recipes(out_dir: str, dev: str, parallel: int,
+                  score_only: bool = False, chosen: str | None = None
+                  ) -> dict:
+  """Seed 1 of each candidate on dev.txt; the best validation r wins
+  (or `chosen`, named by the caller, who says why)."""
+  names = list(RECIPES)
+  reports = train_all([(_run_dir(out_dir, "dream", n, 1),
+                        _recipe_args(n, True, dev), 1) for n in names],
+                      parallel, score_only)
+  scores = {n: {"validation_r": round(r["validation"]["pearson"], 4),
+                "best_epoch": r["best_epoch"]} if "validation" in r else
+            {"validation_r": None, "best_epoch": None}
+            for n, r in zip(names, reports)}
+  if chosen is None:
+    chosen = max((n for n in names if scores[n]["validation_r"] is not None),
+                 key=lambda n: scores[n]["validation_r"])
+  return {"candidates": scores, "chosen": chosen}
+
+
+def scratch_name(chosen: str) -> str:
+  """The from-scratch runs' name: `scratch` for the base recipe (a frozen
+  block is not kept frozen without the prior), else `scratch <recipe>`."""
+  extra = [a for a in RECIPES[chosen] if not a.startswith("--freeze")]
+  return "scratch" if not extra else f"scratch {chosen}"
+
+
+def stage_final(out_dir: str, split_dir: str, chosen: str, seeds: int,
+                parallel: int, score_only: bool = False) -> dict:
+  """The chosen recipe and from scratch, `seeds` seeds each, and the ridge,
+  scored on the held-out rows."""
+  dev = os.path.join(split_dir, "dev.txt")
+  jobs = []
+  scratch = scratch_name(chosen)
+  for prior, name in ((True, chosen), (False, scratch)):
+    for seed in range(1, seeds + 1):
+      jobs.append((_run_dir(out_dir, "dream", name, seed),
+                   _recipe_args(chosen, prior, dev), seed))
+  reports = train_all(jobs, parallel, score_only)
+  seqs, truth = read_dream(os.path.join(split_dir, "holdout.txt"))
+  codes = sequences.encode(seqs, 110)
+  result = {}
+  for key, name in (("fine_tuned", chosen), ("scratch", scratch)):
+    dirs = [_run_dir(out_dir, "dream", name, s) for s in range(1, seeds + 1)]
+    result[key] = score_runs(dirs, codes, truth)
+    result[key]["validation_r"] = [
+        round(r["validation"]["pearson"], 4)
+        for (d, _, _), r in zip(jobs, reports)
+        if d in dirs and "validation" in r]
+  dev_seqs, dev_y = read_dream(dev)
+  result["ridge"] = ridge_r(sequences.encode(dev_seqs, 110), dev_y, codes,
+                            truth)
+  result["prior_alone"] = prior_alone_r(codes, truth)
+  result["holdout_rows"] = len(truth)
+  result["recipe"] = chosen
+  result["args"] = _recipe_args(chosen, True, "dev.txt")
+  return result
+
+
+def stage_deepstarr(out_dir: str, data_dir: str, seeds: int,
+                    parallel: int, score_only: bool = False) -> dict:
+  """deepstarr.flags with and without the prior; test r per target."""
+  files = {k: os.path.join(data_dir, f"deepstarr_sample_{k}.txt")
+           for k in ("train", "val", "test")}
+  base = [*DEEPSTARR, f"--train_data={files['train']}",
+          f"--val_data={files['val']}"]
+  groups = {"prior": base + PRIOR, "scratch": base}
+  jobs = [(_run_dir(out_dir, "deepstarr", g, s), args, s)
+          for g, args in groups.items() for s in range(1, seeds + 1)]
+  train_all(jobs, parallel, score_only)
+  seqs, truth = read_deepstarr(files["test"])
+  codes = sequences.encode(seqs, 249)
+  train_seqs, train_y = read_deepstarr(files["train"])
+  train_codes = sequences.encode(train_seqs, 249)
+  result = {"test_rows": len(truth)}
+  for t, target in enumerate(DEEPSTARR_TARGETS):
+    result[target] = {
+        g: score_runs([_run_dir(out_dir, "deepstarr", g, s)
+                       for s in range(1, seeds + 1)], codes, truth[:, t],
+                      target)
+        for g in groups}
+    result[target]["ridge"] = ridge_r(train_codes, train_y[:, t], codes,
+                                      truth[:, t])
+  return result
+
+
+def _row(label: str, score: dict) -> str:
+  def fmt(value):
+    return "-" if value is None else f"{value:.3f}"
+  runs = ", ".join(f"{r:.3f}" for r in score["runs"]) or "-"
+  if score.get("diverged"):
+    runs += f" ({score['diverged']} diverged at the start, no model)"
+  return (f"| {label} | {fmt(score['mean'])} | {fmt(score['sd'])} | {runs} "
+          f"| {fmt(score['ensemble'])} |")
+
+
+def table(results: dict) -> str:
+  """results.json as markdown: the recipes, the held-out table, DeepSTARR."""
+  lines = [f"Measured on {results['cpu']} by `{results['command']}`.", ""]
+  if "recipes" in results:
+    lines += ["| candidate (seed 1, dev rows) | validation r | best epoch |",
+              "|---|---:|---:|"]
+    for name, s in results["recipes"]["candidates"].items():
+      mark = " (chosen)" if name == results["recipes"]["chosen"] else ""
+      if s["validation_r"] is None:
+        lines.append(f"| {name}{mark} | not finished | - |")
+      else:
+        lines.append(f"| {name}{mark} | {s['validation_r']:.3f} | "
+                     f"{s['best_epoch']} |")
+    lines.append("")
+  head = ["| model | mean r | sd | each seed | ensemble |",
+          "|---|---:|---:|---|---:|"]
+  if "final" in results:
+    final = results["final"]
+    lines += [f"Held-out real rows ({final['holdout_rows']}):", ""] + head
+    lines += [_row(f"fine-tuned from the prior ({final['recipe']})",
+                   final["fine_tuned"]),
+              _row("from scratch (same recipe)", final["scratch"]),
+              f"| 5-mer ridge (all dev rows) | {final['ridge']:.3f} | - | - "
+              "| - |",
+              f"| the prior alone (no real rows) | {final['prior_alone']:.3f}"
+              " | - | - | - |", ""]
+  if "deepstarr" in results:
+    ds = results["deepstarr"]
+    for target in DEEPSTARR_TARGETS:
+      lines += [f"DeepSTARR sample, {target} (test {ds['test_rows']} rows):",
+                ""] + head
+      lines += [_row("fine-tuned from the prior", ds[target]["prior"]),
+                _row("from scratch", ds[target]["scratch"]),
+                f"| 5-mer ridge | {ds[target]['ridge']:.3f} | - | - | - |",
+                ""]
+  return "\n".join(lines)
+
+
+def study(real_data: str, deepstarr_dir: str | None, out_dir: str,
+          stage: str = "all", seeds: int = 5, deepstarr_seeds: int = 3,
+          parallel: int = 2, holdout: float = 0.2, split_seed: int = 2031,
+          command: str = "", score_only: bool = False,
+          chosen: str | None = None) -> dict:
+  """Runs the stages (see the module docstring); returns results.json."""
+  results_path = os.path.join(out_dir, "results.json")
+  results = {}
+  if os.path.exists(results_path):
+    with open(results_path) as f:
+      results = json.load(f)
+  results["cpu"] = machine.cpu_line(machine.describe(with_tensorflow=False))
+  results["command"] = command or "python -m madlab_dream.pretrain_study"
+  split = split_rows(real_data, out_dir, holdout, split_seed)
+  results["split"] = {k: v for k, v in split.items()
+                      if k != "holdout_line_numbers"}
+  split_dir = os.path.join(out_dir, "split")
+  if stage in ("all", "recipes"):
+    results["recipes"] = stage_recipes(
+        out_dir, os.path.join(split_dir, "dev.txt"), parallel, score_only,
+        chosen)
+  if stage in ("all", "final"):
+    results["final"] = stage_final(out_dir, split_dir,
+                                   results["recipes"]["chosen"], seeds,
+                                   parallel, score_only)
+  if stage in ("all", "deepstarr") and deepstarr_dir:
+    results["deepstarr"] = stage_deepstarr(out_dir, deepstarr_dir,
+                                           deepstarr_seeds, parallel,
+                                           score_only)
+  with open(results_path, "w") as f:
+    json.dump(results, f, indent=2)
+  with open(os.path.join(out_dir, "table.md"), "w") as f:
+    f.write(table(results) + "\n")
+  return results
