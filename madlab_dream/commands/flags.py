@@ -424,7 +424,7 @@ def define_pretrain_flags() -> None:
 
 
 def define_pretrain_study_flags(recipes: Sequence[str]) -> None:
-  """The flags of `python -m madlab_dream.pretrain.study`."""
+  """The flags of `python -m madlab_dream.pretrain_study`."""
   _define(flags.DEFINE_string, "real_data", None, "The real DREAM rows.")
   _define(flags.DEFINE_string, "deepstarr_dir", None, "The DeepSTARR sample "
           "(deepstarr_sample_{train,val,test}.txt).")

@@ -11,7 +11,7 @@ of the best simulated validation r, and writes its weights
 seed, rows, steps, simulated validation r, the simulated rows' noise
 ceiling, time and CPU) into the package's `madlab_dream/pretrained/`, or
 into --output_dir. `--init_from=simulator` starts a training run from the
-package's copy (`madlab_dream/train/pretrained.py`).
+package's copy (`madlab_dream/training/pretrained.py`).
 
 A tool, not library: it imports the simulator.
 """

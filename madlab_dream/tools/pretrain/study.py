@@ -3,7 +3,7 @@
   python -m madlab_dream.pretrain_study --real_data=REAL.txt \
       --deepstarr_dir=DIR --out_dir=OUT [--stage=all --seeds=5 --parallel=2]
 
-Stages, each resumable (a run with a report.json is not run again):
+Stages (a run with a report.json is not run again):
 
   split      sets aside a seeded 20 % of the real DREAM rows (--holdout,
              --split_seed) before anything else: OUT/split/holdout.txt, the
@@ -14,11 +14,16 @@ Stages, each resumable (a run with a report.json is not run again):
   final      the chosen recipe with --seeds seeds, and the same recipe
              without the prior (from scratch); each run and the ensemble
              of the fine-tuned seeds (mean prediction) are scored on
-             holdout.txt, beside a 5-mer ridge fitted on all of dev.txt.
+             holdout.txt, beside a 5-mer ridge fitted on all of dev.txt
+             and the prior alone.
   deepstarr  the DeepSTARR sample (train/val/test files, 249 nt, two
              targets): experiments/deepstarr.flags with and without the
              prior, --deepstarr_seeds seeds each, and the ridge.
-  table      OUT/results.json as a markdown table (OUT/table.md).
+
+Every stage writes OUT/results.json and the markdown table OUT/table.md.
+--score_only trains nothing and scores the runs that have finished; a run
+that diverged before exporting a model (exit status 3) is counted, not
+scored.
 
 Run it from the repository root (it reads experiments/*.flags).
 """
