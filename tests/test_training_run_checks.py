@@ -111,3 +111,12 @@ def test_a_refused_table_leaves_no_run_directory(tmp_path):
                               "--target_columns=y", "--split_column=fold",
                               "--val_values=c", "--seq_len=20"),
           "--val_values: 'c' matches no row of column 'fold'")
+
+
+def test_init_from_simulator_without_the_prior_is_refused_first(
+    tmp_path, data, monkeypatch):
+  from madlab_dream.training import pretrained
+  monkeypatch.setattr(pretrained, "DIRECTORY", str(tmp_path / "none"))
+  refused(tmp_path, config_of(data[0], tmp_path / "run",
+                              "--init_from=simulator"),
+          "--init_from=simulator: the package has no pretrained weights")
