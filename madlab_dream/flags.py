@@ -643,6 +643,10 @@ def define_explain_flags() -> None:
   _define(flags.DEFINE_integer, "steps", default.steps,
           "Points on the path from a reference to the sequence "
           "(integrated_gradients, expected_gradients).")
+  _define(flags.DEFINE_enum, "quadrature", default.quadrature,
+          "How the path's points are placed: gauss_legendre (Gauss-Legendre "
+          "nodes and weights) or midpoint (the Riemann midpoint rule).",
+          settings.QUADRATURES)
   _define(flags.DEFINE_enum, "baseline", default.baseline,
           "integrated_gradients' baseline: zero (all-N, a zero one-hot) or "
           "shuffle (one dinucleotide shuffle of the sequence).",
@@ -672,8 +676,8 @@ def explain_config(flag_values=None):
   """The ExplainConfig of the explain flags (ConfigError on a bad value)."""
   from madlab_dream.explain import settings
   flag_values = FLAGS if flag_values is None else flag_values
-  names = ("method", "references", "steps", "baseline", "correct",
-           "shuffle_region", "seed")
+  names = ("method", "references", "steps", "quadrature", "baseline",
+           "correct", "shuffle_region", "seed")
   return settings.ExplainConfig(
       batch_size=flag_values["eval_batch_size"].value,
       **{name: flag_values[name].value for name in names})

@@ -39,6 +39,14 @@ to f(x) - f(b) up to the path integral's error.
 All scores are on the scale of `prediction` (the expression scale for a run
 directory); `baseline_prediction` is f(b) (IG), the mean of f(reference)
 (EG), NaN for the others.
+
+Completeness (IG and EG): `completeness` [N] is each sequence's relative
+error |sum of contributions - (prediction - baseline_prediction)| /
+max(|prediction - baseline_prediction|, COMPLETENESS_FLOOR x sd), sd the
+output scale's (1 for a bare Keras model); NaN for the other methods. The
+log gets its median and worst, and a warning line names every sequence
+above COMPLETENESS_TOLERANCE (more steps fix it; the correction with the
+zero baseline changes the sum by design).
 """
 
 from __future__ import annotations
@@ -51,13 +59,17 @@ import numpy as np
 from madlab_dream.explain import shuffle
 from madlab_dream.explain.gradients import GradientModel
 from madlab_dream.explain.gradients import one_hot
+from madlab_dream.explain.settings import PATH_METHODS
 from madlab_dream.explain.settings import ExplainConfig
 
 #: Sequences per chunk (progress lines, memory: EG holds a chunk's
 #: references x [L, 4] float32).
 CHUNK_SEQUENCES = 256
 OUTPUT_KEYS = ("one_hot", "hypothetical", "contributions", "prediction",
-               "baseline_prediction")
+               "baseline_prediction", "completeness")
+COMPLETENESS_TOLERANCE = 0.01
+COMPLETENESS_FLOOR = 0.01
+_NAMED = 20   # sequences named in the completeness warning
 
 
 def _mean_removed(h: np.ndarray) -> np.ndarray:
@@ -94,8 +106,8 @@ def _path_scores(engine: GradientModel, codes: np.ndarray,
   x = one_hot(codes)
   pairs_x = np.repeat(x, count, axis=0)                  # [N R, L, 4]
   pairs_ref = refs.reshape(n * count, *x.shape[1:])
-  grad = _corrected(engine.path_gradients(pairs_x, pairs_ref, config.steps),
-                    config)
+  grad = _corrected(engine.path_gradients(pairs_x, pairs_ref, config.steps,
+                                          config.quadrature), config)
   hyp = grad - (grad * pairs_ref).sum(axis=-1, keepdims=True)
   hyp = hyp.reshape(n, count, *x.shape[1:]).mean(axis=1)
   base = engine.predict(pairs_ref).reshape(n, count).mean(axis=1)
@@ -128,18 +140,60 @@ _SCORES: dict[str, Callable] = {
     "ism": _ism_scores}
 
 
-def _finish(scores: dict, codes: np.ndarray, config: ExplainConfig) -> dict:
+def completeness(contributions: np.ndarray, prediction: np.ndarray,
+                 baseline_prediction: np.ndarray,
+                 floor: float = 1e-12) -> np.ndarray:
+  """float32 [N]: |sum of contributions [N, L, 4] - (prediction -
+  baseline_prediction)| / max(|prediction - baseline_prediction|, floor)."""
+  total = np.asarray(contributions, np.float64).sum(axis=(1, 2))
+  delta = (np.asarray(prediction, np.float64) -
+           np.asarray(baseline_prediction, np.float64))
+  return (np.abs(total - delta) /
+          np.maximum(np.abs(delta), floor)).astype(np.float32)
+
+
+def completeness_lines(errors: np.ndarray, method: str,
+                       tolerance: float = COMPLETENESS_TOLERANCE) -> list[str]:
+  """The log's completeness lines: median and worst, and a warning naming
+  the sequences (1-based) above `tolerance` (the first _NAMED of them)."""
+  errors = np.asarray(errors, np.float64)
+  if not len(errors) or not np.isfinite(errors).any():
+    return []
+  worst = int(np.nanargmax(errors))
+  lines = [f"{method}: completeness error |sum - (f(x) - f(baseline))| / "
+           f"|f(x) - f(baseline)|: median {np.nanmedian(errors):.3%}, worst "
+           f"{errors[worst]:.3%} (sequence {worst + 1}); "
+           f"{np.mean(errors <= tolerance):.1%} within {tolerance:.0%}"]
+  over = np.flatnonzero(errors > tolerance)
+  if len(over):
+    named = ", ".join(str(i + 1) for i in over[:_NAMED])
+    more = f" and {len(over) - _NAMED:,} more" if len(over) > _NAMED else ""
+    lines.append(f"warning: {len(over):,} sequence(s) above {tolerance:.0%} "
+                 f"completeness error (more --steps reduce it): {named}"
+                 f"{more}")
+  return lines
+
+
+def _finish(scores: dict, codes: np.ndarray, config: ExplainConfig,
+            sd: float) -> dict:
   x = one_hot(codes)
   hyp = scores["hypothetical"]
   if config.method == "saliency":
     contrib = x * np.abs(hyp).max(axis=-1, keepdims=True)
   else:
     contrib = x * hyp
+  if config.method in PATH_METHODS:
+    gaps = completeness(contrib, scores["prediction"],
+                        scores["baseline_prediction"],
+                        COMPLETENESS_FLOOR * abs(sd))
+  else:
+    gaps = np.full(len(x), np.nan, np.float32)
   return {"one_hot": x, "hypothetical": hyp.astype(np.float32),
           "contributions": contrib.astype(np.float32),
           "prediction": scores["prediction"].astype(np.float32),
           "baseline_prediction":
-              scores["baseline_prediction"].astype(np.float32)}
+              scores["baseline_prediction"].astype(np.float32),
+          "completeness": gaps}
 
 
 def explain_codes(engine: GradientModel, codes: np.ndarray,
@@ -153,14 +207,15 @@ def explain_codes(engine: GradientModel, codes: np.ndarray,
   Returns:
     {"one_hot" float32 [N, L, 4], "hypothetical" [N, L, 4],
     "contributions" [N, L, 4], "prediction" [N], "baseline_prediction"
-    [N]}.
+    [N], "completeness" [N] (NaN except IG and EG)}; the completeness
+    lines go to `log`, or the warning to `warnings.warn` without a log.
   """
   codes = np.asarray(codes, np.uint8)
   parts = []
   for start in range(0, len(codes), CHUNK_SEQUENCES):
     chunk = codes[start:start + CHUNK_SEQUENCES]
     scores = _SCORES[config.method](engine, chunk, config, start)
-    parts.append(_finish(scores, chunk, config))
+    parts.append(_finish(scores, chunk, config, engine.sd))
     if log is not None:
       log(f"{config.method}: {start + len(chunk):,}/{len(codes):,} "
           "sequences")
@@ -168,7 +223,20 @@ def explain_codes(engine: GradientModel, codes: np.ndarray,
     return {key: np.zeros((0,) + ((codes.shape[1], 4) if key in OUTPUT_KEYS
                                   [:3] else ()), np.float32)
             for key in OUTPUT_KEYS}
-  return {key: np.concatenate([p[key] for p in parts]) for key in OUTPUT_KEYS}
+  out = {key: np.concatenate([p[key] for p in parts]) for key in OUTPUT_KEYS}
+  _report_completeness(out["completeness"], config.method, log)
+  return out
+
+
+def _report_completeness(errors: np.ndarray, method: str,
+                         log: Callable[[str], None] | None) -> None:
+  lines = completeness_lines(errors, method)
+  if log is not None:
+    for line in lines:
+      log(line)
+  elif len(lines) > 1:
+    import warnings
+    warnings.warn(lines[1].removeprefix("warning: "), stacklevel=3)
 
 
 def contributions(model, codes: np.ndarray,

@@ -15,6 +15,8 @@ METHODS = ("saliency", "input_x_gradient", "integrated_gradients",
            "expected_gradients", "ism")
 BASELINES = ("zero", "shuffle")
 SHUFFLE_REGIONS = ("dream", "all")
+#: Path integrals (`gradients.path_nodes`).
+QUADRATURES = ("midpoint", "gauss_legendre")
 #: Methods whose contributions come from paths of gradients (IG, EG).
 PATH_METHODS = ("integrated_gradients", "expected_gradients")
 
@@ -27,7 +29,9 @@ class ExplainConfig:
   references: dinucleotide-shuffled references per sequence
     (expected_gradients).
   steps: points of the straight path from a reference to the sequence
-    (midpoint rule; integrated_gradients and expected_gradients).
+    (integrated_gradients and expected_gradients).
+  quadrature: how those points and their weights are placed: "midpoint"
+    (Riemann midpoint rule) or "gauss_legendre" (`gradients.path_nodes`).
   baseline: integrated_gradients' reference: "zero" (all-N, a zero
     one-hot) or "shuffle" (one dinucleotide shuffle of the sequence).
   correct: remove the per-position mean over the four bases from the
@@ -44,6 +48,7 @@ class ExplainConfig:
   method: str = "expected_gradients"
   references: int = 20
   steps: int = 25
+  quadrature: str = "gauss_legendre"
   baseline: str = "zero"
   correct: bool = True
   shuffle_region: str = "dream"
@@ -53,6 +58,7 @@ class ExplainConfig:
   def __post_init__(self):
     _choice("method", self.method, METHODS)
     _choice("baseline", self.baseline, BASELINES)
+    _choice("quadrature", self.quadrature, QUADRATURES)
     _choice("shuffle_region", self.shuffle_region, SHUFFLE_REGIONS)
     for name in ("references", "steps"):
       _positive(name, getattr(self, name))
