@@ -745,9 +745,11 @@ def define_explain_demo_flags() -> None:
           "Expected gradients: dinucleotide-shuffled references.")
   _define(flags.DEFINE_integer, "steps", default.steps,
           "Expected and integrated gradients: points on each path.")
-  _define(flags.DEFINE_string, "sweep",
-          ",".join(f"{r}x{s}" for r, s in default.sweep),
-          "Expected gradients at these REFERENCESxSTEPS on a subset.")
+  from madlab_dream.explain_demo.proof import sweep_text
+  _define(flags.DEFINE_string, "sweep", sweep_text(default.sweep),
+          "Completeness, AUROC and time on a subset: expected gradients at "
+          "REFERENCESxSTEPS, integrated gradients (all-N baseline, "
+          "uncorrected) at igSTEPS; /midpoint or /gauss_legendre.")
   _define(flags.DEFINE_integer, "sweep_sequences", default.sweep_sequences,
           "The subset of the sweep: the first N sequences.")
   _define(flags.DEFINE_integer, "seed", default.seed,

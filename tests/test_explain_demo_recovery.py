@@ -72,11 +72,17 @@ def test_recovery_rule_passes_whole_motifs_with_their_sign(decoys):
   assert "FAIL" in text
 
 
-@pytest.mark.parametrize("fragment, motif", [
-    ("ACG", "Abf1"), ("CACG", "Cbf1"), ("TTTT", "polyAT"), ("TGAC", "Gcn4"),
-    ("ACCC", "Reb1"), ("GTTGGTCACGGATAATCAA", "Abf1")])
+@pytest.mark.parametrize("fragment, motif, covered", [
+    ("ACG", "Abf1", 6 / 11), ("CACG", "Cbf1", 8 / 12),
+    ("TTTT", "polyAT", 8 / 14), ("TGAC", "Gcn4", 8 / 14),
+    ("ACCC", "Reb1", 8 / 14), ("GTTGGTCACGGATAATCAA", "Abf1", None)])
 def test_fragments_of_a_planted_motif_do_not_recover_it(decoys, fragment,
-                                                        motif):
+                                                        motif, covered):
+  from madlab_dream.explain import matching
+  if covered is not None:   # bits of the matched positions / the motif's
+    assert matching.covered_information(
+        _one_hot_ppm(fragment, 1.0), _planted()[motif].T) == pytest.approx(
+            covered, abs=2e-3)
   ppm = _one_hot_ppm(fragment)
   if fragment.startswith("GTTGG"):   # GttggtcACGgataatcaa: only ACG sharp
     ppm = np.full((len(fragment), 4), 0.25)
@@ -102,8 +108,13 @@ def test_recovery_refuses_decoys_named_like_planted_motifs():
 
 
 def test_settings_and_sweep_are_checked():
-  assert proof.parse_sweep("5x10, 20X25") == ((5, 10), (20, 25))
-  for bad in ("5by10", "0x3"):
+  assert proof.parse_sweep("5x10, 20X25/midpoint,ig50") == (
+      ("expected_gradients", 5, 10, "gauss_legendre"),
+      ("expected_gradients", 20, 25, "midpoint"),
+      ("integrated_gradients", 1, 50, "gauss_legendre"))
+  default = proof.ProofConfig().sweep
+  assert proof.parse_sweep(proof.sweep_text(default)) == default
+  for bad in ("5by10", "0x3", "ig", "5x10/simpson"):
     with pytest.raises(InputError, match="--sweep"):
       proof.parse_sweep(bad)
   with pytest.raises(ConfigError, match="ism_sequences"):

@@ -11,7 +11,7 @@ evolve at equal candidate budgets, with the demo's model alone and with an
 ensemble of it and models of other seeds trained with its recipe (its
 flags.txt and the number of steps it ran, `--seed=N`; trained into
 `--ensemble_dir` when missing, reused when present) optimising mean -
-`--penalty_sd` x sd. For every set of designs it reports the predicted and
+`--penalty_sd` x sd (no ensemble without `--ensemble_seeds`). For every set of designs it reports the predicted and
 the true (simulated, noiseless) activity, the gap, the percentile of the
 true activity among the training rows' and the candidates the guard
 stopped (the trusted range comes from the model's metadata or else from
@@ -199,7 +199,11 @@ def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
       f"evaluations/s in greedy rounds, {speed['inference_seq_per_s']:.0f} "
       f"sequences/s plain inference ({speed['ratio']:.3f}x)")
   mutable = grammar.REGION_LEN
-  passes = (1 + len(ensemble)) * len(OBJECTIVES) * len(METHODS)
+  label = f"ensemble of {len(ensemble)}, sd penalty {penalty_sd:g}"
+  model_sets = [("single model", single, 0.0)] + (
+      [(label, ensemble, penalty_sd)] if len(ensemble) > 1 else [])
+  passes = sum(len(m) for _, m, _ in model_sets) * len(OBJECTIVES) * len(
+      METHODS)
   left = budget_s - (time.perf_counter() - t_models) - RESERVE_S
   rounds = rounds or plan(speed["candidate_evaluations_per_s"], left,
                           num_designs, mutable, passes)
@@ -215,8 +219,6 @@ def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
       f"{population:,}, 10 generations (expected {expected:,.0f})")
   base = DesignOptions(num_designs=num_designs, rounds=rounds,
                        population=population, trained_range=trained, seed=0)
-  label = f"ensemble of {len(ensemble)}, sd penalty {penalty_sd:g}"
-  model_sets = [("single model", single, 0.0), (label, ensemble, penalty_sd)]
   rows = start_rows(model_sets, base, reference, target)
   rows += run_cases(model_sets, base, reference, target, output_dir, log)
   summary = {"machine": machine.cpu_line(machine.describe()),

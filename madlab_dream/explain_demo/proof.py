@@ -43,8 +43,10 @@ class ProofConfig:
   """demo_dir: `make demo`'s output (run/, data/). sequences: held-out
   sequences explained by every method except ISM (ism_sequences: the first
   of them). references, steps: expected gradients' setting (steps also for
-  integrated gradients). sweep: (references, steps) pairs run on the first
-  sweep_sequences. batch_size: model rows per call. seed: shuffles.
+  integrated gradients). sweep: (method, references, steps, quadrature)
+  items (`parse_sweep`) run on the first sweep_sequences: expected
+  gradients, and integrated gradients from the all-N baseline without the
+  correction (the path whose completeness is hardest). batch_size: model rows per call. seed: shuffles.
   model: a run directory trained on the demo's data other than
   `demo_dir`/run (None: that one)."""
   demo_dir: str = "demo_output"
@@ -52,8 +54,13 @@ class ProofConfig:
   ism_sequences: int = 200
   references: int = 10
   steps: int = 3
-  sweep: tuple = ((5, 10), (20, 3), (10, 25), (20, 25))
-  sweep_sequences: int = 32
+  sweep: tuple = (("integrated_gradients", 1, 25, "midpoint"),
+                  ("integrated_gradients", 1, 25, "gauss_legendre"),
+                  ("integrated_gradients", 1, 50, "midpoint"),
+                  ("integrated_gradients", 1, 50, "gauss_legendre"),
+                  ("expected_gradients", 10, 3, "midpoint"),
+                  ("expected_gradients", 5, 10, "gauss_legendre"))
+  sweep_sequences: int = 100
   batch_size: int = 256
   seed: int = 0
   model: str | None = None
@@ -83,20 +90,44 @@ class ProofConfig:
         "expected_gradients", "ism")]
 
 
+SWEEP_HELP = ("expected REFERENCESxSTEPS (expected gradients) or igSTEPS "
+              "(integrated gradients from the all-N baseline, uncorrected) "
+              "items, each optionally /midpoint or /gauss_legendre, such as "
+              "5x10,ig50/midpoint")
+
+
+def _sweep_item(item: str, text: str) -> tuple:
+  from madlab_dream.explain.settings import QUADRATURES
+  body, _, quadrature = item.lower().partition("/")
+  quadrature = quadrature or ExplainConfig().quadrature
+  try:
+    if body.startswith("ig"):
+      method, references, steps = "integrated_gradients", 1, int(body[2:])
+    else:
+      method = "expected_gradients"
+      references, steps = (int(v) for v in body.split("x"))
+  except ValueError:
+    raise InputError(f"--sweep={text}: {SWEEP_HELP}") from None
+  if references < 1 or steps < 1 or quadrature not in QUADRATURES:
+    raise InputError(f"--sweep={text}: references and steps must be at "
+                     f"least 1, the quadrature one of {', '.join(QUADRATURES)}")
+  return (method, references, steps, quadrature)
+
+
 def parse_sweep(text: str) -> tuple:
-  """"5x10,10x25" -> ((5, 10), (10, 25)); InputError otherwise."""
-  out = []
-  for item in filter(None, (t.strip() for t in text.split(","))):
-    try:
-      references, steps = (int(v) for v in item.lower().split("x"))
-    except ValueError:
-      raise InputError(f"--sweep={text}: expected REFERENCESxSTEPS items "
-                       "such as 5x10,10x25") from None
-    if references < 1 or steps < 1:
-      raise InputError(f"--sweep={text}: references and steps must be at "
-                       "least 1")
-    out.append((references, steps))
-  return tuple(out)
+  """"5x10,ig50/midpoint" -> (("expected_gradients", 5, 10,
+  "gauss_legendre"), ("integrated_gradients", 1, 50, "midpoint"));
+  InputError otherwise."""
+  return tuple(_sweep_item(item, text) for item in filter(
+      None, (t.strip() for t in text.split(","))))
+
+
+def sweep_text(sweep: tuple) -> str:
+  """The flag text of a parsed sweep (the inverse of `parse_sweep`)."""
+  return ",".join(
+      (f"ig{steps}" if method == "integrated_gradients" else
+       f"{references}x{steps}") + f"/{quadrature}"
+      for method, references, steps, quadrature in sweep)
 
 
 def simulation_seed(demo_dir: str) -> int:
@@ -185,28 +216,46 @@ def _setting(explain: ExplainConfig) -> str:
   if explain.method == "expected_gradients":
     return f"{explain.references} references x {path}"
   if explain.method == "integrated_gradients":
-    return f"{explain.baseline} baseline, {path}"
+    corrected = "" if explain.correct else ", uncorrected"
+    return f"{explain.baseline} baseline{corrected}, {path}"
   return "single-nucleotide variants" if explain.method == "ism" else (
       "one gradient")
 
 
+def _sweep_config(config: ProofConfig, item: tuple) -> ExplainConfig:
+  method, references, steps, quadrature = item
+  explain = config.methods()[3].replace(
+      method=method, references=references, steps=steps,
+      quadrature=quadrature)
+  if method == "integrated_gradients":
+    explain = explain.replace(baseline="zero", correct=False)
+  return explain
+
+
 def sweep_table(engine, data: dict, config: ProofConfig, main: dict,
                 log: Callable[[str], None]) -> list[dict]:
-  """Expected gradients at each (references, steps) of the sweep on the
-  first sweep_sequences (the main setting's scores are the main run's)."""
+  """Each item of the sweep on the first sweep_sequences: completeness,
+  AUROCs and seconds (the main expected-gradients setting's scores are the
+  main run's)."""
   n = config.sweep_sequences
   rows = []
-  for references, steps in config.sweep:
-    explain = config.methods()[3].replace(references=references, steps=steps)
-    if (references, steps) == (config.references, config.steps):
-      result, seconds = main["result"], main["seconds"] * n / config.sequences
+  for item in config.sweep:
+    explain = _sweep_config(config, item)
+    if explain == config.methods()[3]:
+      result = {k: v[:n] for k, v in main["result"].items()}
+      seconds = main["seconds"] * n / config.sequences
     else:
       result, seconds = _timed(engine, data["codes"][:n], explain, None)
-    rows.append({"references": references, "steps": steps, "sequences": n,
+    method, references, steps, quadrature = item
+    rows.append({"method": method, "references": references, "steps": steps,
+                 "quadrature": quadrature, "sequences": n,
                  "gradient_evaluations_per_sequence": references * steps,
-                 "seconds": round(seconds, 1), **_aurocs(result, data, n)})
-    log(f"sweep {references} x {steps}: AUROC {rows[-1]['auroc']:.3f} "
-        f"({seconds:.1f} s)")
+                 "seconds": round(seconds, 1), **_aurocs(result, data, n),
+                 "completeness": completeness_summary(result)})
+    gap = rows[-1]["completeness"]
+    log(f"sweep {_setting(explain)}: AUROC {rows[-1]['auroc']:.3f}, "
+        f"{gap['within_1_percent']:.0%} complete within 1 %, worst "
+        f"{gap['worst']:.2%} ({seconds:.1f} s)")
   return rows
 
 
