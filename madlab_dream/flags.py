@@ -887,3 +887,6 @@ def define_design_demo_flags() -> None:
   _define(flags.DEFINE_integer, "num_designs", 100, "Designs per case.")
   _define(flags.DEFINE_float, "penalty_sd", 1.0,
           "The ensemble's sd penalty (mean - penalty_sd x sd for max).")
+  _define(flags.DEFINE_integer, "max_edits", None,
+          "A trust region in sequence space: designs stay within this many "
+          "edits of their random start (default: any).")

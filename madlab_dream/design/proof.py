@@ -11,7 +11,8 @@ evolve at equal candidate budgets, with the demo's model alone and with an
 ensemble of it and models of other seeds trained with its recipe (its
 flags.txt and the number of steps it ran, `--seed=N`; trained into
 `--ensemble_dir` when missing, reused when present) optimising mean -
-`--penalty_sd` x sd (no ensemble without `--ensemble_seeds`). For every set of designs it reports the predicted and
+`--penalty_sd` x sd (no ensemble without `--ensemble_seeds`), every design
+within `--max_edits` of its start when given. For every set of designs it reports the predicted and
 the true (simulated, noiseless) activity, the gap, the percentile of the
 true activity among the training rows' and the candidates the guard
 stopped (the trusted range comes from the model's metadata or else from
@@ -176,7 +177,8 @@ def _models(demo_dir: str, ensemble_dir: str, seeds, batch_size: int, log):
 def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
               budget_s: float, num_designs: int = 100,
               penalty_sd: float = 1.0, rounds: int | None = None,
-              batch_size: int = 4096, log=print) -> dict:
+              batch_size: int = 4096, log=print,
+              max_edits: int | None = None) -> dict:
   """The whole proof (see the module doc); returns its summary. The budget
   counts from when the ensemble's members are ready."""
   from madlab_dream import machine
@@ -218,7 +220,8 @@ def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
       f"candidates per case; the genetic algorithm: population "
       f"{population:,}, 10 generations (expected {expected:,.0f})")
   base = DesignOptions(num_designs=num_designs, rounds=rounds,
-                       population=population, trained_range=trained, seed=0)
+                       population=population, trained_range=trained,
+                       max_edits=max_edits, seed=0)
   rows = start_rows(model_sets, base, reference, target)
   rows += run_cases(model_sets, base, reference, target, output_dir, log)
   summary = {"machine": machine.cpu_line(machine.describe()),
@@ -229,6 +232,7 @@ def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
                  for name, m in zip(ensemble.names, ensemble.members)},
              "trained_range": list(trained), "trained_range_from": source,
              "target_value": target, "rounds": rounds,
+             "max_edits": max_edits,
              "population": population, "speed": speed,
              "reference_percentiles": {
                  str(q): float(np.percentile(reference, q))
@@ -263,7 +267,8 @@ Training rows' true (noiseless) activity: {oracle.MIN_PERCENTILE}th percentile
 Guard: trusted range [{lo - sd:.3f}, {hi + sd:.3f}] (training targets
 {lo:.3f}-{hi:.3f}, sd {sd:.3f}, from {s['trained_range_from']}).
 Budget per case: greedy {s['rounds']} round(s); genetic algorithm population
-{s['population']:,}, 10 generations. Speed: {cand:.0f} candidate
+{s['population']:,}, 10 generations; edits from the start at most
+{s.get('max_edits') or 'unlimited'}. Speed: {cand:.0f} candidate
 evaluations/s in greedy rounds vs {infer:.0f} sequences/s plain inference
 ({speed['ratio']:.3f}x, batch {speed['batch_size']:,}).
 
