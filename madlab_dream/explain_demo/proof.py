@@ -216,7 +216,7 @@ def _setting(explain: ExplainConfig) -> str:
   if explain.method == "expected_gradients":
     return f"{explain.references} references x {path}"
   if explain.method == "integrated_gradients":
-    corrected = "" if explain.correct else ", uncorrected"
+    corrected = ", corrected" if explain.correct else ", uncorrected"
     return f"{explain.baseline} baseline{corrected}, {path}"
   return "single-nucleotide variants" if explain.method == "ism" else (
       "one gradient")
