@@ -92,8 +92,12 @@ def test_completeness_and_its_log_lines():
   assert lines[1].startswith("warning: 2 sequence(s) above 1%")
   assert lines[1].endswith(": 2, 3")
   assert attribution.completeness_lines([0.0, 0.005], "x")[1:] == []
-  with pytest.warns(UserWarning, match="above 1%.*: 2"):
-    attribution._report_completeness(gap[:2], "x", None)
+  with pytest.warns(UserWarning, match="above 1%.*steps.*: 2"):
+    attribution._report_completeness(gap[:2], ExplainConfig(), None)
+  logged = []
+  attribution._report_completeness(gap, ExplainConfig(
+      method="integrated_gradients"), logged.append)
+  assert "--nocorrect to check completeness" in logged[1]
 
 
 def test_gauss_legendre_is_closer_to_complete_than_midpoint(engine, codes):

@@ -153,9 +153,11 @@ def completeness(contributions: np.ndarray, prediction: np.ndarray,
 
 
 def completeness_lines(errors: np.ndarray, method: str,
-                       tolerance: float = COMPLETENESS_TOLERANCE) -> list[str]:
+                       tolerance: float = COMPLETENESS_TOLERANCE,
+                       hint: str = "more --steps reduce it") -> list[str]:
   """The log's completeness lines: median and worst, and a warning naming
-  the sequences (1-based) above `tolerance` (the first _NAMED of them)."""
+  the sequences (1-based) above `tolerance` (the first _NAMED of them),
+  with `hint`."""
   errors = np.asarray(errors, np.float64)
   if not len(errors) or not np.isfinite(errors).any():
     return []
@@ -169,7 +171,7 @@ def completeness_lines(errors: np.ndarray, method: str,
     named = ", ".join(str(i + 1) for i in over[:_NAMED])
     more = f" and {len(over) - _NAMED:,} more" if len(over) > _NAMED else ""
     lines.append(f"warning: {len(over):,} sequence(s) above {tolerance:.0%} "
-                 f"completeness error (more --steps reduce it): {named}"
+                 f"completeness error ({hint}): {named}"
                  f"{more}")
   return lines
 
@@ -224,13 +226,18 @@ def explain_codes(engine: GradientModel, codes: np.ndarray,
                                   [:3] else ()), np.float32)
             for key in OUTPUT_KEYS}
   out = {key: np.concatenate([p[key] for p in parts]) for key in OUTPUT_KEYS}
-  _report_completeness(out["completeness"], config.method, log)
+  _report_completeness(out["completeness"], config, log)
   return out
 
 
-def _report_completeness(errors: np.ndarray, method: str,
+def _report_completeness(errors: np.ndarray, config: ExplainConfig,
                          log: Callable[[str], None] | None) -> None:
-  lines = completeness_lines(errors, method)
+  hint = "more --steps reduce it"
+  if (config.method == "integrated_gradients" and config.baseline == "zero"
+      and config.correct):
+    hint = ("the correction changes the sum from the all-N baseline; "
+            "--nocorrect to check completeness")
+  lines = completeness_lines(errors, config.method, hint=hint)
   if log is not None:
     for line in lines:
       log(line)
