@@ -640,9 +640,11 @@ def define_explain_flags() -> None:
           "mutagenesis).", settings.METHODS)
   _define(flags.DEFINE_integer, "references", default.references,
           "Dinucleotide-shuffled references per sequence (expected_gradients).")
-  _define(flags.DEFINE_integer, "steps", default.steps,
+  _define(flags.DEFINE_integer, "steps", None,
           "Points on the path from a reference to the sequence "
-          "(integrated_gradients, expected_gradients).")
+          "(integrated_gradients, expected_gradients; default "
+          + ", ".join(f"{k} {v}" for k, v in settings.DEFAULT_STEPS.items())
+          + ").")
   _define(flags.DEFINE_enum, "quadrature", default.quadrature,
           "How the path's points are placed: gauss_legendre (Gauss-Legendre "
           "nodes and weights) or midpoint (the Riemann midpoint rule).",

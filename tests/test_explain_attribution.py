@@ -218,3 +218,12 @@ def test_settings_are_checked():
     with pytest.raises(ConfigError):
       ExplainConfig(**bad)
   assert ExplainConfig(references=20, steps=25).gradient_evaluations == 500
+
+
+def test_default_steps_per_method():
+  from madlab_dream.explain import settings
+  assert ExplainConfig(method="integrated_gradients").steps == 100
+  assert ExplainConfig().steps == settings.DEFAULT_STEPS[
+      "expected_gradients"]
+  assert ExplainConfig(method="integrated_gradients", steps=7).steps == 7
+  assert ExplainConfig().quadrature == "midpoint"

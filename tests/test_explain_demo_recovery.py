@@ -108,10 +108,10 @@ def test_recovery_refuses_decoys_named_like_planted_motifs():
 
 
 def test_settings_and_sweep_are_checked():
-  assert proof.parse_sweep("5x10, 20X25/midpoint,ig50") == (
-      ("expected_gradients", 5, 10, "gauss_legendre"),
-      ("expected_gradients", 20, 25, "midpoint"),
-      ("integrated_gradients", 1, 50, "gauss_legendre"))
+  assert proof.parse_sweep("5x10, 20X25/gauss_legendre,ig50") == (
+      ("expected_gradients", 5, 10, "midpoint"),
+      ("expected_gradients", 20, 25, "gauss_legendre"),
+      ("integrated_gradients", 1, 50, "midpoint"))
   default = proof.ProofConfig().sweep
   assert proof.parse_sweep(proof.sweep_text(default)) == default
   for bad in ("5by10", "0x3", "ig", "5x10/simpson"):

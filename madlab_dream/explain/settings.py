@@ -15,6 +15,8 @@ METHODS = ("saliency", "input_x_gradient", "integrated_gradients",
            "expected_gradients", "ism")
 BASELINES = ("zero", "shuffle")
 SHUFFLE_REGIONS = ("dream", "all")
+#: Path points per method when `steps` is not given.
+DEFAULT_STEPS = {"integrated_gradients": 100, "expected_gradients": 25}
 #: Path integrals (`gradients.path_nodes`).
 QUADRATURES = ("midpoint", "gauss_legendre")
 #: Methods whose contributions come from paths of gradients (IG, EG).
@@ -29,7 +31,11 @@ class ExplainConfig:
   references: dinucleotide-shuffled references per sequence
     (expected_gradients).
   steps: points of the straight path from a reference to the sequence
-    (integrated_gradients and expected_gradients).
+    (integrated_gradients and expected_gradients); None: DEFAULT_STEPS of
+    the method (chosen by measurement on a MadLab-size model trained on
+    simulated data, docs/explain.md: integrated gradients from the all-N
+    baseline complete within 1 % for every sequence measured at 100
+    midpoint steps, 90 % at 50, 81 % at 25).
   quadrature: how those points and their weights are placed: "midpoint"
     (Riemann midpoint rule) or "gauss_legendre" (`gradients.path_nodes`).
   baseline: integrated_gradients' reference: "zero" (all-N, a zero
@@ -47,8 +53,8 @@ class ExplainConfig:
   """
   method: str = "expected_gradients"
   references: int = 20
-  steps: int = 25
-  quadrature: str = "gauss_legendre"
+  steps: int | None = None
+  quadrature: str = "midpoint"
   baseline: str = "zero"
   correct: bool = True
   shuffle_region: str = "dream"
@@ -57,6 +63,8 @@ class ExplainConfig:
 
   def __post_init__(self):
     _choice("method", self.method, METHODS)
+    if self.steps is None:  # frozen: set once, before any check reads it
+      object.__setattr__(self, "steps", DEFAULT_STEPS.get(self.method, 25))
     _choice("baseline", self.baseline, BASELINES)
     _choice("quadrature", self.quadrature, QUADRATURES)
     _choice("shuffle_region", self.shuffle_region, SHUFFLE_REGIONS)

@@ -115,9 +115,9 @@ def _sweep_item(item: str, text: str) -> tuple:
 
 
 def parse_sweep(text: str) -> tuple:
-  """"5x10,ig50/midpoint" -> (("expected_gradients", 5, 10,
-  "gauss_legendre"), ("integrated_gradients", 1, 50, "midpoint"));
-  InputError otherwise."""
+  """"5x10,ig50/gauss_legendre" -> (("expected_gradients", 5, 10,
+  "midpoint"), ("integrated_gradients", 1, 50, "gauss_legendre")) (the
+  default quadrature where none is named); InputError otherwise."""
   return tuple(_sweep_item(item, text) for item in filter(
       None, (t.strip() for t in text.split(","))))
 
