@@ -182,3 +182,18 @@ def summary(meta: dict) -> str:
           f"{counts['test']:,} (split: {counts['split_rule']}); trimmed to "
           f"{options['seq_len']} nt {counts['trimmed']:,}; padded "
           f"{counts['padded']:,}; {scaler}")
+
+
+def auto_seq_len(data: DataConfig, paths: list[str]) -> int:
+  """seq_len=auto: the longest sequence of the training, validation and
+  test tables `paths` (said on stdout); InputError unless `data` reads
+  tables and a path is given."""
+  if not data.is_table:
+    raise InputError("--seq_len=auto needs --sequence_column (a table with "
+                     "a header row)")
+  if not paths:
+    raise InputError("--seq_len=auto needs --train_data")
+  longest = max(tables.longest_sequence(path, data) for path in paths)
+  print(f"--seq_len=auto: {longest} (the longest sequence of "
+        f"{', '.join(paths)})", flush=True)
+  return longest

@@ -1,5 +1,6 @@
 """What a trained model learned: contribution scores, logos and motifs.
 
+  methods.py       the attribution methods, each declared once (a registry)
   settings.py      ExplainConfig: the method and its settings (no framework)
   shuffle.py       exact dinucleotide shuffles of a region (the references)
   gradients.py     GradientModel: forward passes and input gradients of a
@@ -10,7 +11,6 @@
   scores_file.py   sequences in, the `.npz` of scores out
   logos.py         sequence logos drawn with Matplotlib
   checks.py        AUROC against known sites, completeness, correlations
-  speed.py         gradient evaluations and sequences per second
   motifs.py        TF-MoDISco for 110-nt sequences (the `explain` extra)
   matching.py      Tomtom matches and motif similarity
   motif_db.py      JASPAR 2024 CORE fungi (pyjaspar) or a MEME file
