@@ -110,6 +110,9 @@ def define_explain_demo_flags() -> None:
           "Expected gradients: dinucleotide-shuffled references.")
   _define(flags.DEFINE_integer, "steps", default.steps,
           "Expected and integrated gradients: points on each path.")
+  _define(flags.DEFINE_enum, "quadrature", default.quadrature,
+          "Expected and integrated gradients: midpoint or gauss_legendre "
+          "points on each path.", ["midpoint", "gauss_legendre"])
   from madlab_dream.tools.explain_demo.proof import sweep_text
   _define(flags.DEFINE_string, "sweep", sweep_text(default.sweep),
           "Completeness, AUROC and time on a subset: expected gradients at "
@@ -130,7 +133,7 @@ def explain_demo_config(flag_values=None):
   from madlab_dream.tools.explain_demo.proof import parse_sweep
   flag_values = FLAGS if flag_values is None else flag_values
   names = ("demo_dir", "sequences", "ism_sequences", "references", "steps",
-           "sweep_sequences", "seed", "model")
+           "quadrature", "sweep_sequences", "seed", "model")
   return ProofConfig(
       sweep=parse_sweep(flag_values["sweep"].value),
       batch_size=flag_values["eval_batch_size"].value,

@@ -45,7 +45,7 @@ from madlab_dream.tools.simulator import sites
 class ProofConfig(Settings):
   """demo_dir: `make demo`'s output (run/, data/). sequences: held-out
   sequences explained by every method except ISM (ism_sequences: the first
-  of them). references, steps: expected gradients' setting (steps also for
+  of them). references, steps, quadrature: expected gradients' setting (steps also for
   integrated gradients). sweep: (method, references, steps, quadrature)
   items (`parse_sweep`) run on the first sweep_sequences: expected
   gradients, and integrated gradients from the all-N baseline without the
@@ -57,6 +57,7 @@ class ProofConfig(Settings):
   ism_sequences: int = 200
   references: int = 10
   steps: int = 3
+  quadrature: str = "midpoint"
   sweep: tuple = (("integrated_gradients", 1, 25, "midpoint"),
                   ("integrated_gradients", 1, 25, "gauss_legendre"),
                   ("integrated_gradients", 1, 50, "midpoint"),
@@ -82,6 +83,7 @@ class ProofConfig(Settings):
 
   def methods(self) -> list[ExplainConfig]:
     base = ExplainConfig(references=self.references, steps=self.steps,
+                         quadrature=self.quadrature,
                          seed=self.seed, batch_size=self.batch_size)
     return [base.replace(method=name)
             for name, method in METHODS.items() if method.proved]
