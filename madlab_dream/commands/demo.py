@@ -19,7 +19,7 @@ The steps are `madlab_dream.tools.demo.steps`.
 
 import time
 
-from madlab_dream import config as cfg
+from madlab_dream import settings
 from madlab_dream.commands import cli
 from madlab_dream.commands import flags
 from madlab_dream.errors import InputError
@@ -35,7 +35,7 @@ def run():
     if args[name].value < MIN_ROWS:
       raise InputError(f"--{name}={args[name].value}: must be at least "
                        f"{MIN_ROWS:,}")
-  budget_s = cfg.duration_seconds("budget", args.budget)
+  budget_s = settings.duration_seconds("budget", args.budget)
   started = time.perf_counter()
   paths = steps.DemoPaths(args.output_dir)
   files.check_writable_dir(paths.out)
