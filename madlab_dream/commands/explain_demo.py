@@ -26,11 +26,11 @@ from madlab_dream.commands import flags
 def run():
   f = flags.FLAGS
   config = explain_design_flags.explain_demo_config()
-  from madlab_dream.io import files
+  from madlab_dream.io import output_dirs
   from madlab_dream.tools.explain_demo import proof
   from madlab_dream.tools.explain_demo import report as report_lib
   output_dir = f.output_dir or os.path.join(config.demo_dir, "explain")
-  files.check_writable_dir(os.path.dirname(os.path.abspath(output_dir)))
+  output_dirs.claim(output_dir, "explain_demo")  # refused before work
   t0 = time.perf_counter()
 
   def log(line):

@@ -308,15 +308,16 @@ def run(config: ProofConfig, output_dir: str,
   from madlab_dream.explain import run_model
   from madlab_dream.explain import scores_file
   from madlab_dream.explain.gradients import GradientModel
-  from madlab_dream.io import files
+  from madlab_dream.io import output_dirs
   from madlab_dream.io import sequences
   from madlab_dream.tools.explain_demo import recovery
   from madlab_dream.tools.explain_demo import report as report_lib
   t0 = time.perf_counter()
+  output = output_dirs.claim(output_dir, "explain_demo")
   motif_db.require_extra()
   model = run_model.load(config.run_dir)
   data = held_out(config)
-  with files.atomic_dir(output_dir) as tmp:
+  with output.staging() as tmp:
     _write_inputs(tmp, data)
     engine = GradientModel(model.model, config.batch_size, model.mean,
                            model.sd)
