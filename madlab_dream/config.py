@@ -456,6 +456,9 @@ OPTIMIZERS = ("rmsprop", "rmsprop_keras2", "adam", "adamw", "sgd")
 LOSSES = ("mse", "huber", "mae")
 SCHEDULES = ("constant", "cosine", "onecycle")
 JIT_MODES = ("auto", "true", "false")
+#: JAX's default matmul precision (--matmul_precision; float32 matmuls on
+#: NVIDIA GPUs are TF32 under "default").
+MATMUL_PRECISIONS = ("default", "high", "highest")
 #: Blocks that --freeze keeps at their initial (or --init_from) weights.
 FREEZABLE = ("conv", "transformer", "lstm")
 PRECISIONS = ("none", "mixed_float16", "mixed_bfloat16", "auto")
@@ -509,6 +512,8 @@ class TrainConfig(_Config):
   jit_compile: str = dataclasses.field(default="auto",
                                        metadata={"result": False})
   mixed_precision: str = "none"
+  matmul_precision: str = dataclasses.field(default="default",
+                                            metadata={"result": False})
   strategy: str = dataclasses.field(default="default",
                                     metadata={"result": False})
   tpu: str | None = dataclasses.field(default=None, metadata={"result": False})
@@ -556,6 +561,7 @@ class TrainConfig(_Config):
     self._validate_field("loss", _choice, LOSSES)
     self._validate_field("jit_compile", _choice, JIT_MODES)
     self._validate_field("mixed_precision", _choice, PRECISIONS)
+    self._validate_field("matmul_precision", _choice, MATMUL_PRECISIONS)
     self._validate_field("strategy", _choice, STRATEGIES)
     self._validate_field("train_eval_rows", _int, low=0)
     self._validate_field("eval_batch_size", _int, low=1)

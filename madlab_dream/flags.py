@@ -238,9 +238,16 @@ _TRAIN_SETTINGS = (
              f"validation r within {cfg.AUTO_BF16_MAX_R_DROP} of float32's; "
              "else float32 (the decision is in report.json).",
              cfg.PRECISIONS),
+    _Setting(flags.DEFINE_enum, "matmul_precision",
+             "JAX's default matmul precision (Keras on JAX only): default "
+             "(JAX's: TF32 for float32 matmuls on NVIDIA GPUs), high "
+             "(bfloat16_3x), highest (true float32). The report says which "
+             "ran.", cfg.MATMUL_PRECISIONS),
     _Setting(flags.DEFINE_enum, "strategy",
-             "tf.distribute strategy: default (one device), mirrored (all "
-             "local GPUs), multi_worker (TF_CONFIG), tpu.", cfg.STRATEGIES),
+             "Devices: default (one device), mirrored (all local devices: "
+             "tf.distribute's MirroredStrategy on TensorFlow, "
+             "keras.distribution.DataParallel on JAX), multi_worker "
+             "(TF_CONFIG; TensorFlow), tpu (TensorFlow).", cfg.STRATEGIES),
     _Setting(flags.DEFINE_string, "tpu", "TPU address for --strategy=tpu."),
     _Setting(flags.DEFINE_integer, "train_eval_rows",
              "Rows of a fixed, seeded sample of the training set on which "
