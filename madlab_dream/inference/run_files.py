@@ -45,7 +45,9 @@ class RunFiles:
       (whether they exist or not).
   """
 
-  def __init__(self, path: str | os.PathLike):
+  def __init__(self, path: "str | os.PathLike | RunFiles"):
+    if isinstance(path, RunFiles):
+      path = path.path
     path = os.fspath(path)
     self.path = path
     if not os.path.exists(path):
