@@ -26,6 +26,7 @@ import numpy as np
 from madlab_dream import compat
 from madlab_dream.errors import InputError
 from madlab_dream.inference.run_files import RunFiles
+from madlab_dream.inference.saved_model_form import SavedModelForm
 
 
 def tensorflow_usable() -> bool:
@@ -62,9 +63,19 @@ def open_form(path: str | os.PathLike):
   """The loaded model of a run directory, SavedModel or .keras file."""
   files = RunFiles(path)
   if chosen_form(files) == "saved_model":
-    from madlab_dream.inference.saved_model_form import SavedModelForm
     return SavedModelForm(files)
   return KerasForm(files)
+
+
+def _register_objects() -> None:
+  """Registers what a model.keras may name with Keras: the layers, the
+  optimizer and learning-rate schedule a run compiled it with, the
+  batch-loss metric (each module registers its objects when imported;
+  here, once Keras has been imported quietly)."""
+  import madlab_dream.layers  # noqa: F401
+  import madlab_dream.train.keras2_rmsprop  # noqa: F401
+  import madlab_dream.train.loss_spikes  # noqa: F401
+  import madlab_dream.train.schedules  # noqa: F401
 
 
 def _reason(e: BaseException) -> str:
@@ -81,8 +92,7 @@ def load_keras(path: str | os.PathLike, compile: bool = False):
     raise InputError(f"not a run directory or .keras file (no "
                      f"{os.path.basename(files.keras_file)})", files.path)
   keras = compat.keras()
-  # Importing it registers the package's layers, optimizers and schedules.
-  from madlab_dream.inference import keras_model  # noqa: F401
+  _register_objects()
   try:
     with zipfile.ZipFile(files.keras_file) as archive:
       damaged = archive.testzip()
@@ -94,45 +104,13 @@ def load_keras(path: str | os.PathLike, compile: bool = False):
           zipfile.BadZipFile) as e:
     raise InputError(f"cannot load the Keras model (damaged or incomplete: "
                      f"{_reason(e)})", files.keras_file) from None
-  check_metadata(files, seq_len_of(model), int(model.output_shape[-1]))
+  files.check_model(seq_len_of(model), int(model.output_shape[-1]))
   return model
 
 
 def seq_len_of(model) -> int | None:
   shape = model.inputs[0].shape if model.inputs else None
   return None if shape is None or shape[1] is None else int(shape[1])
-
-
-def _said(info: dict | None) -> tuple:
-  """(L, number of targets) a metadata or config.json dict says."""
-  if not info:
-    return None, None
-  seq_len = info.get("seq_len")
-  if seq_len is None and isinstance(info.get("model"), dict):
-    seq_len = info["model"].get("seq_len")
-  targets = info.get("targets")
-  return seq_len, (len(targets) if isinstance(targets, list) else None)
-
-
-def check_metadata(files: RunFiles, seq_len: int | None, outputs: int,
-                   prefer_saved_model: bool = False) -> None:
-  """Refuses metadata (model.json, the SavedModel's, config.json) whose L
-  or number of targets differs from the model's own."""
-  sources = [files.metadata_path(prefer_saved_model), files.config_file]
-  for path in sources:
-    if path is None or not os.path.isfile(path):
-      continue
-    info = (files.config_json() if path == files.config_file else
-            files.metadata(prefer_saved_model))
-    said_len, said_targets = _said(info)
-    if seq_len is not None and said_len is not None and said_len != seq_len:
-      raise InputError(f"says L = {said_len} but the model takes L = "
-                       f"{seq_len}: files of different runs mixed", path)
-    if said_targets is not None and said_targets != outputs and not (
-        said_targets == 1 and outputs == 1):
-      raise InputError(f"names {said_targets} target(s) but the model has "
-                       f"{outputs} output(s): files of different runs mixed",
-                       path)
 
 
 class KerasForm:

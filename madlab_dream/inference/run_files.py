@@ -118,6 +118,13 @@ class RunFiles:
       return None
     return read_json(self.config_file, "the run's settings")
 
+  def check_model(self, seq_len: int | None, outputs: int,
+                  prefer_saved_model: bool = False) -> None:
+    """Refuses metadata (model.json, the SavedModel's, config.json) whose L
+    or number of targets differs from the model's own (`seq_len`,
+    `outputs`): the files of two runs mixed by hand."""
+    _check_model(self, seq_len, outputs, prefer_saved_model)
+
   def inputs(self, form: str) -> list[str]:
     """The files a command reads to use the model in `form` (outputs may be
     none of them)."""
@@ -136,3 +143,35 @@ def read_json(path: str, what: str) -> dict:
   if not isinstance(value, dict):
     raise InputError(f"cannot read {what}: not a JSON object", path)
   return value
+
+
+def _said(info: dict | None) -> tuple:
+  """(L, number of targets) a metadata or config.json dict says."""
+  if not info:
+    return None, None
+  seq_len = info.get("seq_len")
+  if seq_len is None and isinstance(info.get("model"), dict):
+    seq_len = info["model"].get("seq_len")
+  targets = info.get("targets")
+  return seq_len, (len(targets) if isinstance(targets, list) else None)
+
+
+def _check_model(files: "RunFiles", seq_len: int | None, outputs: int,
+                 prefer_saved_model: bool = False) -> None:
+  """Refuses metadata (model.json, the SavedModel's, config.json) whose L
+  or number of targets differs from the model's own."""
+  sources = [files.metadata_path(prefer_saved_model), files.config_file]
+  for path in sources:
+    if path is None or not os.path.isfile(path):
+      continue
+    info = (files.config_json() if path == files.config_file else
+            files.metadata(prefer_saved_model))
+    said_len, said_targets = _said(info)
+    if seq_len is not None and said_len is not None and said_len != seq_len:
+      raise InputError(f"says L = {said_len} but the model takes L = "
+                       f"{seq_len}: files of different runs mixed", path)
+    if said_targets is not None and said_targets != outputs and not (
+        said_targets == 1 and outputs == 1):
+      raise InputError(f"names {said_targets} target(s) but the model has "
+                       f"{outputs} output(s): files of different runs mixed",
+                       path)

@@ -16,7 +16,6 @@ import numpy as np
 from madlab_dream import compat
 from madlab_dream.errors import InputError
 from madlab_dream.inference import export
-from madlab_dream.inference import loading
 from madlab_dream.inference.run_files import RunFiles
 
 
@@ -35,8 +34,8 @@ class SavedModelForm:
     self.metadata = files.metadata(prefer_saved_model=True)
     names = (self.metadata or {}).get("targets")
     self.targets = [str(n) for n in names] if names else ["expression"]
-    loading.check_metadata(files, self.seq_len, len(self.targets),
-                           prefer_saved_model=True)
+    files.check_model(self.seq_len, len(self.targets),
+                      prefer_saved_model=True)
 
   def __call__(self, codes: np.ndarray) -> dict:
     import tensorflow as tf  # started quietly by `_load`: imported by now
