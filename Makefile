@@ -20,7 +20,7 @@ HOST_PY := $(if $(wildcard $(PY)),$(PY),$(PYTHON))
 # Keras needs for `python -m madlab_dream.bench --backend=jax`: Keras and two
 # small dependencies. `make gpu-wheels` downloads them into .whl/; without a
 # package index there, copy the repository with .whl/ and run
-# `bash madlab_dream/bench/gpu_run.sh`.
+# `bash madlab_dream/tools/bench/gpu_run.sh`.
 GPU_WHEELS ?= keras==3.15.1 namex==0.1.0 optree==0.20.0
 WHEEL_PLATFORMS := $(foreach p,manylinux_2_28_x86_64 manylinux_2_27_x86_64 \
   manylinux_2_17_x86_64 manylinux2014_x86_64 manylinux1_x86_64,--platform $(p))
@@ -100,7 +100,7 @@ bench-gpu:
 # step beside it (and on PyTorch where installed). Installs nothing; writes
 # BENCHMARKS_GPU.md and .json.
 gpu-check:
-	KERAS_BACKEND=jax $(HOST_PY) -m madlab_dream.bench.gpu_check \
+	KERAS_BACKEND=jax $(HOST_PY) -m madlab_dream.gpu_check \
 	  --output_dir=gpu_check_output --report=BENCHMARKS_GPU.md
 
 # The wheels gpu_run.sh installs (Python 3.12, manylinux x86-64).

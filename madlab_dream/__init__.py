@@ -12,7 +12,7 @@ framework):
   score(...)            the challenge's official scores (madlab_dream.scoring)
   contributions(...)    contribution scores of a model (madlab_dream.explain)
   design(...)           sequences designed with trained models
-                        (madlab_dream.design)
+                        (madlab_dream.designing)
 
 For example (a notebook):
 
@@ -23,43 +23,49 @@ For example (a notebook):
   model = madlab_dream.load_model(result.run_dir)
   model(madlab_dream.encode(["ACGT" * 28], 110))
 
-The package in data-flow order:
+The package in layers, each importing only from the layers below it:
 
-  io/         files -> DNA codes (reader, ACGTN check, length policy)
+library (data-flow order; imports no command and no tool)
+  io/         files -> DNA codes (reader, ACGTN check, length policy, the
+              DREAM flanks and region)
   data/       MadLab's preprocessing -> on-disk cache -> tf.data
-  layers/     Keras layers (Enformer relative attention, conv stack, ...)
+  layers/     Keras layers (Enformer relative attention, conv stack, ...) and
+              the other Keras objects a model.keras names
   model.py    the model factory (MadLab's preset by default)
-  train/      training: callbacks, checkpoints/resume, reports, distribution
+  training/   training: callbacks, checkpoints/resume, reports, distribution
   inference/  SavedModel export, prediction, ensembles, variant effects
   explain/    contribution scores, logos, TF-MoDISco motifs
-  design/     design toward an objective, the trusted-range guard
+  designing/  design toward an objective, the trusted-range guard
   scoring/    the challenge: file formats, subsets, official scores
-  simulate/, demo/, bench/   tools: simulator, demo, benchmarks
+  config.py, errors.py, compat.py, machine.py, metrics.py, timing.py,
+  baseline.py
+tools/        beside the library: the simulator, the benchmarks, the demo and
+              the explain and design proofs
+commands/     one module per command (flags -> configs -> the library or a
+              tool), with flags.py, cli.py and api.py (`train(...)`)
 
-  config.py, flags.py, cli.py, errors.py, compat.py, machine.py, metrics.py,
-  timing.py
-
-Commands, each the package `madlab_dream/<verb>/` with its `__main__.py`:
+Every command runs as `python -m madlab_dream.<command>`:
 python -m madlab_dream.{data,train,predict,evaluate,variants,explain,motifs,
 design,stability,simulate,demo,bench}; explain_demo and design_demo prove
-explain and design on the simulator's grammar.
+explain and design on the simulator's grammar. docs/layout.md describes the
+layers and where each kind of change goes.
 """
 
 import importlib
 
 __version__ = "0.2.0"
 
-#: Public name -> (module, attribute; None for the module itself).
+#: Public name -> (module, attribute).
 _API = {
     "build_model": ("madlab_dream.model", "build_model"),
     "ModelConfig": ("madlab_dream.config", "ModelConfig"),
-    "train": ("madlab_dream.train", None),  # the package, callable
+    "train": ("madlab_dream.commands.api", "train"),
     "load_model": ("madlab_dream.inference.keras_model", "load_model"),
     "Predictor": ("madlab_dream.inference.predictor", "Predictor"),
     "encode": ("madlab_dream.io.sequences", "encode"),
     "score": ("madlab_dream.scoring.official", "score"),
     "contributions": ("madlab_dream.explain", "contributions"),
-    "design": ("madlab_dream.design", None),  # the package, callable
+    "design": ("madlab_dream.designing.designer", "design"),
 }
 
 __all__ = ["__version__", *_API]
@@ -70,9 +76,7 @@ def __getattr__(name: str):
   if name not in _API:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
   module_name, attribute = _API[name]
-  value = importlib.import_module(module_name)
-  if attribute is not None:
-    value = getattr(value, attribute)
+  value = getattr(importlib.import_module(module_name), attribute)
   globals()[name] = value
   return value
 

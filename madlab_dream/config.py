@@ -1,7 +1,7 @@
 """Typed, frozen settings: every default and every validation rule, once.
 
 Each command builds its configs from the flags once, in its `main`
-(`madlab_dream.flags`); library code takes these objects or plain
+(`madlab_dream.commands.flags`); library code takes these objects or plain
 arguments. A training run writes its resolved `RunConfig` to
 `<model_dir>/config.json`; resume, predict and export read it back.
 
@@ -462,7 +462,7 @@ MATMUL_PRECISIONS = ("default", "high", "highest")
 #: Blocks that --freeze keeps at their initial (or --init_from) weights.
 FREEZABLE = ("conv", "transformer", "lstm")
 PRECISIONS = ("none", "mixed_float16", "mixed_bfloat16", "auto")
-#: --mixed_precision=auto (train/precision.py): mixed_bfloat16 only on a
+#: --mixed_precision=auto (training/precision.py): mixed_bfloat16 only on a
 #: machine with bfloat16 matrix units where it trains at least this much
 #: faster than float32 (a timed A/B at the start of the run) ...
 AUTO_BF16_MIN_SPEEDUP = 1.10

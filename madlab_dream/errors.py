@@ -1,7 +1,7 @@
 """User-facing errors and the exit statuses of every command.
 
 An `InputError` is bad input from the user: a file, a line in it, or a
-setting. Commands (`madlab_dream.cli.run`) print it as one line on stderr,
+setting. Commands (`madlab_dream.commands.cli.run`) print it as one line on stderr,
 `prog: error: PATH:LINE: problem`, and exit with status 2, no traceback.
 """
 

@@ -10,7 +10,7 @@
   step_windows  the rate of consecutive windows cut from step end times
   wait          blocks until a result is computed (TensorFlow, JAX, NumPy)
 
-Used by the `--mixed_precision=auto` probe (train/precision.py) and by the
+Used by the `--mixed_precision=auto` probe (training/precision.py) and by the
 benchmark (bench/) on both of its backends. NumPy only: no framework is
 imported here.
 """

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from madlab_dream.config import TINY_MODEL as _TINY
-from madlab_dream.flags import as_flags
+from madlab_dream.training.flagfile import as_flags
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 

@@ -247,7 +247,7 @@ def test_table_settings_are_checked_together():
 
 
 def test_seq_len_auto_is_the_longest_sequence_of_the_tables(tmp_path, capsys):
-  from madlab_dream import flags
+  from madlab_dream.commands import flags
   train, val = tmp_path / "t.csv", tmp_path / "v.csv"
   train.write_text("s,y\nACGT,1\nAC,2\n")
   val.write_text("s,y\nACGTACG,1\nA,2\n")

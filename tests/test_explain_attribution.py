@@ -12,7 +12,7 @@ from madlab_dream.explain import checks
 from madlab_dream.explain.gradients import GradientModel
 from madlab_dream.explain.gradients import one_hot
 from madlab_dream.explain.settings import ExplainConfig
-from madlab_dream.simulate import sites
+from madlab_dream.tools.simulator import sites
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ from scipy import stats
 from madlab_dream.errors import InputError
 from madlab_dream.explain import matching
 from madlab_dream.explain import motif_db
-from madlab_dream.simulate import grammar
-from madlab_dream.simulate import sites
+from madlab_dream.tools.simulator import grammar
+from madlab_dream.tools.simulator import sites
 
 
 def _ppm(name):

@@ -8,8 +8,8 @@ import pytest
 from madlab_dream.errors import InputError
 from madlab_dream.explain import shuffle
 from madlab_dream.io import sequences
-from madlab_dream.simulate.grammar import FLANK3
-from madlab_dream.simulate.grammar import FLANK5
+from madlab_dream.tools.simulator.grammar import FLANK3
+from madlab_dream.tools.simulator.grammar import FLANK5
 
 
 def _constructs(n, seed=0, n_fraction=0.05):

@@ -1,4 +1,6 @@
-"""The package's import graph: no module imports itself through others."""
+"""The package's import graph: no module imports itself through others, and
+every import goes down the layers (docs/layout.md): the library imports
+neither the tools nor the command line, the tools not the command line."""
 
 import ast
 import pathlib
@@ -6,11 +8,11 @@ import pathlib
 PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "madlab_dream"
 
 
-def modules() -> dict[str, pathlib.Path]:
+def modules(package: pathlib.Path = PACKAGE) -> dict[str, pathlib.Path]:
   """Dotted module name -> file, for every module of the package."""
   found = {}
-  for path in PACKAGE.rglob("*.py"):
-    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+  for path in package.rglob("*.py"):
+    parts = list(path.relative_to(package.parent).with_suffix("").parts)
     if parts[-1] == "__init__":
       parts = parts[:-1]
     found[".".join(parts)] = path
@@ -21,9 +23,20 @@ def imported_at_import_time(name: str, path: pathlib.Path,
                             known: dict) -> set[str]:
   """The package's modules that importing `name` imports first: its
   module-level imports (with their parent packages), not its own parents."""
+  return _imported(name, path, known, ast.parse(path.read_text()).body)
+
+
+def imported_anywhere(name: str, path: pathlib.Path, known: dict) -> set[str]:
+  """The package's modules that `name` imports, at module level or inside
+  a function (with their parent packages), not its own parents."""
+  return _imported(name, path, known, ast.walk(ast.parse(path.read_text())))
+
+
+def _imported(name: str, path: pathlib.Path, known: dict,
+              nodes) -> set[str]:
   is_package = path.name == "__init__.py"
   targets = []
-  for node in ast.parse(path.read_text()).body:
+  for node in nodes:
     if isinstance(node, ast.Import):
       targets += [alias.name for alias in node.names]
     elif isinstance(node, ast.ImportFrom):
@@ -88,5 +101,114 @@ def test_no_import_cycles_at_import_time():
   known = modules()
   graph = {name: imported_at_import_time(name, path, known)
            for name, path in known.items()}
-  assert "madlab_dream.train.loop" in graph["madlab_dream.train.__main__"]
+  assert "madlab_dream.training.loop" in graph["madlab_dream.commands.train"]
   assert cycles(graph) == []
+
+
+# --- Layers -------------------------------------------------------------------
+
+ROOT = "madlab_dream"
+COMMANDS = "madlab_dream.commands"
+TOOLS = "madlab_dream.tools"
+
+
+def _within(name: str, package: str) -> bool:
+  return name == package or name.startswith(package + ".")
+
+
+def is_shim(name: str, known: dict) -> bool:
+  """`python -m madlab_dream.<command>`'s module: a `__main__` or a module
+  beside the package's named like a command of commands/."""
+  if name.endswith(".__main__"):
+    return True
+  parent, _, last = name.rpartition(".")
+  return (parent == ROOT and known[name].name != "__init__.py"
+          and f"{COMMANDS}.{last}" in known)
+
+
+def layer(name: str, known: dict) -> str:
+  """"api" (the package's own __init__), "shim", "commands", "tools" or
+  "library"."""
+  if name == ROOT:
+    return "api"
+  if is_shim(name, known):
+    return "shim"
+  if _within(name, COMMANDS):
+    return "commands"
+  if _within(name, TOOLS):
+    return "tools"
+  return "library"
+
+
+#: What each layer may import (besides the package's root, which imports
+#: nothing at import time).
+ALLOWED = {
+    "library": {"library"},
+    "tools": {"library", "tools"},
+    "commands": {"library", "tools", "commands"},
+    "shim": {"commands"},
+    "api": {"library", "commands"},
+}
+
+
+def upward_imports(known: dict) -> list[str]:
+  """"importer -> imported" for every import a layer may not make."""
+  found = []
+  for name, path in sorted(known.items()):
+    mine = layer(name, known)
+    for target in sorted(imported_anywhere(name, path, known)):
+      theirs = layer(target, known)
+      if target != ROOT and theirs not in ALLOWED[mine]:
+        found.append(f"{name} ({mine}) -> {target} ({theirs})")
+  return found
+
+
+def test_the_layers_are_as_named():
+  known = modules()
+  assert layer("madlab_dream.training.loop", known) == "library"
+  assert layer("madlab_dream.io.sequences", known) == "library"
+  assert layer("madlab_dream.tools.simulator.grammar", known) == "tools"
+  assert layer("madlab_dream.commands.flags", known) == "commands"
+  assert layer("madlab_dream.train", known) == "shim"
+  assert layer("madlab_dream.data.__main__", known) == "shim"
+  assert layer("madlab_dream.data", known) == "library"
+  assert layer("madlab_dream", known) == "api"
+
+
+def test_upward_imports_are_found(tmp_path):
+  package = tmp_path / "madlab_dream"
+  for folder in ("io", "commands", "tools"):
+    (package / folder).mkdir(parents=True)
+    (package / folder / "__init__.py").write_text("")
+  (package / "__init__.py").write_text("")
+  (package / "commands" / "flags.py").write_text("")
+  (package / "tools" / "oracle.py").write_text("")
+  (package / "io" / "reader.py").write_text(
+      "def f():\n  from madlab_dream.commands import flags\n")
+  (package / "io" / "writer.py").write_text(
+      "from madlab_dream.tools import oracle\n")
+  known = modules(package)
+  assert upward_imports(known) == [
+      "madlab_dream.io.reader (library) -> madlab_dream.commands (commands)",
+      "madlab_dream.io.reader (library) -> madlab_dream.commands.flags "
+      "(commands)",
+      "madlab_dream.io.writer (library) -> madlab_dream.tools (tools)",
+      "madlab_dream.io.writer (library) -> madlab_dream.tools.oracle (tools)"]
+
+
+def test_no_upward_imports():
+  assert upward_imports(modules()) == []
+
+
+def test_every_command_has_its_shim():
+  known = modules()
+  commands = {name.rpartition(".")[2] for name in known
+              if name.startswith(COMMANDS + ".")} - {"api", "cli", "flags"}
+  for command in commands:
+    shim = (f"{ROOT}.{command}.__main__" if known.get(f"{ROOT}.{command}")
+            and known[f"{ROOT}.{command}"].name == "__init__.py"
+            else f"{ROOT}.{command}")
+    assert shim in known, command
+    assert is_shim(shim, known)
+    assert imported_anywhere(shim, known[shim], known) == {
+        COMMANDS, f"{COMMANDS}.{command}"}

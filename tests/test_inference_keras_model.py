@@ -8,7 +8,7 @@ from madlab_dream.config import TINY_MODEL
 from madlab_dream.config import TrainConfig
 from madlab_dream.errors import InputError
 from madlab_dream.inference.keras_model import load_model
-from madlab_dream.train import optim
+from madlab_dream.training import optim
 
 
 @pytest.fixture(scope="module")

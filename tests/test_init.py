@@ -9,10 +9,10 @@ from helpers import REPO
 from helpers import env
 
 import madlab_dream
-from madlab_dream import flags
+from madlab_dream.commands import api
+from madlab_dream.commands import flags
 from madlab_dream.config import RunConfig
 from madlab_dream.errors import InputError
-from madlab_dream.train import loop
 
 PUBLIC = ["build_model", "ModelConfig", "train", "load_model", "Predictor",
           "encode", "score", "contributions", "design"]
@@ -34,7 +34,7 @@ def test_the_public_names_are_listed_and_each_resolves():
   from madlab_dream import explain
   from madlab_dream import model
   from madlab_dream import scoring
-  from madlab_dream.design import designer
+  from madlab_dream.designing import designer
   from madlab_dream.inference import keras_model
   from madlab_dream.inference import predictor
   from madlab_dream.io import sequences
@@ -47,11 +47,8 @@ def test_the_public_names_are_listed_and_each_resolves():
               "contributions": explain.contributions}
   for name, value in expected.items():
     assert getattr(madlab_dream, name) is value, name
-  assert madlab_dream.train is sys.modules["madlab_dream.train"]
-  assert callable(madlab_dream.train)
-  assert madlab_dream.design is sys.modules["madlab_dream.design"]
-  assert madlab_dream.design.design is designer.design
-  assert callable(madlab_dream.design)
+  assert madlab_dream.train is api.train
+  assert madlab_dream.design is designer.design
   with pytest.raises(AttributeError, match="no attribute 'no_such_name'"):
     madlab_dream.no_such_name  # noqa: B018
 
@@ -66,15 +63,18 @@ def test_importing_the_package_imports_no_framework():
   assert version == madlab_dream.__version__
 
 
-@pytest.mark.parametrize("first", ["madlab_dream", "madlab_dream.train.loop"])
-def test_train_is_the_callable_package_whatever_is_imported_first(first):
+@pytest.mark.parametrize("first", ["madlab_dream", "madlab_dream.training.loop",
+                                   "madlab_dream.designing"])
+def test_train_and_design_are_functions_whatever_is_imported_first(first):
   python(
-      f"import sys, importlib\nimportlib.import_module({first!r})\n"
-      "import madlab_dream, madlab_dream.train.loop\n"
-      "package = sys.modules['madlab_dream.train']\n"
-      "assert madlab_dream.train is package and callable(package)\n"
-      "assert package.loop is madlab_dream.train.loop\n"
-      "assert madlab_dream.train.__doc__.startswith('Training')\n"
+      f"import sys, importlib, inspect, types\n"
+      f"importlib.import_module({first!r})\n"
+      "import madlab_dream, madlab_dream.training.loop\n"
+      "for name in ('train', 'design'):\n"
+      "  function = getattr(madlab_dream, name)\n"
+      "  assert isinstance(function, types.FunctionType), function\n"
+      "  assert function.__name__ == name and function.__doc__\n"
+      "  assert inspect.signature(function).parameters\n"
       f"assert not any(m in sys.modules for m in {FRAMEWORKS!r})\n")
 
 
@@ -94,11 +94,11 @@ def test_settings_become_the_command_s_config(demo_train):
   args = [flagfile, f"--train_data={demo_train}", "--model_dir=/tmp/run",
           "--epochs=3", "--conv_kernels=3,5", "--noresume"]
   command = flags.run_config_from_args(args)
-  assert loop.run_config_of(flagfile, train_data=str(demo_train),
+  assert api.run_config_of(flagfile, train_data=str(demo_train),
                             model_dir="/tmp/run", epochs=3,
                             conv_kernels=[3, 5], resume=False) == command
-  assert loop.run_config_of(args) == command
-  assert loop.run_config_of(command) is command
-  changed = loop.run_config_of(command, epochs=4)
+  assert api.run_config_of(args) == command
+  assert api.run_config_of(command) is command
+  changed = api.run_config_of(command, epochs=4)
   assert changed.train.epochs == 4
   assert dataclasses.replace(changed, train=command.train) == command

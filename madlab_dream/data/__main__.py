@@ -1,25 +1,5 @@
-"""Preprocess a DREAM training file into a cache directory.
-
-  python -m madlab_dream.data --input=data/train_sequences.txt \
-      --output_dir=runs/cache [--seq_len=110 --singleton_keep=0.5 \
-      --val_fraction=0.02 --seed=42]
-
-Prints the counts of every step (rows read, whole-number, dropped, kept,
-train, validation, trimmed, padded) and the target scaler.
-"""
-
-from madlab_dream import cli
-from madlab_dream import flags
-from madlab_dream.data.cache import preprocess
-from madlab_dream.errors import InputError
-
-
-def main():
-  config = flags.data_config()
-  if not flags.FLAGS.input or not flags.FLAGS.output_dir:
-    raise InputError("--input and --output_dir are required")
-  preprocess(flags.FLAGS.input, flags.FLAGS.output_dir, config)
-
+"""`python -m madlab_dream.data`: runs `madlab_dream.commands.data`."""
 
 if __name__ == "__main__":
-  cli.run(main, "madlab_dream.data", flags.define_preprocess_flags)
+  from madlab_dream.commands import data
+  data.main()

@@ -10,7 +10,6 @@
   scores_file.py   sequences in, the `.npz` of scores out
   logos.py         sequence logos drawn with Matplotlib
   checks.py        AUROC against known sites, completeness, correlations
-  speed.py         gradient evaluations and sequences per second
   motifs.py        TF-MoDISco for 110-nt sequences (the `explain` extra)
   matching.py      Tomtom matches and motif similarity
   motif_db.py      JASPAR 2024 CORE fungi (pyjaspar) or a MEME file

@@ -35,8 +35,8 @@ import numpy as np
 
 from madlab_dream.errors import InputError
 from madlab_dream.io import sequences
-from madlab_dream.simulate.grammar import FLANK3_CODES
-from madlab_dream.simulate.grammar import FLANK5_CODES
+from madlab_dream.io.sequences import FLANK3_CODES
+from madlab_dream.io.sequences import FLANK5_CODES
 
 LETTERS = 5          # A, C, G, T, N
 REGIONS = ("dream", "all")

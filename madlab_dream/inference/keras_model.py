@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import os
 
-import madlab_dream.train.keras2_rmsprop  # noqa: F401
-import madlab_dream.train.loss_spikes  # noqa: F401 (the batch_loss metric)
-import madlab_dream.train.schedules  # noqa: F401
+# What a model.keras may name, registered with Keras on import: the layers
+# (taking one imports and registers them all), and the optimizer, learning-
+# rate schedule and metric a run compiled it with.
+import madlab_dream.layers.batch_loss  # noqa: F401
+import madlab_dream.layers.keras2_rmsprop  # noqa: F401
+import madlab_dream.layers.schedules  # noqa: F401
 from madlab_dream.errors import InputError
 from madlab_dream.inference import loading
 from madlab_dream.inference import run_files
-
-# What a model.keras may name, registered with Keras on import: the layers
-# (taking one imports and registers them all), and the optimizer and
-# learning-rate schedule a run compiled it with.
 from madlab_dream.layers import OneHot  # noqa: F401
 
 KERAS_FILE = run_files.KERAS_FILE

@@ -73,9 +73,9 @@ def _register_objects() -> None:
   batch-loss metric (each module registers its objects when imported;
   here, once Keras has been imported quietly)."""
   import madlab_dream.layers  # noqa: F401
-  import madlab_dream.train.keras2_rmsprop  # noqa: F401
-  import madlab_dream.train.loss_spikes  # noqa: F401
-  import madlab_dream.train.schedules  # noqa: F401
+  import madlab_dream.layers.batch_loss  # noqa: F401
+  import madlab_dream.layers.keras2_rmsprop  # noqa: F401
+  import madlab_dream.layers.schedules  # noqa: F401
 
 
 def _reason(e: BaseException) -> str:

@@ -42,6 +42,17 @@ def invalid_character(char: str, position: int) -> str:
 #: code -> complementary code (N stays N).
 COMPLEMENT = np.array([3, 2, 1, 0, 4], dtype=np.uint8)
 
+# The challenge's constructs (and the simulator's): a constant 17-nt 5'
+# flank, an 80-nt random region and a constant 13-nt 3' flank.
+FLANK5 = "TGCATTTTTTTCACATC"
+FLANK3 = "GGTTACGGCTGTT"
+SEQ_LEN = 110
+REGION_LEN = SEQ_LEN - len(FLANK5) - len(FLANK3)  # 80
+REGION_START = len(FLANK5)  # 17
+REGION_END = REGION_START + REGION_LEN  # 97 (exclusive)
+FLANK5_CODES = LOOKUP[np.frombuffer(FLANK5.encode(), np.uint8)]
+FLANK3_CODES = LOOKUP[np.frombuffer(FLANK3.encode(), np.uint8)]
+
 def fit_length(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
                length: int) -> np.ndarray:
   """Gathers variable-length sequences from a flat code buffer.

@@ -13,6 +13,13 @@
   recurrent.py     BiLSTM: both LSTM directions, input projection hoisted
                    out of the loop; NoCudnnLSTM: an LSTM that keeps XLA on
 
+The other Keras objects a model.keras names, registered on import, so that
+loading a trained model needs nothing from training:
+
+  keras2_rmsprop.py  Keras2RMSprop: RMSprop as Keras 2 applied it
+  schedules.py       Schedule: the learning-rate schedules
+  batch_loss.py      BatchLoss: the `batch_loss` metric
+
 `import madlab_dream.layers` imports no framework, so the settings
 (`madlab_dream.config`) can use `layers.arguments`. The first layer or
 function taken from here (`layers.OneHot`, `from madlab_dream.layers

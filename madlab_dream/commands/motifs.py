@@ -1,0 +1,58 @@
+"""Motifs from contribution scores: `python -m madlab_dream.motifs`.
+
+  python -m madlab_dream.motifs --contributions=contrib.npz \
+      --output_dir=motifs/ [--motif_db=jaspar_fungi|FILE.meme]
+
+Runs TF-MoDISco on the hypothetical contributions of
+`python -m madlab_dream.explain` (settings for 110-nt sequences: see
+madlab_dream/explain/motifs.py) and matches each pattern with Tomtom
+against JASPAR 2024 CORE fungi or a MEME file. Writes modisco_results.h5,
+motifs.tsv (pattern, sign, seqlets, consensus, match, match_qvalue, ...),
+patterns.meme, logos/ and report.md into --output_dir, all at once. Needs
+the `explain` extra (pip install -e '.[explain]').
+"""
+
+import os
+import time
+
+from madlab_dream.commands import cli
+from madlab_dream.commands import flags
+from madlab_dream.errors import InputError
+
+
+def run():
+  f = flags.FLAGS
+  if not f.contributions or not f.output_dir:
+    raise InputError("--contributions and --output_dir are required")
+  config = flags.motifs_config()
+  from madlab_dream.explain import motif_db
+  motif_db.require_extra()
+  from madlab_dream.explain import motif_report
+  from madlab_dream.explain import motifs
+  from madlab_dream.io import files
+  t0 = time.perf_counter()
+  one_hot, hyp = motifs.read_scores(f.contributions)
+  motifs.check_count(len(one_hot), f.contributions, config)
+  if os.path.exists(f.output_dir) and not os.path.isdir(f.output_dir):
+    raise InputError("is not a directory", f.output_dir)
+  files.check_writable_dir(os.path.dirname(os.path.abspath(f.output_dir)))
+  database, described = motif_db.load_database(f.motif_db)
+  print(f"TF-MoDISco on {len(one_hot):,} sequences of {one_hot.shape[1]} nt",
+        flush=True)
+  results, patterns = motifs.discover(one_hot, hyp, config)
+  table = motif_report.motif_table(patterns, database)
+  settings = {"contributions": os.path.abspath(f.contributions),
+              "sequences": len(one_hot), "database": described,
+              "modisco": config.modisco_arguments(),
+              "trim_threshold": config.trim_threshold}
+  motif_report.write_outputs(f.output_dir, results, patterns, table,
+                             settings, one_hot.shape[1])
+  print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}")
+        if len(table) else "no patterns found")
+  print(f"wrote {len(table)} patterns to {f.output_dir} in "
+        f"{time.perf_counter() - t0:.1f} s")
+
+
+def main() -> None:
+  """`python -m madlab_dream.motifs`: parses the flags and runs `run`."""
+  cli.run(run, "madlab_dream.motifs", flags.define_motifs_flags)

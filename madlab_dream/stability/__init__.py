@@ -1,1 +1,0 @@
-"""`python -m madlab_dream.stability`: the model on low-complexity sequences."""

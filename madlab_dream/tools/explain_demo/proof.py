@@ -1,0 +1,283 @@
+"""The proof of the explanations on the simulator's known grammar.
+
+On the model `make demo` trained (its run directory and simulated data):
+
+  1. held-out sequences with planted motif instances
+     (`simulator.sites.planted_set`, a random stream the training rows never
+     use), the grammar's functional sites in them (`sites.site_mask`) and
+     its eight motifs as MEME
+  2. every method on them, timed; the AUROC of |contribution| at positions
+     inside functional sites against the other positions of the 80-nt
+     variable region
+  3. expected gradients at several references x steps on a subset
+  4. ISM against expected gradients (per-position Pearson r) and the
+     completeness of expected gradients
+  5. TF-MoDISco on the expected-gradients scores, patterns matched to the
+     planted motifs (`recovery.py`)
+
+`ProofConfig` holds the sizes; `run` does it all and returns the report's
+data (`report.py` writes it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from madlab_dream.config import ConfigError
+from madlab_dream.errors import InputError
+from madlab_dream.explain import attribution
+from madlab_dream.explain import checks
+from madlab_dream.explain.settings import ExplainConfig
+from madlab_dream.tools.simulator import grammar
+from madlab_dream.tools.simulator import sites
+
+
+@dataclasses.dataclass(frozen=True)
+class ProofConfig:
+  """demo_dir: `make demo`'s output (run/, data/). sequences: held-out
+  sequences explained by every method except ISM (ism_sequences: the first
+  of them). references, steps: expected gradients' setting (steps also for
+  integrated gradients). sweep: (references, steps) pairs run on the first
+  sweep_sequences. batch_size: model rows per call. seed: shuffles.
+  model: a run directory trained on the demo's data other than
+  `demo_dir`/run (None: that one)."""
+  demo_dir: str = "demo_output"
+  sequences: int = 2000
+  ism_sequences: int = 200
+  references: int = 10
+  steps: int = 3
+  sweep: tuple = ((5, 10), (20, 3), (10, 25), (20, 25))
+  sweep_sequences: int = 32
+  batch_size: int = 256
+  seed: int = 0
+  model: str | None = None
+
+  def __post_init__(self):
+    for name in ("sequences", "ism_sequences", "references", "steps",
+                 "sweep_sequences", "batch_size"):
+      value = getattr(self, name)
+      if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(name, value, "must be a whole number of at least 1")
+    if self.ism_sequences > self.sequences:
+      raise ConfigError("ism_sequences", self.ism_sequences,
+                        f"must be at most --sequences={self.sequences}")
+    if self.sweep_sequences > self.sequences:
+      raise ConfigError("sweep_sequences", self.sweep_sequences,
+                        f"must be at most --sequences={self.sequences}")
+
+  @property
+  def run_dir(self) -> str:
+    return self.model or os.path.join(self.demo_dir, "run")
+
+  def methods(self) -> list[ExplainConfig]:
+    base = ExplainConfig(references=self.references, steps=self.steps,
+                         seed=self.seed, batch_size=self.batch_size)
+    return [base.replace(method=m) for m in (
+        "saliency", "input_x_gradient", "integrated_gradients",
+        "expected_gradients", "ism")]
+
+
+def parse_sweep(text: str) -> tuple:
+  """"5x10,10x25" -> ((5, 10), (10, 25)); InputError otherwise."""
+  out = []
+  for item in filter(None, (t.strip() for t in text.split(","))):
+    try:
+      references, steps = (int(v) for v in item.lower().split("x"))
+    except ValueError:
+      raise InputError(f"--sweep={text}: expected REFERENCESxSTEPS items "
+                       "such as 5x10,10x25") from None
+    if references < 1 or steps < 1:
+      raise InputError(f"--sweep={text}: references and steps must be at "
+                       "least 1")
+    out.append((references, steps))
+  return tuple(out)
+
+
+def simulation_seed(demo_dir: str) -> int:
+  """The seed of the demo's simulated data (data/simulation.json)."""
+  path = os.path.join(demo_dir, "data", "simulation.json")
+  if not os.path.exists(path):
+    raise InputError("no simulated data (data/simulation.json): run make "
+                     "demo first, or point --demo_dir at its output",
+                     demo_dir)
+  with open(path) as f:
+    return int(json.load(f)["seed"])
+
+
+def held_out(config: ProofConfig) -> dict:
+  """The held-out sequences, their planted instances and functional
+  sites."""
+  codes, planted = sites.planted_set(config.sequences,
+                                     simulation_seed(config.demo_dir))
+  found = sites.grammar_sites(codes, sites.MIN_OCCUPANCY, sites.MIN_WEIGHT)
+  return {"codes": codes, "planted": planted,
+          "planted_mask": sites.planted_mask(codes.shape, planted),
+          "functional_mask": sites.site_mask(codes),
+          "functional_sites": {m.name: int((found["motif"] == i).sum())
+                               for i, m in enumerate(grammar.MOTIFS)}}
+
+
+def _timed(engine, codes: np.ndarray, config: ExplainConfig,
+           log: Callable[[str], None]) -> tuple[dict, float]:
+  t0 = time.perf_counter()
+  result = attribution.explain_codes(engine, codes, config, log)
+  return result, time.perf_counter() - t0
+
+
+def _aurocs(result: dict, data: dict, n: int) -> dict:
+  """AUROC of |contribution| over the variable region of the first n
+  sequences: planted instances against the rest ("auroc"), and every
+  functional site of the grammar against the rest ("auroc_functional")."""
+  return {key: round(checks.site_auroc(
+      result["contributions"][:n], data[mask][:n], grammar.REGION_START,
+      grammar.REGION_END), 4)
+          for key, mask in (("auroc", "planted_mask"),
+                            ("auroc_functional", "functional_mask"))}
+
+
+def method_table(engine, data: dict, config: ProofConfig,
+                 log: Callable[[str], None]) -> tuple[list[dict], dict]:
+  """Every method on the held-out sequences: (table rows, results by
+  method)."""
+  rows, results = [], {}
+  for explain in config.methods():
+    n = config.ism_sequences if explain.method == "ism" else config.sequences
+    result, seconds = _timed(engine, data["codes"][:n], explain, log)
+    results[explain.method] = result
+    rows.append({"method": explain.method, "sequences": n,
+                 "setting": _setting(explain), "seconds": round(seconds, 1),
+                 "sequences_per_s": round(n / seconds, 2),
+                 **_aurocs(result, data, n)})
+    log(f"{explain.method}: AUROC {rows[-1]['auroc']:.3f}")
+  return rows, results
+
+
+def _setting(explain: ExplainConfig) -> str:
+  if explain.method == "expected_gradients":
+    return f"{explain.references} references x {explain.steps} steps"
+  if explain.method == "integrated_gradients":
+    return f"{explain.baseline} baseline, {explain.steps} steps"
+  return "single-nucleotide variants" if explain.method == "ism" else (
+      "one gradient")
+
+
+def sweep_table(engine, data: dict, config: ProofConfig, main: dict,
+                log: Callable[[str], None]) -> list[dict]:
+  """Expected gradients at each (references, steps) of the sweep on the
+  first sweep_sequences (the main setting's scores are the main run's)."""
+  n = config.sweep_sequences
+  rows = []
+  for references, steps in config.sweep:
+    explain = config.methods()[3].replace(references=references, steps=steps)
+    if (references, steps) == (config.references, config.steps):
+      result, seconds = main["result"], main["seconds"] * n / config.sequences
+    else:
+      result, seconds = _timed(engine, data["codes"][:n], explain, None)
+    rows.append({"references": references, "steps": steps, "sequences": n,
+                 "gradient_evaluations_per_sequence": references * steps,
+                 "seconds": round(seconds, 1), **_aurocs(result, data, n)})
+    log(f"sweep {references} x {steps}: AUROC {rows[-1]['auroc']:.3f} "
+        f"({seconds:.1f} s)")
+  return rows
+
+
+def agreement(results: dict, config: ProofConfig) -> dict:
+  """ISM vs expected gradients, and expected gradients' completeness."""
+  n = config.ism_sequences
+  eg = results["expected_gradients"]
+  gap = checks.completeness_gap(eg)
+  return {"ism_vs_expected_gradients": checks.position_correlation(
+              results["ism"]["contributions"], eg["contributions"][:n],
+              grammar.REGION_START, grammar.REGION_END),
+          "expected_gradients_completeness": {
+              "median_relative_gap": float(np.median(gap)),
+              "p95_relative_gap": float(np.percentile(gap, 95)),
+              "sequences": len(gap)}}
+
+
+def _region_fraction(mask: np.ndarray) -> float:
+  return float(mask[:, grammar.REGION_START:grammar.REGION_END].mean())
+
+
+def _write_inputs(directory: str, data: dict) -> None:
+  """sequences.txt, planted_sites.tsv and grammar_motifs.meme."""
+  import pandas as pd
+
+  from madlab_dream.io import sequences
+  with open(os.path.join(directory, "sequences.txt"), "w") as f:
+    f.write("\n".join(sequences.decode(data["codes"])) + "\n")
+  planted = pd.DataFrame(data["planted"])
+  planted.insert(2, "name", [grammar.MOTIFS[m].name
+                             for m in planted["motif"]])
+  planted["row"] += 1
+  planted.rename(columns={"row": "sequence"}).drop(columns="motif").to_csv(
+      os.path.join(directory, "planted_sites.tsv"), sep="\t", index=False)
+  sites.motifs_meme(os.path.join(directory, "grammar_motifs.meme"))
+
+
+def _model_summary(run_dir: str) -> dict:
+  """The demo model's validation Pearson r, from its report.json."""
+  path = os.path.join(run_dir, "report.json")
+  if not os.path.exists(path):
+    return {}
+  with open(path) as f:
+    report = json.load(f)
+  validation = report.get("validation") or {}
+  return {"best_epoch": report.get("best_epoch"),
+          "validation_pearson": validation.get("pearson")}
+
+
+def run(config: ProofConfig, output_dir: str,
+        log: Callable[[str], None]) -> dict:
+  """The whole proof; writes `output_dir` at once and returns the report's
+  data."""
+  from madlab_dream import machine
+  from madlab_dream.explain import motif_db
+  from madlab_dream.explain import run_model
+  from madlab_dream.explain import scores_file
+  from madlab_dream.explain.gradients import GradientModel
+  from madlab_dream.io import files
+  from madlab_dream.io import sequences
+  from madlab_dream.tools.explain_demo import recovery
+  from madlab_dream.tools.explain_demo import report as report_lib
+  t0 = time.perf_counter()
+  motif_db.require_extra()
+  model = run_model.load(config.run_dir)
+  data = held_out(config)
+  with files.atomic_dir(output_dir) as tmp:
+    _write_inputs(tmp, data)
+    engine = GradientModel(model.model, config.batch_size, model.mean,
+                           model.sd)
+    rows, results = method_table(engine, data, config, log)
+    eg = results["expected_gradients"]
+    main = {"result": eg, "seconds": next(
+        r["seconds"] for r in rows if r["method"] == "expected_gradients")}
+    scores_file.write_scores(
+        os.path.join(tmp, "expected_gradients.npz"), eg,
+        sequences.decode(data["codes"]),
+        np.full(config.sequences, grammar.SEQ_LEN),
+        attribution.settings_record(config.methods()[3], engine))
+    sweep = sweep_table(engine, data, config, main, log)
+    agree = agreement(results, config)
+    motifs = recovery.motif_step(eg, tmp, log)
+    report = {"model": os.path.abspath(config.run_dir),
+              **_model_summary(config.run_dir),
+              "machine": machine.cpu_line(machine.describe()),
+              "settings": {**dataclasses.asdict(config)},
+              "held_out": {"sequences": config.sequences,
+                           "planted_sites": len(data["planted"]["row"]),
+                           "functional_sites": data["functional_sites"],
+                           "planted_positions": _region_fraction(
+                               data["planted_mask"]),
+                           "functional_positions": _region_fraction(
+                               data["functional_mask"])},
+              "methods": rows, "sweep": sweep, **agree, "motifs": motifs,
+              "seconds": round(time.perf_counter() - t0, 1)}
+    report_lib.write(tmp, report)
+  return report

@@ -1,0 +1,12 @@
+"""`python -m madlab_dream.train`: runs `madlab_dream.commands.train`.
+
+`madlab_dream.train` is also the public API's function (`from madlab_dream
+import train`), so this module is only run, never imported.
+"""
+
+if __name__ == "__main__":
+  from madlab_dream.commands import train
+  train.main()
+else:
+  raise ImportError("madlab_dream.train is a function: 'from madlab_dream import "
+                    "train'; 'python -m madlab_dream.train' runs the command")
