@@ -72,10 +72,10 @@ def _register_objects() -> None:
   optimizer and learning-rate schedule a run compiled it with, the
   batch-loss metric (each module registers its objects when imported;
   here, once Keras has been imported quietly)."""
-  import madlab_dream.layers  # noqa: F401
   import madlab_dream.layers.batch_loss  # noqa: F401
   import madlab_dream.layers.keras2_rmsprop  # noqa: F401
   import madlab_dream.layers.schedules  # noqa: F401
+  from madlab_dream.layers import OneHot  # noqa: F401  (imports all layers)
 
 
 def _reason(e: BaseException) -> str:
