@@ -18,7 +18,6 @@ matmul precision (`--matmul_precision`).
 from __future__ import annotations
 
 import contextlib
-import os
 
 from madlab_dream import compat
 from madlab_dream.config import MATMUL_PRECISIONS
@@ -28,10 +27,7 @@ from madlab_dream.errors import InputError
 def backend() -> str:
   """The Keras backend this process runs (from KERAS_BACKEND, without
   importing Keras when it is not imported yet)."""
-  import sys
-  if "keras" in sys.modules:
-    return sys.modules["keras"].backend.backend()
-  return os.environ.get("KERAS_BACKEND", "tensorflow")
+  return compat.keras_backend()
 
 
 def check_environment(name: str) -> None:
