@@ -17,7 +17,7 @@ framework):
 For example (a notebook):
 
   import madlab_dream
-  result = madlab_dream.train("--flagfile=experiments/small_data.flags",
+  result = madlab_dream.train(flagfile="experiments/small_data.flags",
                               train_data="data/train_sequences.txt",
                               model_dir="runs/notebook")
   model = madlab_dream.load_model(result.run_dir)
@@ -37,12 +37,12 @@ library (data-flow order; imports no command and no tool)
   explain/    contribution scores, logos, TF-MoDISco motifs
   designing/  design toward an objective, the trusted-range guard
   scoring/    the challenge: file formats, subsets, official scores
-  config.py, errors.py, compat.py, machine.py, metrics.py, timing.py,
-  baseline.py
+  settings.py, config.py, errors.py, compat.py, machine.py, metrics.py,
+  timing.py, baseline.py
 tools/        beside the library: the simulator, the benchmarks, the demo and
               the explain and design proofs
 commands/     one module per command (flags -> configs -> the library or a
-              tool), with flags.py, cli.py and api.py (`train(...)`)
+              tool), with flags.py and cli.py
 
 Every command runs as `python -m madlab_dream.<command>`:
 python -m madlab_dream.{data,train,predict,evaluate,variants,explain,motifs,
@@ -59,7 +59,7 @@ __version__ = "0.2.0"
 _API = {
     "build_model": ("madlab_dream.model", "build_model"),
     "ModelConfig": ("madlab_dream.config", "ModelConfig"),
-    "train": ("madlab_dream.commands.api", "train"),
+    "train": ("madlab_dream.training.loop", "train"),
     "load_model": ("madlab_dream.inference.keras_model", "load_model"),
     "Predictor": ("madlab_dream.inference.predictor", "Predictor"),
     "encode": ("madlab_dream.io.sequences", "encode"),

@@ -189,15 +189,24 @@ def test_the_dropped_keys_are_not_settings():
 NO_FRAMEWORK = """
 import sys
 from madlab_dream import config
+config.keras_activation = lambda name, value: value  # Keras's registry
 run = config.RunConfig.from_json(config.RunConfig(
     model=config.ModelConfig(**config.TINY_MODEL)).to_json())
 try:
-  config.ModelConfig(activation="bogus")
+  config.ModelConfig(l2=-1)
 except config.ConfigError:
   pass
 print(sorted(m for m in ("keras", "tensorflow", "jax", "torch")
              if m in sys.modules))
 """
+
+
+def test_activation_names_are_looked_up_in_keras_s_registry():
+  for name in ("swish", "hard_swish", "silu", "gelu", "relu6"):
+    assert cfg.ModelConfig(lstm_activation=name).lstm_activation == name
+  for bad in ("bogus", "Swish", "", 3):
+    with pytest.raises(cfg.ConfigError, match="is not a Keras activation"):
+      cfg.ModelConfig(activation=bad)
 
 
 def test_config_imports_and_validates_without_a_framework():

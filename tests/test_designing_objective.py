@@ -66,3 +66,31 @@ def test_bad_objectives():
     Objective("target")
   with pytest.raises(ValueError):
     Objective("max", penalty_sd=-1)
+
+
+def test_every_reader_of_objectives_reads_the_registry():
+  import dataclasses
+
+  from madlab_dream.designing import objective as objective_lib
+  from madlab_dream.designing.options import DesignOptions
+  from madlab_dream.tools.design_demo import proof
+  assert objective_lib.OBJECTIVES == tuple(objective_lib.KINDS) == (
+      "max", "min", "target")
+  field = {f.name: f for f in dataclasses.fields(DesignOptions)}
+  assert field["objective"].metadata["choices"] == objective_lib.OBJECTIVES
+  assert field["objective"].metadata["help"] == objective_lib.help_text()
+  for name in objective_lib.OBJECTIVES:
+    assert f"{name} (" in objective_lib.help_text()
+  assert proof.OBJECTIVES == objective_lib.OBJECTIVES
+
+
+def test_a_registered_objective_is_accepted_and_scores(monkeypatch):
+  from madlab_dream.designing import objective as objective_lib
+  from madlab_dream.designing.options import DesignOptions
+  closest_to_zero = objective_lib.Kind(
+      "zero", lambda mean, penalty, target: -np.abs(mean) - penalty,
+      "the closest to 0", proved=False)
+  monkeypatch.setitem(objective_lib.KINDS, "zero", closest_to_zero)
+  assert DesignOptions(objective="zero").objective == "zero"
+  scores = objective_lib.Objective("zero").score(np.array([[-2.0, 0.5]]))
+  np.testing.assert_allclose(scores["score"], [-2.0, -0.5])

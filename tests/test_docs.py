@@ -294,3 +294,13 @@ def test_every_relative_link_resolves():
   """Every relative link of README.md and docs/ reaches a file and heading."""
   broken = [b for p in [README, *PAGES] for b in broken_links(p, REPO)]
   assert not broken, "\n".join(broken)
+
+
+def test_the_settings_page_is_generated_from_the_settings():
+  """docs/settings.md is what the settings' fields say (regenerate it with
+  `python -m madlab_dream.tools.settings_table > docs/settings.md`)."""
+  from madlab_dream.tools import settings_table
+  assert (REPO / settings_table.PAGE).read_text("utf-8") == (
+      settings_table.markdown())
+  for name in ("seq_len", "lstm_activation", "mixed_precision", "freeze"):
+    assert f"| `--{name}` |" in settings_table.markdown()

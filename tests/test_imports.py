@@ -202,8 +202,11 @@ def test_no_upward_imports():
 
 def test_every_command_has_its_shim():
   known = modules()
-  commands = {name.rpartition(".")[2] for name in known
-              if name.startswith(COMMANDS + ".")} - {"api", "cli", "flags"}
+  commands = {name.rpartition(".")[2] for name, path in known.items()
+              if name.startswith(COMMANDS + ".") and "main" in {
+                  node.name for node in ast.parse(path.read_text()).body
+                  if isinstance(node, ast.FunctionDef)}}
+  assert len(commands) == 14, sorted(commands)
   for command in commands:
     shim = (f"{ROOT}.{command}.__main__" if known.get(f"{ROOT}.{command}")
             and known[f"{ROOT}.{command}"].name == "__init__.py"
@@ -212,3 +215,64 @@ def test_every_command_has_its_shim():
     assert is_shim(shim, known)
     assert imported_anywhere(shim, known[shim], known) == {
         COMMANDS, f"{COMMANDS}.{command}"}
+
+
+# --- The library's floors -----------------------------------------------------
+
+#: The library's packages and top-level modules, floor by floor (docs/
+#: layout.md): each imports only from its own floor and those below it.
+FLOORS = (
+    ("settings", "errors", "compat", "metrics", "machine", "timing"),
+    ("config", "train_config", "layers"),
+    ("io",),
+    ("data",),
+    ("model", "baseline"),
+    ("inference", "scoring"),
+    ("training",),
+    ("explain", "designing"),
+)
+
+
+def floor(name: str) -> int:
+  """The floor of a library module (of its package under madlab_dream)."""
+  part = name.split(".")[1]
+  return next(i for i, names in enumerate(FLOORS) if part in names)
+
+
+def downward_only(known: dict) -> list[str]:
+  """"importer -> imported" for every library import that goes up a
+  floor."""
+  found = []
+  for name, path in sorted(known.items()):
+    if layer(name, known) != "library":
+      continue
+    for target in sorted(imported_anywhere(name, path, known)):
+      if (target != ROOT and layer(target, known) == "library"
+          and floor(target) > floor(name)):
+        found.append(f"{name} -> {target}")
+  return found
+
+
+def test_every_library_module_has_a_floor():
+  known = modules()
+  for name in known:
+    if layer(name, known) == "library":
+      floor(name)  # StopIteration: a package missing from FLOORS
+
+
+def test_the_library_imports_only_down_its_floors():
+  assert downward_only(modules()) == []
+
+
+def test_an_import_up_the_floors_is_found(tmp_path):
+  package = tmp_path / "madlab_dream"
+  for folder in ("io", "training"):
+    (package / folder).mkdir(parents=True)
+    (package / folder / "__init__.py").write_text("")
+  (package / "__init__.py").write_text("")
+  (package / "training" / "loop.py").write_text("")
+  (package / "io" / "files.py").write_text(
+      "def f():\n  from madlab_dream.training import loop\n")
+  assert downward_only(modules(package)) == [
+      "madlab_dream.io.files -> madlab_dream.training",
+      "madlab_dream.io.files -> madlab_dream.training.loop"]

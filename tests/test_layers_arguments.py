@@ -3,17 +3,9 @@ layers; the checks refuse what a silent conversion would accept."""
 
 import numpy as np
 import pytest
-from keras.src import activations as keras_activations
 
 from madlab_dream.layers import arguments
 from madlab_dream.layers import positional
-
-
-def test_activation_names_are_the_installed_keras_names():
-  assert set(arguments.KERAS_ACTIVATIONS) == set(
-      keras_activations.ALL_OBJECTS_DICT)
-  assert len(set(arguments.KERAS_ACTIVATIONS)) == len(
-      arguments.KERAS_ACTIVATIONS)
 
 
 def test_function_names_are_the_basis_functions():

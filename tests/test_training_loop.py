@@ -15,6 +15,8 @@ from helpers import assert_one_line_error
 from helpers import env
 from helpers import run_module
 
+from madlab_dream import config
+
 pytestmark = pytest.mark.slow
 
 
@@ -136,7 +138,8 @@ def test_the_train_function_runs_what_the_command_runs(run_dir, demo_train,
   import madlab_dream
   command_dir, _ = run_dir
   result = madlab_dream.train(
-      "--batch_size=64", "--steps_per_epoch=8", TINY_MODEL,
+      batch_size=64, steps_per_epoch=8, **config.TINY_MODEL,
+      eval_batch_size=256, progress=False,
       train_data=str(demo_train), model_dir=str(tmp_path), epochs=2,
       train_eval_rows=500, seed=3, val_fraction=0.05)
   assert result.status == 0 and result.run_dir == str(tmp_path)
@@ -160,6 +163,26 @@ def test_rerun_flagfile_is_complete(run_dir):
   for flag in ("--seed=3", "--batch_size=64", "--conv_kernels=3,5",
                "--learning_rate=0.0001", "--steps_per_epoch=8"):
     assert flag in text
+
+
+def test_tiny_best_epoch_restore(demo_train, tmp_path):
+  """The same construction, 4 epochs of 5 steps, in one process."""
+  import madlab_dream
+  from madlab_dream.config import TINY_MODEL as TINY
+  result = madlab_dream.train(
+      train_data=str(demo_train), model_dir=str(tmp_path), val_fraction=0.05,
+      epochs=4, optimizer="rmsprop", learning_rate=0.01, batch_size=64,
+      steps_per_epoch=5, jit_compile="false", seed=1, eval_batch_size=256,
+      progress=False, **TINY)
+  report = result.report
+  values = [h["val_pearson"] for h in report["history"]]
+  best = report["best_epoch"]
+  assert best != report["epochs_run"], values  # the construction worked
+  assert max(values) == values[best - 1]
+  assert report["validation"]["pearson"] == pytest.approx(values[best - 1],
+                                                          rel=1e-4)
+  assert report["validation"]["pearson"] != pytest.approx(values[-1],
+                                                          rel=1e-4)
 
 
 @pytest.mark.long

@@ -5,6 +5,5 @@ build the configs, call the library or a tool).
 the module `madlab_dream/<command>.py`, or `madlab_dream/<command>/__main__.py`
 for the library packages data and explain). `cli.py` is how every command
 runs (one-line errors, exit statuses); `flags.py` defines the flags, from
-the settings' dataclasses; `api.py` is the public API's
-`madlab_dream.train(...)`, a run from the training command's settings.
+the settings' dataclasses.
 """

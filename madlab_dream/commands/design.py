@@ -17,6 +17,7 @@ docs/design.md.
 import time
 
 from madlab_dream.commands import cli
+from madlab_dream.commands import explain_design_flags
 from madlab_dream.commands import flags
 from madlab_dream.errors import InputError
 
@@ -25,7 +26,7 @@ def run():
   f = flags.FLAGS
   if not f.model or not f.output:
     raise InputError("--model and --output are required")
-  options = flags.design_options()
+  options = explain_design_flags.design_options()
   from madlab_dream.designing import designer
   from madlab_dream.designing import outputs
   from madlab_dream.designing import starts as starts_lib
@@ -58,4 +59,4 @@ def run():
 
 def main() -> None:
   """`python -m madlab_dream.design`: parses the flags and runs `run`."""
-  cli.run(run, "madlab_dream.design", flags.define_design_flags)
+  cli.run(run, "madlab_dream.design", explain_design_flags.define_design_flags)

@@ -19,17 +19,18 @@ import os
 import time
 
 from madlab_dream.commands import cli
+from madlab_dream.commands import explain_design_flags
 from madlab_dream.commands import flags
 
 
 def run():
   f = flags.FLAGS
-  config = flags.explain_demo_config()
-  from madlab_dream.io import files
+  config = explain_design_flags.explain_demo_config()
+  from madlab_dream.io import output_dirs
   from madlab_dream.tools.explain_demo import proof
   from madlab_dream.tools.explain_demo import report as report_lib
   output_dir = f.output_dir or os.path.join(config.demo_dir, "explain")
-  files.check_writable_dir(os.path.dirname(os.path.abspath(output_dir)))
+  output_dirs.claim(output_dir, "explain_demo")  # refused before work
   t0 = time.perf_counter()
 
   def log(line):
@@ -45,4 +46,4 @@ def run():
 
 def main() -> None:
   """`python -m madlab_dream.explain_demo`: parses the flags and runs `run`."""
-  cli.run(run, "madlab_dream.explain_demo", flags.define_explain_demo_flags)
+  cli.run(run, "madlab_dream.explain_demo", explain_design_flags.define_explain_demo_flags)

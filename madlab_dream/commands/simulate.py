@@ -13,6 +13,7 @@ Reb1, Abf1, ...), with or without a dataset.
 """
 
 from madlab_dream.commands import cli
+from madlab_dream.commands import explain_design_flags
 from madlab_dream.commands import flags
 from madlab_dream.errors import InputError
 from madlab_dream.tools.simulator.writers import simulate
@@ -36,7 +37,7 @@ def run():
 
 def _define_flags():
   flags.define_simulate_flags()
-  flags.define_simulate_motif_flags()
+  explain_design_flags.define_simulate_motif_flags()
 
 
 def main() -> None:

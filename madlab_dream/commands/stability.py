@@ -50,6 +50,9 @@ def run():
   files.check_output(args.output, [
       *[path for run in models.values() for path in model_inputs(run)],
       *sequence_files.values()])
+  from madlab_dream import compat
+  if compat.keras().backend.backend() == "tensorflow":
+    compat.tensorflow()  # started quietly, as every command starts it
   from madlab_dream.inference import stability
   from madlab_dream.inference import stability_report
   if args.backgrounds < 1 or args.random_rows < 1:

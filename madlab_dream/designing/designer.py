@@ -21,6 +21,7 @@ import pandas as pd
 from madlab_dream.designing import starts as starts_lib
 from madlab_dream.designing.evolve import evolve
 from madlab_dream.designing.greedy import greedy
+from madlab_dream.designing.objective import KINDS
 from madlab_dream.designing.objective import Objective
 from madlab_dream.designing.objective import Scorer
 from madlab_dream.designing.objective import guard_line
@@ -108,7 +109,7 @@ def member_ranges(ensemble: Ensemble, opts: DesignOptions,
 
 
 def _check_target(opts: DesignOptions, trained: list, log) -> None:
-  if opts.objective != "target":
+  if not KINDS[opts.objective].needs_target:
     return
   for r in trained:
     if r is not None and not r[0] <= opts.target_value <= r[1]:
@@ -202,7 +203,7 @@ def _method(opts: DesignOptions) -> str:
 
 def _describe(opts: DesignOptions) -> str:
   what = opts.objective + (f" {opts.target_value:g}"
-                           if opts.objective == "target" else "")
+                           if KINDS[opts.objective].needs_target else "")
   if opts.penalty_sd:
     what += f" with sd penalty {opts.penalty_sd:g}"
   return what

@@ -30,10 +30,13 @@ import numpy as np
 from madlab_dream.designing import pool as pool_lib
 from madlab_dream.designing.pool import Pool
 from madlab_dream.designing.starts import Starts
+from madlab_dream.settings import Settings
+from madlab_dream.settings import number
+from madlab_dream.settings import whole_number
 
 
 @dataclasses.dataclass(frozen=True)
-class GeneticConfig:
+class GeneticConfig(Settings):
   """The genetic algorithm's settings (defaults: Vaishnav et al.'s)."""
   population: int = 100_000
   generations: int = 10
@@ -43,12 +46,11 @@ class GeneticConfig:
   tournament: int = 3
 
   def __post_init__(self):
-    if self.population < 2 or self.generations < 0 or self.tournament < 1:
-      raise ValueError("population >= 2, generations >= 0 and tournament "
-                       ">= 1 are needed")
+    for name, low in (("population", 2), ("generations", 0),
+                      ("tournament", 1)):
+      self.validate_field(name, whole_number, low=low)
     for name in ("crossover", "mutation", "mutation_rate"):
-      if not 0 <= getattr(self, name) <= 1:
-        raise ValueError(f"{name} is a probability (0-1)")
+      self.validate_field(name, number, 0.0, 1.0)
 
   def expected_evaluations(self, mutable_positions: int) -> float:
     """Expected candidates scored: the population, then per generation the

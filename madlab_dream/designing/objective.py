@@ -1,7 +1,7 @@
 """What a design optimises, and the guard that keeps it trustworthy.
 
 An `Objective` turns the models' predictions of candidates [M, N] into one
-score per candidate, to maximise:
+score per candidate, to maximise; each kind is declared once in `KINDS`:
 
   max     mean - penalty_sd * sd
   min     -(mean + penalty_sd * sd)
@@ -21,11 +21,53 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from typing import Any
+from typing import Callable
 from typing import Sequence
 
 import numpy as np
 
-OBJECTIVES = ("max", "min", "target")
+
+@dataclasses.dataclass(frozen=True)
+class Kind:
+  """One kind of objective, declared once: `KINDS` is the registry that
+  `Objective`, `DesignOptions` (the --objective flag and its help), the
+  designer, the outputs and the design proof read.
+
+  name: the --objective value.
+  score: (mean saturated at the trusted range, the sd penalty, the target
+    value or None) -> the score to maximise.
+  help: what it optimises, for --objective's help.
+  needs_target: it needs --target_value (and only it takes one).
+  plotted_edge: the trusted range's edge the trajectory plot marks (0: the
+    low one, 1: the high one).
+  proved: the design proof (`make design-demo`) runs it.
+  """
+  name: str
+  score: Callable[[np.ndarray, Any, float | None], np.ndarray]
+  help: str
+  needs_target: bool = False
+  plotted_edge: int = 0
+  proved: bool = True
+
+
+KINDS: dict[str, Kind] = {kind.name: kind for kind in (
+    Kind("max", lambda mean, penalty, target: mean - penalty,
+         "the highest predicted expression", plotted_edge=1),
+    Kind("min", lambda mean, penalty, target: -(mean + penalty),
+         "the lowest"),
+    Kind("target",
+         lambda mean, penalty, target: -np.abs(mean - target) - penalty,
+         "the closest to --target_value", needs_target=True),
+)}
+#: The objectives' names (the --objective values).
+OBJECTIVES = tuple(KINDS)
+
+
+def help_text() -> str:
+  """--objective's help: every kind, with what it optimises."""
+  named = [f"{kind.name} ({kind.help})" for kind in KINDS.values()]
+  return f"Designs toward {', '.join(named[:-1])} or {named[-1]}."
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,7 +75,7 @@ class Objective:
   """A design objective over several models' predictions.
 
   Attributes:
-    kind: "max", "min" or "target".
+    kind: a name of `KINDS` ("max", "min", "target").
     target_value: the expression to reach (kind "target").
     penalty_sd: lambda of the sd penalty (0: none).
     member_ranges: per model, its trusted (low, high) or None (unguarded).
@@ -44,10 +86,10 @@ class Objective:
   member_ranges: tuple = ()
 
   def __post_init__(self):
-    if self.kind not in OBJECTIVES:
-      raise ValueError(f"objective must be one of {OBJECTIVES}, got "
+    if self.kind not in KINDS:
+      raise ValueError(f"objective must be one of {tuple(KINDS)}, got "
                        f"{self.kind!r}")
-    if (self.kind == "target") != (self.target_value is not None):
+    if KINDS[self.kind].needs_target != (self.target_value is not None):
       raise ValueError("target_value is needed for, and only for, the "
                        "target objective")
     if not self.penalty_sd >= 0:
@@ -84,12 +126,7 @@ class Objective:
       low, high = self.saturation
       m = np.clip(mean, low, high)
       penalty = self.penalty_sd * sd if self.penalty_sd else 0.0
-      if self.kind == "max":
-        score = m - penalty
-      elif self.kind == "min":
-        score = -(m + penalty)
-      else:
-        score = -np.abs(m - self.target_value) - penalty
+      score = KINDS[self.kind].score(m, penalty, self.target_value)
     ok = self.in_range(members)
     return {"score": np.where(ok, score, -np.inf), "mean": mean, "sd": sd,
             "in_range": ok}

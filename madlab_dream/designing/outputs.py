@@ -21,6 +21,7 @@ import os
 
 import numpy as np
 
+from madlab_dream.designing.objective import KINDS
 from madlab_dream.io import files
 
 
@@ -47,6 +48,8 @@ def check_paths(paths: dict[str, str], inputs=()) -> None:
   for name, path in paths.items():
     files.check_output(path, inputs, gzip_ok=name in ("output",
                                                       "trajectory"))
+    if name in ("output", "trajectory"):
+      files.check_format(path, "TSV")
 
 
 def write_all(result, paths: dict[str, str]) -> None:
@@ -74,11 +77,12 @@ def trajectory_png(path: str, trajectory, summary: dict) -> None:
                   label="range over designs")
   ax.plot(x, trajectory["prediction_median"], marker="o", label="median")
   if summary.get("trusted_range"):
-    edge = summary["trusted_range"][1 if summary["objective"] == "max" else 0]
+    kind = KINDS[summary["objective"]]
+    edge = summary["trusted_range"][kind.plotted_edge]
     if np.isfinite(edge):
       ax.axhline(edge, color="grey", linestyle="--",
                  label="trusted range edge")
-  if summary["objective"] == "target":
+  if KINDS[summary["objective"]].needs_target:
     ax.axhline(summary["options"]["target_value"], color="black",
                linestyle=":", label="target")
   from matplotlib.ticker import MaxNLocator

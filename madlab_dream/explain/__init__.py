@@ -1,5 +1,6 @@
 """What a trained model learned: contribution scores, logos and motifs.
 
+  methods.py       the attribution methods, each declared once (a registry)
   settings.py      ExplainConfig: the method and its settings (no framework)
   shuffle.py       exact dinucleotide shuffles of a region (the references)
   gradients.py     GradientModel: forward passes and input gradients of a

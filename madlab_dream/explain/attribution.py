@@ -1,6 +1,7 @@
 """Contribution scores of a trained model, per base of each sequence.
 
-Every method returns *hypothetical* contributions h [N, L, 4] (what each of
+The methods are declared in `explain/methods.py` (`METHODS`). Every method
+returns *hypothetical* contributions h [N, L, 4] (what each of
 the four bases would contribute at each position) and the contributions
 `h x one_hot` (the observed base's), the layout TF-MoDISco reads:
 
@@ -48,9 +49,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from madlab_dream.explain import shuffle
 from madlab_dream.explain.gradients import GradientModel
 from madlab_dream.explain.gradients import one_hot
+from madlab_dream.explain.methods import METHODS
 from madlab_dream.explain.settings import ExplainConfig
 
 #: Sequences per chunk (progress lines, memory: EG holds a chunk's
@@ -60,81 +61,10 @@ OUTPUT_KEYS = ("one_hot", "hypothetical", "contributions", "prediction",
                "baseline_prediction")
 
 
-def _mean_removed(h: np.ndarray) -> np.ndarray:
-  return h - h.mean(axis=-1, keepdims=True)
-
-
-def _corrected(grad: np.ndarray, config: ExplainConfig) -> np.ndarray:
-  return _mean_removed(grad) if config.correct else grad
-
-
-def _gradient_scores(engine: GradientModel, codes: np.ndarray,
-                     config: ExplainConfig, first_index: int) -> dict:
-  x = one_hot(codes)
-  pred, grad = engine.gradients(x)
-  return {"hypothetical": _corrected(grad, config), "prediction": pred,
-          "baseline_prediction": np.full(len(x), np.nan, np.float32)}
-
-
-def _references(codes: np.ndarray, config: ExplainConfig,
-                first_index: int) -> np.ndarray:
-  """float32 [N, R, L, 4]: the baselines of IG or EG."""
-  if config.method == "integrated_gradients" and config.baseline == "zero":
-    return np.zeros((len(codes), 1, codes.shape[1], 4), np.float32)
-  count = (1 if config.method == "integrated_gradients"
-           else config.references)
-  return one_hot(shuffle.dinucleotide_shuffle(
-      codes, count, config.seed, config.shuffle_region, first_index))
-
-
-def _path_scores(engine: GradientModel, codes: np.ndarray,
-                 config: ExplainConfig, first_index: int) -> dict:
-  refs = _references(codes, config, first_index)        # [N, R, L, 4]
-  n, count = refs.shape[:2]
-  x = one_hot(codes)
-  pairs_x = np.repeat(x, count, axis=0)                  # [N R, L, 4]
-  pairs_ref = refs.reshape(n * count, *x.shape[1:])
-  grad = _corrected(engine.path_gradients(pairs_x, pairs_ref, config.steps),
-                    config)
-  hyp = grad - (grad * pairs_ref).sum(axis=-1, keepdims=True)
-  hyp = hyp.reshape(n, count, *x.shape[1:]).mean(axis=1)
-  base = engine.predict(pairs_ref).reshape(n, count).mean(axis=1)
-  return {"hypothetical": hyp.astype(np.float32),
-          "prediction": engine.predict(x),
-          "baseline_prediction": base.astype(np.float32)}
-
-
-def _ism_scores(engine: GradientModel, codes: np.ndarray,
-                config: ExplainConfig, first_index: int) -> dict:
-  from madlab_dream.inference.variants import snv_codes
-  codes = np.asarray(codes, np.uint8)
-  n = len(codes)
-  padding = shuffle.shuffle_regions(codes, "all")[0]
-  mutants, row, position, alt = snv_codes(codes, padding)
-  pred = engine.predict(one_hot(np.concatenate([codes, mutants])))
-  reference, effect = pred[:n], pred[n:]
-  hyp = np.broadcast_to(reference[:, None, None],
-                        (n, codes.shape[1], 4)).copy()
-  hyp[row, position, alt] = effect
-  mutated = np.arange(codes.shape[1])[None, :] >= padding[:, None]
-  hyp = np.where(mutated[:, :, None], _mean_removed(hyp), 0.0)
-  return {"hypothetical": hyp.astype(np.float32), "prediction": reference,
-          "baseline_prediction": np.full(n, np.nan, np.float32)}
-
-
-_SCORES: dict[str, Callable] = {
-    "saliency": _gradient_scores, "input_x_gradient": _gradient_scores,
-    "integrated_gradients": _path_scores, "expected_gradients": _path_scores,
-    "ism": _ism_scores}
-
-
 def _finish(scores: dict, codes: np.ndarray, config: ExplainConfig) -> dict:
   x = one_hot(codes)
   hyp = scores["hypothetical"]
-  if config.method == "saliency":
-    contrib = x * np.abs(hyp).max(axis=-1, keepdims=True)
-  else:
-    contrib = x * hyp
+  contrib = METHODS[config.method].contributions(x, hyp)
   return {"one_hot": x, "hypothetical": hyp.astype(np.float32),
           "contributions": contrib.astype(np.float32),
           "prediction": scores["prediction"].astype(np.float32),
@@ -159,7 +89,7 @@ def explain_codes(engine: GradientModel, codes: np.ndarray,
   parts = []
   for start in range(0, len(codes), CHUNK_SEQUENCES):
     chunk = codes[start:start + CHUNK_SEQUENCES]
-    scores = _SCORES[config.method](engine, chunk, config, start)
+    scores = METHODS[config.method].scores(engine, chunk, config, start)
     parts.append(_finish(scores, chunk, config))
     if log is not None:
       log(f"{config.method}: {start + len(chunk):,}/{len(codes):,} "

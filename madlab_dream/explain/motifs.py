@@ -27,40 +27,44 @@ import os
 
 import numpy as np
 
-from madlab_dream.config import ConfigError
 from madlab_dream.errors import InputError
+from madlab_dream.settings import Settings
+from madlab_dream.settings import check
+from madlab_dream.settings import positive_whole_number
+from madlab_dream.settings import setting
 
 MIN_SEQUENCES = 200
 REQUIRED = ("one_hot", "hypothetical")
 
 
 @dataclasses.dataclass(frozen=True)
-class MotifsConfig:
+class MotifsConfig(Settings):
   """TF-MoDISco's settings (names as its `TFMoDISco` arguments)."""
-  sliding_window_size: int = 11
-  flank_size: int = 5
-  target_seqlet_fdr: float = 0.2
+  sliding_window_size: int = setting(
+      11, "TF-MoDISco's seqlet core window (nt).")
+  flank_size: int = setting(
+      5, "TF-MoDISco's flank on each side of a seqlet core (nt).")
+  target_seqlet_fdr: float = setting(
+      0.2, "TF-MoDISco's false discovery rate of seqlets.")
   min_metacluster_size: int = 100
-  max_seqlets_per_metacluster: int = 20_000
+  max_seqlets_per_metacluster: int = setting(
+      20_000, "TF-MoDISco clusters at most this many seqlets of each sign.")
   trim_to_window_size: int = 15
   initial_flank_to_add: int = 5
   final_min_cluster_size: int = 20
-  n_leiden_runs: int = 10
+  n_leiden_runs: int = setting(
+      10, "Leiden clusterings per round (seeded 0..N-1; the best is kept).")
   trim_threshold: float = 0.3
 
   def __post_init__(self):
     for name in ("sliding_window_size", "flank_size", "min_metacluster_size",
                  "max_seqlets_per_metacluster", "trim_to_window_size",
                  "final_min_cluster_size", "n_leiden_runs"):
-      value = getattr(self, name)
-      if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(name, value, "must be a whole number of at least 1")
-    if not 0 < self.target_seqlet_fdr < 1:
-      raise ConfigError("target_seqlet_fdr", self.target_seqlet_fdr,
-                        "must be in (0, 1)")
-    if not 0 <= self.trim_threshold < 1:
-      raise ConfigError("trim_threshold", self.trim_threshold,
-                        "must be in [0, 1)")
+      positive_whole_number(name, getattr(self, name))
+    check(0 < self.target_seqlet_fdr < 1, "target_seqlet_fdr",
+          self.target_seqlet_fdr, "must be in (0, 1)")
+    check(0 <= self.trim_threshold < 1, "trim_threshold",
+          self.trim_threshold, "must be in [0, 1)")
 
   def modisco_arguments(self) -> dict:
     """The keyword arguments of `modiscolite.tfmodisco.TFMoDISco`."""

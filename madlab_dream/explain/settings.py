@@ -1,26 +1,32 @@
 """The settings of a contribution-score run (no framework imported).
 
-`ExplainConfig` holds one method's settings, each validated once; a bad
-value is a `ConfigError` naming the flag (one line, exit status 2).
+`ExplainConfig` holds one method's settings, each validated once
+(`madlab_dream.settings`); a bad value is a `ConfigError` naming the flag
+(one line, exit status 2).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
-from madlab_dream.config import ConfigError
+from madlab_dream.explain import methods
+from madlab_dream.settings import Settings
+from madlab_dream.settings import check
+from madlab_dream.settings import choice
+from madlab_dream.settings import positive_whole_number
+from madlab_dream.settings import setting
 
-METHODS = ("saliency", "input_x_gradient", "integrated_gradients",
-           "expected_gradients", "ism")
+#: The attribution methods' names (`explain.methods.METHODS`).
+METHODS = tuple(methods.METHODS)
 BASELINES = ("zero", "shuffle")
 SHUFFLE_REGIONS = ("dream", "all")
 #: Methods whose contributions come from paths of gradients (IG, EG).
-PATH_METHODS = ("integrated_gradients", "expected_gradients")
+PATH_METHODS = tuple(name for name, method in methods.METHODS.items()
+                     if method.path)
 
 
 @dataclasses.dataclass(frozen=True)
-class ExplainConfig:
+class ExplainConfig(Settings):
   """How contribution scores are computed.
 
   method: one of METHODS.
@@ -41,49 +47,47 @@ class ExplainConfig:
     gradient keeps its batch's activations: with the MadLab model about
     0.65 GB at 256 rows, 1.9 GB at 1,024).
   """
-  method: str = "expected_gradients"
-  references: int = 20
-  steps: int = 25
-  baseline: str = "zero"
-  correct: bool = True
-  shuffle_region: str = "dream"
-  seed: int = 0
-  batch_size: int = 256
+  method: str = setting("expected_gradients", methods.help_text(),
+                        choices=METHODS)
+  references: int = setting(
+      20, "Dinucleotide-shuffled references per sequence "
+      "(expected_gradients).")
+  steps: int = setting(
+      25, "Points on the path from a reference to the sequence "
+      "(integrated_gradients, expected_gradients).")
+  baseline: str = setting(
+      "zero",
+      "integrated_gradients' baseline: zero (all-N, a zero one-hot) or "
+      "shuffle (one dinucleotide shuffle of the sequence).",
+      choices=BASELINES)
+  correct: bool = setting(
+      True,
+      "Remove the per-position mean over the four bases from the "
+      "gradients (Majdandzic et al. 2023); --nocorrect keeps integrated "
+      "gradients' completeness exact for every baseline.")
+  shuffle_region: str = setting(
+      "dream",
+      "What a shuffle changes: dream (only the variable region between "
+      "the constant flanks of a DREAM construct, when it has them) or "
+      "all (the whole sequence after its N padding).",
+      choices=SHUFFLE_REGIONS)
+  seed: int = setting(
+      0, "Seed of the shuffled references (sequence i draws from [seed, "
+      "i]).")
+  batch_size: int = setting(256, flag="eval_batch_size")
 
   def __post_init__(self):
-    _choice("method", self.method, METHODS)
-    _choice("baseline", self.baseline, BASELINES)
-    _choice("shuffle_region", self.shuffle_region, SHUFFLE_REGIONS)
+    choice("method", self.method, tuple(methods.METHODS))
+    choice("baseline", self.baseline, BASELINES)
+    choice("shuffle_region", self.shuffle_region, SHUFFLE_REGIONS)
     for name in ("references", "steps"):
-      _positive(name, getattr(self, name))
-    _positive("eval_batch_size", self.batch_size)
-    if not isinstance(self.seed, int) or isinstance(self.seed, bool):
-      raise ConfigError("seed", self.seed, "must be a whole number")
+      positive_whole_number(name, getattr(self, name))
+    positive_whole_number("eval_batch_size", self.batch_size)
+    check(isinstance(self.seed, int) and not isinstance(self.seed, bool),
+          "seed", self.seed, "must be a whole number")
 
   @property
   def gradient_evaluations(self) -> int:
     """Forward + input-gradient evaluations per sequence (ISM: forward
     passes per 110-nt sequence)."""
-    if self.method == "expected_gradients":
-      return self.references * self.steps
-    if self.method == "integrated_gradients":
-      return self.steps
-    if self.method == "ism":
-      return 1 + 3 * 110
-    return 1
-
-  def to_dict(self) -> dict[str, Any]:
-    return dataclasses.asdict(self)
-
-  def replace(self, **changes) -> ExplainConfig:
-    return dataclasses.replace(self, **changes)
-
-
-def _choice(name: str, value: Any, choices) -> None:
-  if value not in choices:
-    raise ConfigError(name, value, f"must be one of {', '.join(choices)}")
-
-
-def _positive(name: str, value: Any) -> None:
-  if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-    raise ConfigError(name, value, "must be a whole number of at least 1")
+    return methods.METHODS[self.method].evaluations(self)

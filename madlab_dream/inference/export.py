@@ -94,7 +94,7 @@ def export_saved_model(model, path: str, mean, sd, seq_len: int,
   info = model_metadata(mean, sd, seq_len, target_names, metadata)
   info["signatures"] = {SEQUENCES_SIGNATURE: "tf.string [batch]",
                         CODES_SIGNATURE: f"uint8 [batch, {seq_len}]"}
-  with files.atomic_dir(path) as tmp:
+  with files.atomic_dir(path, "saved_model.pb") as tmp:
     archive.write_out(tmp, verbose=False)
     os.makedirs(os.path.join(tmp, "assets"), exist_ok=True)
     with open(os.path.join(tmp, "assets", METADATA_FILE), "w") as f:

@@ -6,8 +6,6 @@ settings with the same rules, so building a config imports no Keras.
 
   RELATIVE_POSITION_FUNCTIONS          Enformer's basis function names
   DEFAULT_RELATIVE_POSITION_FUNCTIONS  MadLab's three (Enformer's default)
-  KERAS_ACTIVATIONS                    the names `keras.activations.get`
-                                       accepts
   relative_position_feature_count      the attention's feature count F
   features_per_function                F split over the basis functions
   positive_int, rate, boolean, ...     checks with Keras's "Received:
@@ -33,17 +31,6 @@ RELATIVE_POSITION_FUNCTIONS = ("positional_features_exponential",
                                "positional_features_sin_cos")
 #: MadLab's basis functions (also Enformer's default list).
 DEFAULT_RELATIVE_POSITION_FUNCTIONS = RELATIVE_POSITION_FUNCTIONS[:3]
-#: The activation names `keras.activations.get` accepts (Keras 3.15's
-#: `ALL_OBJECTS_DICT`; a test compares them with the installed Keras).
-KERAS_ACTIVATIONS = (
-    "celu", "elu", "exponential", "gelu", "glu", "hard_shrink",
-    "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "leaky_relu",
-    "linear", "log_sigmoid", "log_softmax", "mish", "relu", "relu6", "selu",
-    "sigmoid", "silu", "soft_shrink", "softmax", "softplus", "softsign",
-    "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "swish",
-    "tanh", "tanh_shrink", "threshold")
-
-
 def _invalid(name: str, value: Any, expected: str) -> ValueError:
   return ValueError(f"Invalid value for argument `{name}`: expected "
                     f"{expected}. Received: {name}={value!r}")

@@ -9,7 +9,8 @@
   precision.py          --mixed_precision=auto: float32 or mixed_bfloat16
   callbacks.py          validation Pearson, selection/checkpoint, TensorBoard
   exact_predictions.py  exact in-process predictions (validation, report)
-  flagfile.py           flags.txt: the settings written back as flags
+  flagfile.py           flags.txt: the settings written back as flags;
+                        a flagfile read as settings
   step_plan.py          planned steps, the early-stopping rule
   state.py              checkpoints and resume
   run_report.py         report.json / report.md, history.csv
@@ -19,11 +20,11 @@
                         keras.distribution.DataParallel on JAX), accelerator
                         probe, JAX's matmul precision
 
-`madlab_dream.train(...)` (the public API) runs `loop.run` from settings,
-as `python -m madlab_dream.train` does:
+`madlab_dream.train(...)` (the public API, `loop.train`) runs `loop.run`
+from settings, as `python -m madlab_dream.train` does:
 
   import madlab_dream
-  result = madlab_dream.train("--flagfile=experiments/small_data.flags",
+  result = madlab_dream.train(flagfile="experiments/small_data.flags",
                               train_data="data/train_sequences.txt",
                               model_dir="runs/notebook")
   result.status, result.run_dir, result.report["validation"]["pearson"]

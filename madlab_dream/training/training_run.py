@@ -63,19 +63,24 @@ from madlab_dream.training.step_plan import small_data_warning
 OUTPUTS = ("saved_model/ model.keras model.json report.json report.md "
            "history.csv learning_curve.png validation_scatter.png "
            "tensorboard/ flags.txt config.json")
-#: Outputs that need Keras on TensorFlow.
-TENSORFLOW_OUTPUTS = ("saved_model/", "tensorboard/")
 
 
 def on_tensorflow() -> bool:
   return keras.backend.backend() == "tensorflow"
 
 
-def outputs_here() -> str:
-  """The outputs a run writes on this backend."""
-  if on_tensorflow():
-    return OUTPUTS
-  return " ".join(o for o in OUTPUTS.split() if o not in TENSORFLOW_OUTPUTS)
+def written_outputs(run_dir: str) -> str:
+  """The names of OUTPUTS that the run wrote (a scatter per target for
+  several targets; none without a validation set), space-separated."""
+  names = []
+  for name in OUTPUTS.split():
+    if name == "validation_scatter.png":
+      names += sorted(n for n in os.listdir(run_dir)
+                      if n.startswith("validation_scatter") and
+                      n.endswith(".png"))
+    elif os.path.exists(os.path.join(run_dir, name.rstrip("/"))):
+      names.append(name)
+  return " ".join(names)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -316,7 +321,8 @@ class TrainingRun:
     print(run_report.summary_line(self.state.best_epoch, final.train,
                                   final.validation, final.test), flush=True)
     print(f"stopped: {stopped}", flush=True)
-    print(f"outputs in {self.run_dir}: {outputs_here()}", flush=True)
+    print(f"outputs in {self.run_dir}: {written_outputs(self.run_dir)}",
+          flush=True)
     return report
 
   def _final_metrics(self) -> FinalMetrics:

@@ -35,13 +35,16 @@ import numpy as np
 from madlab_dream.designing import outputs
 from madlab_dream.designing.designer import run_design
 from madlab_dream.designing.evolve import GeneticConfig
+from madlab_dream.designing.objective import KINDS
 from madlab_dream.designing.options import DesignOptions
 from madlab_dream.errors import InputError
 from madlab_dream.io import files
+from madlab_dream.io import output_dirs
 from madlab_dream.tools.design_demo import oracle
 from madlab_dream.tools.simulator import grammar
 
-OBJECTIVES = ("max", "min", "target")
+#: The objectives the proof runs (the oracle knows a hit of each).
+OBJECTIVES = tuple(name for name, kind in KINDS.items() if kind.proved)
 METHODS = ("greedy", "evolve")
 RESERVE_S = 40.0           # loading models, the oracle, writing, plots
 
@@ -125,7 +128,8 @@ def run_cases(model_sets, base: DesignOptions, reference, target: float,
       for method in METHODS:
         opts = base.replace(objective=objective, method=method,
                             penalty_sd=penalty, target_value=(
-                                target if objective == "target" else None))
+                                target if KINDS[objective].needs_target
+                                else None))
         log(f"\n== {label}: {objective}, {method}")
         result = run_design(ensemble, None, opts, log)
         row = oracle.case_row(label, objective, method, result.table,
@@ -187,7 +191,7 @@ def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
     if not os.path.exists(path):
       raise InputError("not a finished demo (python -m madlab_dream.demo "
                        f"writes it): no {path}", demo_dir)
-  files.check_writable_dir(output_dir)
+  output = output_dirs.claim(output_dir, "design_demo")
   single, ensemble, trained, source = _models(demo_dir, ensemble_dir, seeds,
                                               batch_size, log)
   t_models = time.perf_counter()
@@ -218,25 +222,26 @@ def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
   label = f"ensemble of {len(ensemble)}, sd penalty {penalty_sd:g}"
   model_sets = [("single model", single, 0.0), (label, ensemble, penalty_sd)]
   rows = start_rows(model_sets, base, reference, target)
-  rows += run_cases(model_sets, base, reference, target, output_dir, log)
-  summary = {"machine": machine.cpu_line(machine.describe()),
-             "demo_dir": demo_dir, "models": [m.path for m in
-                                              ensemble.members],
-             "validation_pearson": {
-                 name: validation_pearson(os.path.dirname(m.path))
-                 for name, m in zip(ensemble.names, ensemble.members)},
-             "trained_range": list(trained), "trained_range_from": source,
-             "target_value": target, "rounds": rounds,
-             "population": population, "speed": speed,
-             "reference_percentiles": {
-                 str(q): float(np.percentile(reference, q))
-                 for q in (oracle.MIN_PERCENTILE, 50, oracle.MAX_PERCENTILE)},
-             "rows": rows, "checks": oracle.checks(rows, reference),
-             "seconds": round(time.perf_counter() - t0, 1),
-             "design_seconds": round(time.perf_counter() - t_models, 1)}
-  summary["checks"][f"the designs fit the budget ({budget_s / 60:g} min)"] = (
-      summary["design_seconds"] <= budget_s)
-  write_report(output_dir, summary)
+  with output.staging() as folder:
+    rows += run_cases(model_sets, base, reference, target, folder, log)
+    summary = {"machine": machine.cpu_line(machine.describe()),
+               "demo_dir": demo_dir, "models": [m.path for m in
+                                                ensemble.members],
+               "validation_pearson": {
+                   name: validation_pearson(os.path.dirname(m.path))
+                   for name, m in zip(ensemble.names, ensemble.members)},
+               "trained_range": list(trained), "trained_range_from": source,
+               "target_value": target, "rounds": rounds,
+               "population": population, "speed": speed,
+               "reference_percentiles": {
+                   str(q): float(np.percentile(reference, q))
+                   for q in (oracle.MIN_PERCENTILE, 50, oracle.MAX_PERCENTILE)},
+               "rows": rows, "checks": oracle.checks(rows, reference),
+               "seconds": round(time.perf_counter() - t0, 1),
+               "design_seconds": round(time.perf_counter() - t_models, 1)}
+    summary["checks"][f"the designs fit the budget ({budget_s / 60:g} min)"] = (
+        summary["design_seconds"] <= budget_s)
+    write_report(folder, summary)
   return summary
 
 

@@ -29,17 +29,20 @@ from collections.abc import Callable
 
 import numpy as np
 
-from madlab_dream.config import ConfigError
 from madlab_dream.errors import InputError
 from madlab_dream.explain import attribution
 from madlab_dream.explain import checks
+from madlab_dream.explain.methods import METHODS
 from madlab_dream.explain.settings import ExplainConfig
+from madlab_dream.settings import Settings
+from madlab_dream.settings import check
+from madlab_dream.settings import positive_whole_number
 from madlab_dream.tools.simulator import grammar
 from madlab_dream.tools.simulator import sites
 
 
 @dataclasses.dataclass(frozen=True)
-class ProofConfig:
+class ProofConfig(Settings):
   """demo_dir: `make demo`'s output (run/, data/). sequences: held-out
   sequences explained by every method except ISM (ism_sequences: the first
   of them). references, steps: expected gradients' setting (steps also for
@@ -61,15 +64,10 @@ class ProofConfig:
   def __post_init__(self):
     for name in ("sequences", "ism_sequences", "references", "steps",
                  "sweep_sequences", "batch_size"):
-      value = getattr(self, name)
-      if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(name, value, "must be a whole number of at least 1")
-    if self.ism_sequences > self.sequences:
-      raise ConfigError("ism_sequences", self.ism_sequences,
-                        f"must be at most --sequences={self.sequences}")
-    if self.sweep_sequences > self.sequences:
-      raise ConfigError("sweep_sequences", self.sweep_sequences,
-                        f"must be at most --sequences={self.sequences}")
+      positive_whole_number(name, getattr(self, name))
+    for name in ("ism_sequences", "sweep_sequences"):
+      check(getattr(self, name) <= self.sequences, name, getattr(self, name),
+            f"must be at most --sequences={self.sequences}")
 
   @property
   def run_dir(self) -> str:
@@ -78,9 +76,8 @@ class ProofConfig:
   def methods(self) -> list[ExplainConfig]:
     base = ExplainConfig(references=self.references, steps=self.steps,
                          seed=self.seed, batch_size=self.batch_size)
-    return [base.replace(method=m) for m in (
-        "saliency", "input_x_gradient", "integrated_gradients",
-        "expected_gradients", "ism")]
+    return [base.replace(method=name)
+            for name, method in METHODS.items() if method.proved]
 
 
 def parse_sweep(text: str) -> tuple:
@@ -242,15 +239,16 @@ def run(config: ProofConfig, output_dir: str,
   from madlab_dream.explain import run_model
   from madlab_dream.explain import scores_file
   from madlab_dream.explain.gradients import GradientModel
-  from madlab_dream.io import files
+  from madlab_dream.io import output_dirs
   from madlab_dream.io import sequences
   from madlab_dream.tools.explain_demo import recovery
   from madlab_dream.tools.explain_demo import report as report_lib
   t0 = time.perf_counter()
+  output = output_dirs.claim(output_dir, "explain_demo")
   motif_db.require_extra()
   model = run_model.load(config.run_dir)
   data = held_out(config)
-  with files.atomic_dir(output_dir) as tmp:
+  with output.staging() as tmp:
     _write_inputs(tmp, data)
     engine = GradientModel(model.model, config.batch_size, model.mean,
                            model.sd)

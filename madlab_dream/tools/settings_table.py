@@ -1,0 +1,64 @@
+"""docs/settings.md: every setting of a training run, generated from the
+settings' fields (name, default, help text written once, in the field's
+metadata), so the page cannot drift from the flags.
+
+  python -m madlab_dream.tools.settings_table > docs/settings.md
+
+`tests/test_docs.py` compares the page with `markdown()`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from madlab_dream import config
+
+PAGE = "docs/settings.md"
+
+_SECTIONS = (
+    ("Data (`DataConfig`)", config.DataConfig, ()),
+    ("Model (`ModelConfig`)", config.ModelConfig, ("seq_len", "seed")),
+    ("Training run (`TrainConfig`)", config.TrainConfig, ()),
+)
+
+
+def _default(field: dataclasses.Field) -> str:
+  value = field.default
+  if value is None:
+    return ""
+  if isinstance(value, bool):
+    return f"`{str(value).lower()}`"
+  if isinstance(value, tuple):
+    return f"`{','.join(str(v) for v in value)}`"
+  return f"`{value}`"
+
+
+def _row(field: dataclasses.Field) -> str:
+  what = " ".join(field.metadata.get("help", "").split())
+  choices = field.metadata.get("choices")
+  if choices:
+    what += f" One of: {', '.join(choices)}."
+  what = what.replace("|", "\\|")
+  return f"| `--{field.name}` | {_default(field)} | {what} |"
+
+
+def markdown() -> str:
+  """The page: one table per config, fields in their order."""
+  lines = ["# Settings", "",
+           "Every setting of `python -m madlab_dream.train` (and of "
+           "`madlab_dream.train(...)`, a keyword of the same name), with its "
+           "default and what it does: generated from the settings' fields "
+           "(`python -m madlab_dream.tools.settings_table > "
+           f"{PAGE}`), where each is written once. `--seq_len` and "
+           "`--seed` set both the data's and the model's. Each command's "
+           "`--help` lists its own flags.", ""]
+  for title, config_class, skipped in _SECTIONS:
+    lines += [f"## {title}", "", "| flag | default | what |", "|---|---|---|"]
+    lines += [_row(field) for field in dataclasses.fields(config_class)
+              if field.name not in skipped]
+    lines.append("")
+  return "\n".join(lines)
+
+
+if __name__ == "__main__":
+  print(markdown(), end="")
