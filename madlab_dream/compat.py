@@ -94,6 +94,14 @@ def _backend() -> str:
   return os.environ.get("KERAS_BACKEND", "tensorflow")
 
 
+def keras_backend() -> str:
+  """The backend Keras runs (or will run: KERAS_BACKEND, default
+  TensorFlow), without importing Keras."""
+  if "keras" in sys.modules:
+    return sys.modules["keras"].backend.backend()
+  return _backend()
+
+
 # --- Quiet start-up ---------------------------------------------------------------
 
 @contextlib.contextmanager

@@ -32,10 +32,10 @@ def _paths(f) -> str | None:
     raise InputError("--output must end in .npz", f.output)
   files.check_readable(f.input)
   from madlab_dream.explain import run_model
-  keras_file = run_model.model_file(f.model)
-  saved = os.path.join(os.path.dirname(os.path.abspath(keras_file)),
-                       "saved_model")
-  files.check_output(f.output, [f.input, keras_file, saved], gzip_ok=False)
+  from madlab_dream.inference.run_files import RunFiles
+  run_model.model_file(f.model)
+  files.check_output(f.output, [f.input, *RunFiles(f.model).inputs("keras")],
+                     gzip_ok=False)
   if f.logos < 0:
     raise InputError(f"--logos={f.logos}: must be at least 0")
   if not f.logos:

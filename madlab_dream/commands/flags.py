@@ -390,6 +390,21 @@ def define_demo_flags() -> None:
           "are always printed and written to demo_report.json).")
 
 
+def define_gpu_check_flags() -> None:
+  """The flags of `python -m madlab_dream.gpu_check`."""
+  _define(flags.DEFINE_string, "output_dir", "gpu_check_output",
+          "Directory for the simulated data and the training run.")
+  _define(flags.DEFINE_string, "report", "BENCHMARKS_GPU.md",
+          "The report (its figures also as .json beside it).")
+  _define(flags.DEFINE_boolean, "smoke", False,
+          "Tiny sizes: the quick-start model on a few thousand rows (CPU).")
+  _define(flags.DEFINE_string, "budget", None,
+          "Training time budget (default 4m; 20s with --smoke).")
+  _define(flags.DEFINE_boolean, "bare_step_only", False,
+          "Only time the bare training step and print it as one JSON line "
+          "(the check runs itself so for Keras on PyTorch).")
+
+
 def define_bench_flags() -> None:
   """The flags of `python -m madlab_dream.bench`."""
   define_output_flag("Markdown report; the raw figures go beside it (.json).")

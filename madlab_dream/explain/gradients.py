@@ -53,6 +53,32 @@ def path_nodes(steps: int, quadrature: str = "midpoint") -> tuple[
   raise ValueError(f"quadrature {quadrature!r}: one of {QUADRATURES}")
 
 
+def _tensorflow_functions(net, mean: float, sd: float, batch_size: int,
+                          seq_len: int, jit_compile: bool):
+  """(forward, gradient) as tf.functions returning NumPy (see the
+  `backend_gradients` module for the other backends)."""
+  tf = compat.tensorflow()
+  sd32 = tf.constant(sd, tf.float32)
+  mean32 = tf.constant(mean, tf.float32)
+
+  def forward(x):
+    return tf.cast(net(x, training=False), tf.float32)[:, 0] * sd32 + mean32
+
+  def gradient(x):
+    with tf.GradientTape() as tape:
+      tape.watch(x)
+      y = forward(x)
+    return y, tape.gradient(y, x)  # rows are independent: d y_i / d x_i
+
+  spec = [tf.TensorSpec([batch_size, seq_len, ALPHABET_SIZE], tf.float32)]
+  forward_fn = tf.function(forward, input_signature=spec,
+                           jit_compile=jit_compile)
+  gradient_fn = tf.function(gradient, input_signature=spec,
+                            jit_compile=jit_compile)
+  return (lambda x: forward_fn(x).numpy(),
+          lambda x: tuple(t.numpy() for t in gradient_fn(x)))
+
+
 class GradientModel:
   """A model's forward pass and input gradient on one-hot rows.
 
@@ -68,30 +94,18 @@ class GradientModel:
                sd: float = 1.0, jit_compile: bool = False):
     from madlab_dream.model import inference_model
     from madlab_dream.model import one_hot_model
-    tf = compat.tensorflow()
     self.seq_len = int(model.input_shape[1])
     self.batch_size = int(batch_size)
     self.mean, self.sd = float(mean), float(sd)
     self.evaluations = {"gradient": 0, "forward": 0}
     net = one_hot_model(inference_model(model))
-    sd32 = tf.constant(self.sd, tf.float32)
-    mean32 = tf.constant(self.mean, tf.float32)
-
-    def forward(x):
-      return tf.cast(net(x, training=False), tf.float32)[:, 0] * sd32 + mean32
-
-    def gradient(x):
-      with tf.GradientTape() as tape:
-        tape.watch(x)
-        y = forward(x)
-      return y, tape.gradient(y, x)  # rows are independent: d y_i / d x_i
-
-    spec = [tf.TensorSpec([self.batch_size, self.seq_len, ALPHABET_SIZE],
-                          tf.float32)]
-    self._forward = tf.function(forward, input_signature=spec,
-                                jit_compile=jit_compile)
-    self._gradient = tf.function(gradient, input_signature=spec,
-                                 jit_compile=jit_compile)
+    if compat.keras().backend.backend() == "tensorflow":
+      self._forward, self._gradient = _tensorflow_functions(
+          net, self.mean, self.sd, self.batch_size, self.seq_len, jit_compile)
+    else:  # JAX or PyTorch
+      from madlab_dream.explain import backend_gradients
+      self._forward, self._gradient = backend_gradients.functions(
+          net, self.mean, self.sd)
 
   def _batches(self, x: np.ndarray):
     """(start, stop, padded batch float32 [batch_size, L, 4])."""
@@ -109,8 +123,8 @@ class GradientModel:
     grad = np.empty(x.shape, np.float32)
     for start, stop, batch in self._batches(x):
       y, g = self._gradient(batch)
-      pred[start:stop] = y.numpy()[:stop - start]
-      grad[start:stop] = g.numpy()[:stop - start]
+      pred[start:stop] = y[:stop - start]
+      grad[start:stop] = g[:stop - start]
       self.evaluations["gradient"] += self.batch_size
     return pred, grad
 
@@ -119,7 +133,7 @@ class GradientModel:
     x = np.asarray(x, np.float32)
     pred = np.empty(len(x), np.float32)
     for start, stop, batch in self._batches(x):
-      pred[start:stop] = self._forward(batch).numpy()[:stop - start]
+      pred[start:stop] = self._forward(batch)[:stop - start]
       self.evaluations["forward"] += self.batch_size
     return pred
 

@@ -25,6 +25,7 @@ import os
 import numpy as np
 import pandas as pd
 
+from madlab_dream.errors import InputError
 from madlab_dream.io import sequences
 
 FLANK5 = "TGCATTTTTTTCACATC"   # the DREAM constructs' constant flanks
@@ -133,11 +134,13 @@ def _direction(x, weights, act, gate):
 
 
 def run_scale(run_dir: str) -> tuple[float, float]:
-  """(mean, sd) of a run's SavedModel metadata: standardised -> expression."""
-  import json
-  path = os.path.join(run_dir, "saved_model", "assets", "madlab_dream.json")
-  with open(path) as f:
-    info = json.load(f)
+  """(mean, sd) of a run's model metadata: standardised -> expression."""
+  from madlab_dream.inference.run_files import RunFiles
+  files = RunFiles(run_dir)
+  info = files.metadata()
+  if info is None:
+    raise InputError("no model metadata (model.json or the SavedModel's) to "
+                     "scale the predictions", run_dir)
   return float(info["mean"]), float(info["sd"])
 
 
@@ -147,8 +150,7 @@ def trained_range_of_run(run_dir: str) -> dict | None:
   from madlab_dream.data.cache import load_cache
   from madlab_dream.inference import out_of_range
   from madlab_dream.inference.predictor import read_trained_range
-  from madlab_dream.inference.predictor import saved_model_dir
-  trained = read_trained_range(saved_model_dir(run_dir))
+  trained = read_trained_range(run_dir)
   if trained is None and os.path.isdir(os.path.join(run_dir, "cache")):
     cache = load_cache(os.path.join(run_dir, "cache"))
     if cache is not None:

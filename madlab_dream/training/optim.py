@@ -49,9 +49,14 @@ def make_loss(name: str, target_weights=None):
 
 
 def resolve_jit(mode: str) -> bool:
-  """--jit_compile=auto|true|false -> bool (auto: on with a GPU or TPU)."""
+  """--jit_compile=auto|true|false -> bool. auto: on JAX always (Keras on
+  JAX without XLA runs op by op), on TensorFlow with a GPU or TPU, on
+  PyTorch never (torch.compile is not XLA)."""
+  from madlab_dream.training import devices
   if mode == "auto":
-    import tensorflow as tf  # see the module docstring
-    return bool(tf.config.list_physical_devices("GPU") or
-                tf.config.list_physical_devices("TPU"))
+    if devices.backend() == "jax":
+      return True
+    if devices.backend() == "torch":
+      return False
+    return devices.has_accelerator()
   return mode == "true"

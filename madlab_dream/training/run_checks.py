@@ -28,6 +28,7 @@ from madlab_dream.config import RunConfig
 from madlab_dream.errors import InputError
 from madlab_dream.io import files
 from madlab_dream.io import output_dirs
+from madlab_dream.training import devices
 from madlab_dream.training import distribute
 from madlab_dream.training.lock import LOCK_FILE
 from madlab_dream.training.state import RunState
@@ -61,6 +62,7 @@ def check_paths(config: RunConfig) -> bool:
   if not settings.model_dir:
     raise InputError("--model_dir is required")
   distribute.check_environment(settings.strategy)
+  devices.check_environment(settings.strategy)
   fresh = output_dirs.claim_run_dir(settings.model_dir, LOCK_FILE)
   if not fresh:
     check_run_paths(settings.model_dir)
