@@ -16,22 +16,28 @@ See docs/explain.md.
 import os
 import time
 
+from madlab_dream import compat
 from madlab_dream.commands import cli
 from madlab_dream.commands import explain_design_flags
 from madlab_dream.commands import flags
 from madlab_dream.errors import InputError
+from madlab_dream.explain import attribution
+from madlab_dream.explain import logos
+from madlab_dream.explain import run_model
+from madlab_dream.explain import scores_file
+from madlab_dream.explain.gradients import GradientModel
+from madlab_dream.inference import out_of_range
+from madlab_dream.io import files
 
 
 def _paths(f) -> str | None:
   """Checks --input, --output and the logo directory before any work;
   returns the logo directory (None without --logos)."""
-  from madlab_dream.io import files
   if not f.model or not f.input or not f.output:
     raise InputError("--model, --input and --output are required")
   if not f.output.endswith(".npz"):
     raise InputError("--output must end in .npz", f.output)
   files.check_readable(f.input)
-  from madlab_dream.explain import run_model
   keras_file = run_model.model_file(f.model)
   saved = os.path.join(os.path.dirname(os.path.abspath(keras_file)),
                        "saved_model")
@@ -51,13 +57,7 @@ def run():
   f = flags.FLAGS
   config = explain_design_flags.explain_config()
   logo_dir = _paths(f)
-  from madlab_dream import compat
-  compat.keras()  # imported quietly, before the modules below import it
-  from madlab_dream.explain import attribution
-  from madlab_dream.explain import logos
-  from madlab_dream.explain import run_model
-  from madlab_dream.explain import scores_file
-  from madlab_dream.explain.gradients import GradientModel
+  compat.keras()  # imported quietly, before the explain modules use it
   t0 = time.perf_counter()
   run = run_model.load(f.model, f.target)
   codes, lengths, text = scores_file.read_sequences(
@@ -75,7 +75,6 @@ def run():
   print(f"wrote {config.method} contributions of {len(codes):,} sequences "
         f"({run.scale} scale) to {f.output} in "
         f"{time.perf_counter() - t0:.1f} s")
-  from madlab_dream.inference import out_of_range
   counter = out_of_range.OutOfRange(run.trusted_range)
   counter.flags(result["prediction"])
   print(counter.line())

@@ -49,6 +49,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from madlab_dream.explain import run_model
 from madlab_dream.explain.gradients import GradientModel
 from madlab_dream.explain.gradients import one_hot
 from madlab_dream.explain.methods import METHODS
@@ -123,7 +124,6 @@ def contributions(model, codes: np.ndarray,
   log = options.pop("log", None)
   config = ExplainConfig(method=method, **options)
   if isinstance(model, (str, bytes)) or hasattr(model, "__fspath__"):
-    from madlab_dream.explain import run_model
     run = run_model.load(str(model))
     model, mean, sd = run.model, run.mean if mean is None else mean, (
         run.sd if sd is None else sd)

@@ -17,6 +17,8 @@ them as [4, K].
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 _PSEUDOCOUNT = 1e-3
@@ -75,8 +77,7 @@ def tomtom_matches(patterns: list[np.ndarray],
                    motifs: dict[str, np.ndarray]) -> list[dict]:
   """Per pattern [K, 4]: {"match", "match_pvalue", "match_qvalue"} of its
   best Tomtom match among `motifs` ({name: [4, K]})."""
-  import warnings
-
+  # memelite (the explain extra, optional) imported when used.
   from memelite.tomtom import tomtom
   if not patterns:
     return []

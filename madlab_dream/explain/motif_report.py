@@ -24,6 +24,7 @@ import pandas as pd
 
 from madlab_dream.explain import logos
 from madlab_dream.explain import matching
+from madlab_dream.explain import motifs
 from madlab_dream.explain.motifs import Pattern
 from madlab_dream.io import files
 
@@ -78,7 +79,6 @@ def report_markdown(table: pd.DataFrame, source: str, database: str,
 def write_outputs(output_dir: str, results: tuple, patterns: list[Pattern],
                   table: pd.DataFrame, settings: dict, window: int) -> None:
   """Writes every output into `output_dir` at once (see module doc)."""
-  from madlab_dream.explain import motifs
   with files.atomic_dir(output_dir) as tmp:
     motifs.save_results(os.path.join(tmp, "modisco_results.h5"), results,
                         window)

@@ -15,6 +15,7 @@ import json
 import os
 
 from madlab_dream.errors import InputError
+from madlab_dream.inference import predictor
 
 MODEL_FILE = "model.keras"
 METADATA = os.path.join("saved_model", "assets", "madlab_dream.json")
@@ -96,12 +97,14 @@ def load(path: str, target: str | None = None) -> RunModel:
   model of several targets, the model of one output column (`target`, by
   name; default the first)."""
   keras_file = model_file(path)
+  # Imported when used: it imports Keras, which starts a framework.
   from madlab_dream.inference import keras_model
   model = keras_model.load_model(keras_file, compile=False)
   info = _metadata(os.path.dirname(os.path.abspath(keras_file)))
   outputs = int(model.output_shape[-1])
   column = _target_column(info, outputs, target, path)
   if outputs > 1:
+    # Keras imported when used: importing it starts a framework.
     import keras
     selected = model.outputs[0][:, column:column + 1]  # [batch, 1]
     model = keras.Model(model.inputs[0], selected,
@@ -114,7 +117,6 @@ def load(path: str, target: str | None = None) -> RunModel:
 def _trusted(keras_file: str, info: dict | None, column: int):
   """The trusted range of output `column` (`Predictor.trusted_range`'s
   rule), from the SavedModel's metadata or config.json beside the file."""
-  from madlab_dream.inference import predictor
   saved = os.path.join(os.path.dirname(os.path.abspath(keras_file)),
                        "saved_model")
   trusted = predictor.trusted_range(predictor.read_trained_range(saved))

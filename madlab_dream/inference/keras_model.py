@@ -21,6 +21,8 @@ import keras
 import madlab_dream.layers.batch_loss  # noqa: F401
 import madlab_dream.layers.keras2_rmsprop  # noqa: F401
 import madlab_dream.layers.schedules  # noqa: F401
+from madlab_dream.config import CONFIG_FILE
+from madlab_dream.config import RunConfig
 from madlab_dream.errors import InputError
 from madlab_dream.layers import OneHot  # noqa: F401
 
@@ -67,8 +69,6 @@ def load_model(path: str | os.PathLike, compile: bool = True):
 def check_against_run(model, path: str) -> None:
   """Refuses a model.keras whose L differs from its run's config.json (the
   files of two runs mixed in one directory)."""
-  from madlab_dream.config import CONFIG_FILE
-  from madlab_dream.config import RunConfig
   config_path = os.path.join(os.path.dirname(os.path.abspath(path)),
                              CONFIG_FILE)
   if not os.path.exists(config_path):

@@ -94,6 +94,7 @@ def longest_sequence(path: str, config: DataConfig) -> int:
 
 def _bad_rows(frame, config: DataConfig):
   """({reason: bool [N]}, the targets float64 [N, T], the sequences)."""
+  # pandas imported when used: slow to import, only this step needs it.
   import pandas as pd
   seqs = frame[config.sequence_column].str.strip()
   bad = {"bad sequence": ~seqs.str.fullmatch("[ACGTNacgtn]+").to_numpy(bool)}

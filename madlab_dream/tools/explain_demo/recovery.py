@@ -15,6 +15,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from madlab_dream.explain import matching
+from madlab_dream.explain import motif_db
+from madlab_dream.explain import motifs as motifs_lib
+
 RECOVERED_SIMILARITY = 0.7   # planted motifs are at most 0.61 alike
 STRONG_PATTERN = 0.05        # fraction of all seqlets
 
@@ -29,7 +33,6 @@ def recovery(patterns: list, motifs: dict[str, np.ndarray],
   pattern is named). A strong pattern (>= STRONG_PATTERN of all seqlets)
   that matches no planted motif is listed as unmatched.
   """
-  from madlab_dream.explain import matching
   best = matching.best_similarity([p.ppm for p in patterns], motifs)
   total = sum(p.seqlets for p in patterns) or 1
   planted, unmatched = [], []
@@ -57,9 +60,8 @@ def motif_step(result: dict, output_dir: str,
                log: Callable[[str], None]) -> dict:
   """TF-MoDISco on the expected-gradients scores; the patterns matched to
   the grammar's MEME file (outputs in `output_dir`/motifs)."""
-  from madlab_dream.explain import motif_db
+  # Imported when used: it imports pandas (slow to import).
   from madlab_dream.explain import motif_report
-  from madlab_dream.explain import motifs as motifs_lib
   t0 = time.perf_counter()
   settings = motifs_lib.MotifsConfig()
   modisco, patterns = motifs_lib.discover(result["one_hot"],
