@@ -96,7 +96,15 @@ def test_quick_run_on_jax_without_tensorflow(tmp_path):
   assert calls["fit"]["jit_compile"] is True
   assert calls["fit"]["window_calls"] >= calls["train_step"]["window_calls"]
   assert r["formulations"]["max_abs_difference"] < 1e-4
-  assert "JAX sees no accelerator" in out.read_text()
+  candidates = r["candidates"]
+  assert set(candidates["compiled"]) == {"model", "shift_attention",
+                                         "merged_conv"}
+  assert all(c["flops"] > 0 and c["temp_bytes"] > 0
+             for c in candidates["compiled"].values())
+  assert max(candidates["relative_difference"].values()) < 1e-5
+  text = out.read_text()
+  assert "JAX sees no accelerator" in text
+  assert "## Candidate formulations of the layers" in text
 
 
 def test_rows_do_not_apply_to_jax(tmp_path):

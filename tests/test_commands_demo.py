@@ -58,3 +58,16 @@ def test_demo_bad_output_or_budget_is_one_line_error(tmp_path):
   proc = run_module("madlab_dream.demo", f"--output_dir={tmp_path / 'd'}",
                     "--budget=soon", timeout=60)
   assert_one_line_error(proc, "--budget=soon")
+
+
+@pytest.mark.slow
+def test_a_folder_of_the_users_is_refused_untouched(tmp_path):
+  from test_io_output_dirs import tree
+  (tmp_path / "project").mkdir()
+  (tmp_path / "project" / "demo_report.md").write_text("the user's notes")
+  before = tree(tmp_path)
+  proc = run_module("madlab_dream.demo", f"--output_dir={tmp_path / 'project'}",
+                    timeout=60)
+  assert_one_line_error(proc, "holds files that demo did not write",
+                        "demo_report.md")
+  assert tree(tmp_path) == before

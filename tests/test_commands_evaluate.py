@@ -44,6 +44,9 @@ def test_cli_writes_json_and_markdown(inputs, tmp_path):
   assert result["public_mode"] == "ignore" and result["complete"]
   assert result["counts"]["skipped_missing_truth"] == 1
   assert result["subsets"]["all"]["n"] == 15
+  assert result["counts"]["subset_duplicates_dropped"] == {"high": 1,
+                                                           "SNVs": 1}
+  assert "subset SNVs: 1 duplicate pair dropped" in proc.stdout
   md = (tmp_path / "out" / "score.md").read_text()
   assert f"{result['pearson_score']:.4f}" in md
   assert f"Pearson score:  {result['pearson_score']:.4f}" in proc.stdout
@@ -118,7 +121,7 @@ def test_cli_warns_when_sequences_differ(inputs, tmp_path):
   out = tmp_path / "score.json"
   proc = run_module(MODULE, *args(inputs, shifted, output=out), timeout=60)
   assert proc.returncode == 0, proc.stderr
-  assert "1 sequences differ" in proc.stderr and "line 3" in proc.stderr
+  assert "1 sequence differs" in proc.stderr and "row 3" in proc.stderr
   assert json.loads(out.read_text())["counts"]["sequence_mismatches"] == 1
 
 

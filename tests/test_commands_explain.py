@@ -60,10 +60,12 @@ def test_expected_gradients_npz_and_logos(run_dir, tmp_path):
     settings = json.loads(str(data["settings"]))
     assert settings["method"] == "expected_gradients"
     assert settings["references"] == 2 and settings["sd"] == 2.5
+    assert settings["target"] == "expression"
     assert (data["contributions"][1, 40:43] == 0).all()      # N
     assert (data["contributions"][3, :20] == 0).all()        # padding
     assert np.isfinite(data["baseline_prediction"]).all()
-  logos = sorted(p.name for p in (tmp_path / "contrib_logos").iterdir())
+  logos = sorted(p.name for p in (tmp_path / "contrib_logos").iterdir()
+                 if not p.name.startswith("."))  # the outputs manifest
   assert logos == ["sequence_1.png", "sequence_2.png"]
 
 

@@ -84,3 +84,18 @@ def test_refusals_are_one_line_and_write_nothing(tmp_path):
   helpers.assert_one_line_error(proc, "'explain' extra",
                                 "pip install -e '.[explain]'")
   assert not out.exists()
+
+
+def test_a_folder_holding_other_files_is_refused_byte_for_byte(tmp_path):
+  from test_io_output_dirs import tree
+  project = tmp_path / "project"
+  project.mkdir()
+  (project / "README.md").write_text("a project")
+  _scores(project / "contrib.npz", 300)  # its own input inside it
+  before = tree(tmp_path)
+  proc = helpers.run_module("madlab_dream.motifs",
+                            f"--contributions={project / 'contrib.npz'}",
+                            f"--output_dir={project}")
+  helpers.assert_one_line_error(proc, "holds files that motifs did not write",
+                                "README.md", "contrib.npz")
+  assert tree(tmp_path) == before

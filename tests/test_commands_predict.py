@@ -31,8 +31,8 @@ def test_tsv_and_json_agree_and_keep_order(exported_model, demo_train, tmp_path,
     assert "wrote 6,370 predictions" in proc.stdout
     # A model exported without its trained range: said once, no column.
     assert proc.stdout.count("trained range unknown") == 1
-  rows = [line.split("\t") for line in tsv.read_text().splitlines()]
-  assert {len(r) for r in rows} == {2}
+  header, *rows = [line.split("\t") for line in tsv.read_text().splitlines()]
+  assert header == ["sequence", "prediction"] and {len(r) for r in rows} == {2}
   seqs = [line.split("\t")[0] for line in demo_train.read_text().splitlines()]
   assert [r[0] for r in rows] == seqs  # input order, sequences unchanged
   by_pos = json.loads(js.read_text())
@@ -194,3 +194,31 @@ def test_litter_of_a_killed_predict_is_cleaned_by_the_next_run(
                      f"--input={src}", f"--output={out}")
   assert rerun.returncode == 0, rerun.stderr[-2000:]
   assert list(out.parent.iterdir()) == [out]
+
+
+@pytest.mark.slow
+def test_dash_is_stdin_and_stdout_and_stdout_holds_only_the_table(
+    exported_model, demo_train):
+  rows = demo_train.read_text().splitlines()[:300]
+  proc = run_module("madlab_dream.predict", f"--model={exported_model}",
+                    "--input=-", "--output=-", input="\n".join(rows) + "\n")
+  assert proc.returncode == 0, proc.stderr[-2000:]
+  lines = proc.stdout.splitlines()
+  assert lines[0] == "sequence\tprediction" and len(lines) == 301
+  assert [line.split("\t")[0] for line in lines[1:]] == [
+      r.split("\t")[0] for r in rows]
+  assert "wrote 300 predictions to /dev/stdout" in proc.stderr
+  assert "\r" not in proc.stderr and "\x1b" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_sequence_column_reads_the_table_a_model_was_trained_on(
+    exported_model, tmp_path):
+  table = REPO / "tests" / "data" / "deepstarr_mini_test.txt"
+  out = tmp_path / "p.tsv"
+  proc = run_module("madlab_dream.predict", f"--model={exported_model}",
+                    f"--input={table}", "--sequence_column=Sequence",
+                    f"--output={out}")
+  assert proc.returncode == 0, proc.stderr[-2000:]
+  assert "wrote 100 predictions" in proc.stdout
+  assert out.read_text().splitlines()[0] == "sequence\tprediction"

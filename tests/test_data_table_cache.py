@@ -74,3 +74,17 @@ def test_a_constant_target_is_refused(tmp_path):
     data.preprocess_table(str(table), str(tmp_path / "c"), DataConfig(
         seq_len=4, sequence_column="seq", target_columns=("y",),
         val_rows=2), lambda _: None)
+
+
+def test_validation_rows_also_in_training_are_counted_and_said(tmp_path):
+  logs = []
+  cache = data.preprocess_table(TRAIN, str(tmp_path / "same"), config(),
+                                logs.append, val_path=TRAIN)
+  assert cache.meta["counts"]["val_in_train"] == 200
+  assert any("warning: 200 of 200 --val_data rows hold a sequence that is "
+             "also in --train_data (the same file)" in line for line in logs)
+  logs.clear()
+  cache = data.preprocess_table(TRAIN, str(tmp_path / "apart"), config(),
+                                logs.append, val_path=VAL)
+  assert cache.meta["counts"]["val_in_train"] == 0
+  assert not any("warning" in line for line in logs)

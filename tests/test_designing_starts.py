@@ -52,6 +52,12 @@ def test_nothing_to_mutate_is_an_error():
     starts_lib.prepare(["A" * 110], 110, protect=[(18, 97)])
 
 
+def test_a_protected_range_past_a_starts_end_is_refused():
+  with pytest.raises(InputError, match=r"--protect=100:105 lies outside "
+                     r"start 2 \(100 nt\)"):
+    starts_lib.prepare(["A" * 110, "C" * 100], 110, protect=[(100, 105)])
+
+
 def test_parse_protect():
   assert starts_lib.parse_protect(["3:7", "10:10"]) == [(3, 7), (10, 10)]
   for bad in ("7:3", "0:4", "a:b", "5"):

@@ -159,6 +159,7 @@ def test_a_model_of_several_targets_explains_the_named_one(codes, tmp_path):
       {"targets": ["dev", "hk"], "mean": [1.0, 2.0], "sd": [3.0, 4.0]}))
   run = run_model.load(str(tmp_path), "hk")
   assert (run.mean, run.sd, run.scale) == (2.0, 4.0, "expression")
+  assert run.target == "hk" and run.targets == ("dev", "hk")
   want = two(codes, training=False).numpy()[:, 1:2]
   np.testing.assert_allclose(run.model(codes, training=False).numpy(), want,
                              rtol=1e-6)
@@ -166,7 +167,8 @@ def test_a_model_of_several_targets_explains_the_named_one(codes, tmp_path):
   got = _scores(engine, codes[:2], "saliency")
   np.testing.assert_allclose(got["prediction"], want[:2, 0] * 4 + 2,
                              rtol=1e-5)
-  assert run_model.load(str(tmp_path)).mean == 1.0   # default: the first
+  first = run_model.load(str(tmp_path))
+  assert (first.mean, first.target) == (1.0, "dev")   # default: the first
   with pytest.raises(InputError, match="targets are dev, hk"):
     run_model.load(str(tmp_path), "other")
 

@@ -31,10 +31,30 @@ def test_unknown_range_counts_nothing_and_says_so():
 def test_trained_range_of_targets_and_several_targets():
   assert out_of_range.trained_range_of([1.0, 3.0]) == {
       "min": 1.0, "max": 3.0, "sd": 1.0}
-  assert out_of_range.single_range({"a": (0.0, 2.0), "b": (-1.0, 1.0)}) == (
-      -1.0, 2.0)
   with pytest.raises(ValueError):
     out_of_range.trained_range_of([])
+
+
+def test_several_targets_are_counted_each_against_its_own_range():
+  trusted = {"a": (0.0, 2.0), "b": (-1.0, 1.0)}
+  both = types.SimpleNamespace(trusted_range=trusted,
+                               output_targets=["a", "b"])
+  assert out_of_range.for_predictor(both) == trusted
+  only_b = types.SimpleNamespace(trusted_range=trusted, output_targets=["b"])
+  assert out_of_range.for_predictor(only_b) == (-1.0, 1.0)
+  # a = 1.5 is inside a's range but outside b's: the union would miss it
+  assert out_of_range.report(only_b, [1.5, 0.0]).startswith(
+      "1 of 2 predictions outside the trained range [-1, 1]")
+  counter = out_of_range.OutOfRange(trusted)
+  marks = counter.flags(np.array([[1.0, 0.0],     # inside both
+                                  [3.0, 0.0],     # a outside
+                                  [1.0, 1.5],     # b outside
+                                  [-5.0, 5.0]]))  # both outside: one row
+  assert marks.tolist() == [0, 1, 1, 1]
+  assert counter.per_target == {"a": 2, "b": 2}
+  assert counter.line().startswith(
+      "3 of 4 rows with a prediction outside its target's trained range "
+      "(a: 2 outside [0, 2]; b: 2 outside [-1, 1]")
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +96,9 @@ def test_metadata_round_trips_and_marks_the_exploded_model(two_models,
     out = tmp_path / f"{name}.tsv"
     assert predict_file(predictor, str(src), str(out), progress=False,
                         outside=counter) == 30
-    rows = [line.split("\t") for line in out.read_text().splitlines()]
+    header, *rows = [line.split("\t") for line in
+                     out.read_text().splitlines()]
+    assert header == ["sequence", "prediction", "out_of_range"]
     assert {r[2] for r in rows} == {str(expected)}
     assert counter.outside == 30 * expected
     np.testing.assert_array_equal(load_predictions(str(out)),
@@ -94,6 +116,8 @@ def test_a_model_without_the_metadata_has_no_column(exported_model, predictor,
   src.write_text("ACGT" * 20 + "\n" + "A" * 110 + "\n")
   out = tmp_path / "p.tsv"
   predict_file(predictor, str(src), str(out), progress=False)
+  assert [line.split("\t") for line in out.read_text().splitlines()][0] == [
+      "sequence", "prediction"]
   assert [len(line.split("\t")) for line in out.read_text().splitlines()] == [
-      2, 2]
+      2, 2, 2]
   assert out_of_range.report(predictor, [1e9]) == out_of_range.UNKNOWN

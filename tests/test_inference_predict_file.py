@@ -83,3 +83,48 @@ def test_a_file_without_newlines_is_refused_at_the_line_limit(predictor,
     predict_file(predictor, "/dev/null",
                  str(tmp_path / predictor.path / "saved_model.pb"),
                  progress=False)
+
+
+def test_a_fasta_input_keeps_its_ids_in_a_last_column(predictor, demo_train,
+                                                      tmp_path):
+  from madlab_dream.scoring import load_predictions
+  seqs = demo_sequences(demo_train, 5)
+  fasta = tmp_path / "seqs.fa"
+  fasta.write_text("".join(f">promoter_{i} some description\n{s}\n"
+                           for i, s in enumerate(seqs)))
+  out = tmp_path / "p.tsv"
+  assert predict_file(predictor, str(fasta), str(out), progress=False) == 5
+  header, *rows = [line.split("\t") for line in out.read_text().splitlines()]
+  assert header == ["sequence", "prediction", "id"]
+  assert [r[2] for r in rows] == [f"promoter_{i}" for i in range(5)]
+  assert [r[0] for r in rows] == seqs
+  np.testing.assert_allclose([float(r[1]) for r in rows],
+                             predictor.predict_text(seqs), rtol=1e-6)
+  plain = tmp_path / "plain.tsv"
+  (tmp_path / "plain.txt").write_text("\n".join(seqs) + "\n")
+  predict_file(predictor, str(tmp_path / "plain.txt"), str(plain),
+               progress=False)
+  assert plain.read_text().splitlines()[0] == "sequence\tprediction"
+  np.testing.assert_array_equal(load_predictions(str(plain)),
+                                [float(r[1]) for r in rows])
+
+
+def test_a_header_table_by_its_sequence_column(predictor, tmp_path):
+  from conftest import REPO
+
+  from madlab_dream.errors import InputError
+  from madlab_dream.io import tables
+  table = REPO / "tests" / "data" / "deepstarr_mini_test.txt"
+  seqs = tables.read_sequences(str(table), "Sequence")
+  out = tmp_path / "p.tsv"
+  assert predict_file(predictor, str(table), str(out), progress=False,
+                      sequence_column="Sequence") == len(seqs) == 100
+  header, *rows = [line.split("\t") for line in out.read_text().splitlines()]
+  assert header == ["sequence", "prediction"]
+  assert [r[0] for r in rows] == seqs
+  np.testing.assert_allclose([float(r[1]) for r in rows],
+                             predictor.predict_text(seqs), rtol=1e-6)
+  import pytest
+  with pytest.raises(InputError, match="no column 'Seq'"):
+    predict_file(predictor, str(table), str(tmp_path / "q.tsv"),
+                 progress=False, sequence_column="Seq")

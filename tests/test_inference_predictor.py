@@ -2,6 +2,7 @@
 
 import shutil
 
+import numpy as np
 import pytest
 from helpers import assert_one_line_error
 from helpers import run_module
@@ -108,3 +109,21 @@ def test_metadata_of_another_model_is_refused(exported_model, tmp_path):
                      "signature takes L = 110"):
     Predictor(str(run))
 
+
+
+def test_predict_codes_checks_length_dtype_and_values(predictor):
+  from madlab_dream.errors import InputError
+  from madlab_dream.io import sequences
+  codes = sequences.encode(["ACGT" * 30], 110, "<test>")
+  expected = predictor.predict_codes(codes)
+  np.testing.assert_array_equal(
+      predictor.predict_codes(codes.astype(np.int64)), expected)
+  with pytest.raises(InputError, match=r"shape \(1, 100\): this model takes "
+                     r"\[N, 110\]"):
+    predictor.predict_codes(codes[:, :100])
+  with pytest.raises(InputError, match="dtype float32"):
+    predictor.predict_codes(codes.astype(np.float32))
+  bad = codes.copy()
+  bad[0, 5] = 7
+  with pytest.raises(InputError, match="code 7 at row 1, position 6"):
+    predictor.predict_codes(bad)

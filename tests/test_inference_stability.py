@@ -42,3 +42,15 @@ def test_recurrence_equals_the_layer_and_sees_the_explosion():
   assert normal["cell"].max() < 10
   assert exploded["cell"].min() > 1e5
   assert (exploded["output"] > 1e5).all()
+
+
+def test_a_run_leaves_the_trusted_range_below_it_too():
+  import pandas as pd
+  rows = pd.DataFrame({"unit": ["A", "A", "T", "T", "C"],
+                       "run_length": [10, 20, 10, 20, 10],
+                       "min_prediction": [4.0, 2.0, 4.0, 5.0, 4.0],
+                       "max_prediction": [5.0, 6.0, 6.0, 20.0, 5.0]})
+  assert stability.first_run_outside(rows, (3.0, 17.0)) == {
+      "A": 20, "T": 20, "C": None}
+  assert stability.first_run_outside(rows, None) == {
+      "A": None, "T": None, "C": None}

@@ -66,3 +66,21 @@ def test_ism_of_many_sequences_equals_one_by_one(predictor):
     mutant = seq[:pos - 1] + batch["alt"][k] + seq[pos:]
     p_ref, p_mut = predictor.predict_text([seq, mutant])
     assert batch["effect"][k] == pytest.approx(p_mut - p_ref, abs=1e-4)
+
+
+def test_ism_file_counts_every_prediction_it_makes(predictor, tmp_path):
+  from madlab_dream.inference import variants as variants_lib
+  src = tmp_path / "seqs.txt"
+  src.write_text("".join(("ACGT" * 28)[:110] + "\n" for _ in range(3)))
+  out = tmp_path / "ism.tsv"
+  done = variants_lib.ism_file(predictor, str(src), str(out))
+  assert (done["sequences"], done["variants"]) == (3, 990)
+  # the model has no trained range here: said, not counted as zeros
+  assert done["out_of_range"].startswith("trained range unknown")
+  import types
+  fake = types.SimpleNamespace(trusted_range=(-1e9, 1e9),
+                               output_targets=["expression"],
+                               seq_len=predictor.seq_len,
+                               predict_codes=predictor.predict_codes)
+  done = variants_lib.ism_file(fake, str(src), str(tmp_path / "b.tsv"))
+  assert done["out_of_range"].startswith("0 of 993 predictions")

@@ -64,6 +64,7 @@ def test_gzip_crlf_lowercase_and_empty_test_column(tmp_path):
     (b"ACGT\t1\nACGT\tx1\n", 2, "not a number"),
     (b"ACGT\t1\nACGT\tnan\n", 2, "not finite"),
     (b"ACGT\t1\nACGT\t-inf\n", 2, "not finite"),
+    (b"ACGT\t1\nACGT\t-1e300\n", 2, "-1e+300 is too large"),
     (b"ACGT\t1\nACGT\t\n", 2, "empty expression"),
     (b"ACGT\t1\nA\x00\x01\x02\t1\n", 2, "binary"),
 ])

@@ -61,7 +61,8 @@ def test_atomic_dir_swaps_the_whole_directory(tmp_path):
   target = tmp_path / "model"
   target.mkdir()
   (target / "stale.txt").write_text("x")
-  with files.atomic_dir(target) as tmp:
+  (target / "saved_model.pb").write_text("x")
+  with files.atomic_dir(target, "saved_model.pb") as tmp:
     with open(os.path.join(tmp, "fresh.txt"), "w") as f:
       f.write("y")
   assert [p.name for p in target.iterdir()] == ["fresh.txt"]
@@ -149,7 +150,8 @@ KILLED_WRITER = """
 import os, signal, sys
 from madlab_dream.io import files
 path, kind, how = sys.argv[1:]
-with (files.atomic_dir if kind == "dir" else files.atomic_path)(path) as tmp:
+with (files.atomic_dir(path, "x") if kind == "dir"
+      else files.atomic_path(path)) as tmp:
   if kind == "file":
     open(tmp, "w").write("half")
   print(tmp, flush=True)
@@ -184,7 +186,7 @@ def test_stale_temporaries_of_dead_writers_are_cleaned(tmp_path, kind):
       files.write_text(out, "done")
       assert out.read_text() == "done"
     else:
-      with files.atomic_dir(out) as tmp:
+      with files.atomic_dir(out, "x") as tmp:
         open(os.path.join(tmp, "x"), "w").close()
     assert not os.path.exists(stale)  # removed: its writer is dead
     assert os.path.exists(busy)  # kept: its writer is alive
@@ -196,7 +198,7 @@ def test_stale_temporaries_of_dead_writers_are_cleaned(tmp_path, kind):
 def test_atomic_dir_applies_the_umask(tmp_path):
   old = os.umask(0o022)
   try:
-    with files.atomic_dir(tmp_path / "model") as tmp:
+    with files.atomic_dir(tmp_path / "model", "x") as tmp:
       os.mkdir(os.path.join(tmp, "sub"))
   finally:
     os.umask(old)
@@ -295,7 +297,7 @@ def test_a_framework_no_space_error_becomes_enospc_naming_the_output(
     tmp_path):
   out = tmp_path / "saved_model"
   with pytest.raises(OSError) as caught:
-    with files.atomic_dir(out):
+    with files.atomic_dir(out, "x"):
       raise RuntimeError("RESOURCE_EXHAUSTED: x/variables.data-00000: No "
                          "space left on device")
   assert caught.value.errno == 28 and caught.value.filename == str(out)
@@ -309,3 +311,17 @@ def test_free_space_is_checked_before_a_large_write(tmp_path, monkeypatch):
   with pytest.raises(OSError, match=r"a cache needs about 1.0 MB, 5.0 KB "
                      "free"):
     files.check_free_space(tmp_path, 10 ** 6, "a cache")
+
+
+def test_an_extension_of_another_format_is_refused(tmp_path):
+  from madlab_dream.designing import outputs
+  for name in ("d.json", "d.CSV", "d.png.gz"):
+    with pytest.raises(InputError, match="but this output is TSV"):
+      files.check_format(tmp_path / name, "TSV")
+  for name in ("d.tsv", "d.txt.gz", "designs", "/dev/stdout"):
+    files.check_format(name, "TSV")
+  paths = {"output": str(tmp_path / "d.json"),
+           **outputs.default_paths(str(tmp_path / "d.json"))}
+  with pytest.raises(InputError, match="d.json: the name says JSON"):
+    outputs.check_paths(paths)
+  assert list(tmp_path.iterdir()) == []

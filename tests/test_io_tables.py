@@ -80,6 +80,21 @@ def test_bad_rows_name_file_line_and_column_or_are_skipped(tmp_path):
                             ["ACGT\t1\t2"] * 3 + ["ACGT\t1\tlow"]), settings)
 
 
+def test_a_column_named_twice_or_a_target_past_float32_is_refused(tmp_path):
+  settings = DataConfig(seq_len=4, sequence_column="seq",
+                        target_columns=("a",))
+  twice = write(tmp_path / "twice.tsv", "seq\ta\ta", ["ACGT\t1\t2"])
+  with pytest.raises(InputError, match=r"twice.tsv:1: the header names "
+                     r"column\(s\) 'a' more than once"):
+    tables.read_table(twice, settings)
+  huge = write(tmp_path / "huge.tsv", "seq\ta", ["ACGT\t1", "ACGT\t-1e300"])
+  with pytest.raises(InputError, match=r"huge.tsv:3: column 'a': target too "
+                     r"large \('-1e300'"):
+    tables.read_table(huge, settings)
+  rows = tables.read_table(huge, settings.replace(skip_bad_rows=True))
+  assert rows.counts["skipped"] == {"target too large": [3]}
+
+
 def test_a_missing_column_names_the_header(tmp_path):
   path = write(tmp_path / "t.tsv", "seq\ta", ["ACGT\t1"])
   with pytest.raises(InputError, match=r"t.tsv:1: no column 'b' in the "

@@ -98,3 +98,34 @@ def test_a_subset_file_without_newlines_is_refused_at_the_line_limit(
   link.symlink_to("/dev/zero")
   with pytest.raises(InputError, match="high_exp_seqs.csv:1: line longer"):
     scoring.load_subset(link, 16)
+
+
+def test_predicts_header_row_is_read_and_line_numbers_stay_true(inputs,
+                                                                tmp_path):
+  _, _, _, tsv, _ = inputs
+  with_header = tmp_path / "with_header.tsv"
+  with_header.write_text("sequence\tprediction\n" + tsv.read_text())
+  np.testing.assert_array_equal(scoring.load_predictions(with_header, 16),
+                                PRED)
+  lines = with_header.read_text().splitlines()
+  lines[3] = lines[3].split("\t")[0] + "\tx"
+  with_header.write_text("\n".join(lines) + "\n")
+  with pytest.raises(InputError, match=r"with_header.tsv:4: prediction 'x'"):
+    scoring.load_predictions(with_header, 16)
+
+
+def test_duplicate_subset_rows_are_counted(inputs, tmp_path):
+  _, sub, _, _, _ = inputs
+  import shutil
+  copy = tmp_path / "subsets"
+  shutil.copytree(sub, copy)
+  name, path = next((n, copy / f) for n, f in
+                    scoring.names.SINGLE_FILES.items() if (copy / f).exists())
+  lines = path.read_text().splitlines()
+  path.write_text("\n".join(lines + lines[1:3]) + "\n")
+  before, duplicates = {}, {}
+  scoring.load_subsets(sub, 16, before)  # the cases hold some already
+  subsets = scoring.load_subsets(copy, 16, duplicates)
+  assert duplicates == {**before, name: before.get(name, 0) + 2}
+  np.testing.assert_array_equal(subsets[name], scoring.load_subsets(sub, 16)[
+      name])

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from madlab_dream import scoring
+from madlab_dream.errors import InputError
 from madlab_dream.io import dream as dream_io
+from madlab_dream.io import output_dirs
 from madlab_dream.io import sequences
 from madlab_dream.scoring.names import PUBLIC_DIR
 from madlab_dream.scoring.names import SUBSET_DIR
@@ -32,7 +34,8 @@ TRAIN_ROWS, TEST_ROWS, SEED = 20_000, 1_000, 3
 def _files(directory):
   out = []
   for root, _, names in os.walk(directory):
-    out += [os.path.relpath(os.path.join(root, n), directory) for n in names]
+    out += [os.path.relpath(os.path.join(root, n), directory) for n in names
+            if n != output_dirs.MANIFEST]  # its times differ from run to run
   return sorted(out)
 
 
@@ -322,6 +325,25 @@ def test_cli_bad_counts(tmp_path, args, needle):
   proc = helpers.run_module("madlab_dream.simulate", *args)
   helpers.assert_one_line_error(proc, needle)
   assert not (tmp_path / "o" / "train_sequences.txt").exists()
+
+
+def test_a_directory_holding_other_files_is_refused_untouched(tmp_path):
+  from test_io_output_dirs import tree
+  data = tmp_path / "data"
+  (data / SUBSET_DIR).mkdir(parents=True)
+  (data / TRAIN_FILE).write_text("ACGT\t1.0\n")  # a real challenge file
+  (data / SUBSET_DIR / "notes.csv").write_text("mine")
+  before = tree(tmp_path)
+  with pytest.raises(InputError, match=f"did not write .*{TRAIN_FILE}"):
+    simulate.simulate(data, 300, 100, 1, log=lambda m: None)
+  assert tree(tmp_path) == before
+  own = tmp_path / "own"
+  simulate.simulate(own, 300, 100, 1, log=lambda m: None)
+  first = tree(own)
+  simulate.simulate(own, 300, 100, 1, log=lambda m: None)  # its own: again
+  again = tree(own)
+  del first[output_dirs.MANIFEST], again[output_dirs.MANIFEST]
+  assert again == first
 
 
 @pytest.mark.slow

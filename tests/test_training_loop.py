@@ -165,6 +165,26 @@ def test_rerun_flagfile_is_complete(run_dir):
     assert flag in text
 
 
+def test_tiny_best_epoch_restore(demo_train, tmp_path):
+  """The same construction, 4 epochs of 5 steps, in one process."""
+  import madlab_dream
+  from madlab_dream.config import TINY_MODEL as TINY
+  result = madlab_dream.train(
+      train_data=str(demo_train), model_dir=str(tmp_path), val_fraction=0.05,
+      epochs=4, optimizer="rmsprop", learning_rate=0.01, batch_size=64,
+      steps_per_epoch=5, jit_compile="false", seed=1, eval_batch_size=256,
+      progress=False, **TINY)
+  report = result.report
+  values = [h["val_pearson"] for h in report["history"]]
+  best = report["best_epoch"]
+  assert best != report["epochs_run"], values  # the construction worked
+  assert max(values) == values[best - 1]
+  assert report["validation"]["pearson"] == pytest.approx(values[best - 1],
+                                                          rel=1e-4)
+  assert report["validation"]["pearson"] != pytest.approx(values[-1],
+                                                          rel=1e-4)
+
+
 @pytest.mark.long
 def test_best_epoch_is_restored_when_a_later_epoch_is_worse(demo_train,
                                                             tmp_path):

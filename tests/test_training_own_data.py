@@ -1,5 +1,6 @@
 """Training end to end on a table with a header row and two targets
-(the DeepSTARR sample rows), and fine-tuning from that run."""
+(the DeepSTARR sample rows), and fine-tuning from that run: a tiny version
+in one process for `make test`, the full one through the command line."""
 
 import csv
 import json
@@ -11,7 +12,7 @@ from helpers import TINY_MODEL
 from helpers import assert_one_line_error
 from helpers import run_module
 
-pytestmark = [pytest.mark.slow, pytest.mark.long]
+pytestmark = pytest.mark.slow
 DIR = REPO / "tests" / "data"
 TARGETS = "Dev_log2_enrichment,Hk_log2_enrichment"
 
@@ -22,6 +23,27 @@ def train(model_dir, *extra):
       f"--model_dir={model_dir}", "--sequence_column=Sequence",
       "--batch_size=32", "--epochs=2", "--seed=3", "--learning_rate=1e-3",
       *TINY_MODEL, *extra, timeout=300)
+
+
+def test_tiny_two_targets_then_fine_tuning_in_one_process(tmp_path):
+  from madlab_dream import train as train_fn
+  from madlab_dream.config import TINY_MODEL as TINY
+  table = dict(train_data=f"{DIR}/deepstarr_mini_train.txt",
+               sequence_column="Sequence", seq_len=249, batch_size=32,
+               steps_per_epoch=2, epochs=1, seed=3, jit_compile="false",
+               val_data=f"{DIR}/deepstarr_mini_val.txt", eval_batch_size=256,
+               progress=False, **TINY)
+  two = train_fn(target_columns=TARGETS.split(","),
+                 model_dir=str(tmp_path / "two"), **table)
+  assert two.status == 0
+  assert two.report["targets"] == TARGETS.split(",")
+  assert set(two.report["validation"]["targets"]) == set(TARGETS.split(","))
+  one = train_fn(target_columns=["Dev_log2_enrichment"],
+                 model_dir=str(tmp_path / "one"),
+                 init_from=str(tmp_path / "two"), freeze=["conv"], **table)
+  assert one.status == 0
+  assert one.report["init_from"]["reinitialised"] == ["expression"]
+  assert one.report["frozen"] == ["conv"]
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +57,7 @@ def run_dir(tmp_path_factory):
   return d, proc
 
 
+@pytest.mark.long
 def test_two_targets_report_history_and_figures(run_dir):
   d, proc = run_dir
   assert "--seq_len=auto: 249" in proc.stdout
@@ -56,6 +79,7 @@ def test_two_targets_report_history_and_figures(run_dir):
   assert "| test |" in md and "validation: Dev_log2_enrichment" in md
 
 
+@pytest.mark.long
 def test_saved_model_round_trips_the_reported_validation(run_dir):
   d, _ = run_dir
   from madlab_dream import metrics
@@ -74,6 +98,7 @@ def test_saved_model_round_trips_the_reported_validation(run_dir):
         atol=1e-4)
 
 
+@pytest.mark.long
 def test_fine_tuning_reinitialises_the_head_and_refuses_other_shapes(
     run_dir, tmp_path):
   d, _ = run_dir
@@ -89,4 +114,5 @@ def test_fine_tuning_reinitialises_the_head_and_refuses_other_shapes(
   proc = train(tmp_path / "wide", f"--target_columns={TARGETS}",
                "--seq_len=249", "--val_rows=50", f"--init_from={d}",
                "--lstm_units=3")
-  assert_one_line_error(proc, "layers of other shapes: bilstm")
+  assert_one_line_error(proc, "another architecture (lstm_units 2 there, 3 "
+                        "here)")

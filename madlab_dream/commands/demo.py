@@ -19,11 +19,12 @@ The steps are `madlab_dream.tools.demo.steps`.
 
 import time
 
-from madlab_dream import config as cfg
+from madlab_dream import settings
 from madlab_dream.commands import cli
 from madlab_dream.commands import flags
 from madlab_dream.errors import InputError
 from madlab_dream.io import files
+from madlab_dream.io import output_dirs
 from madlab_dream.tools.demo import steps
 
 MIN_ROWS = 1000
@@ -35,17 +36,21 @@ def run():
     if args[name].value < MIN_ROWS:
       raise InputError(f"--{name}={args[name].value}: must be at least "
                        f"{MIN_ROWS:,}")
-  budget_s = cfg.duration_seconds("budget", args.budget)
+  budget_s = settings.duration_seconds("budget", args.budget)
   started = time.perf_counter()
   paths = steps.DemoPaths(args.output_dir)
+  output = output_dirs.claim(paths.out, "demo")  # new, empty or a demo's
   files.check_writable_dir(paths.out)
   base_args = steps.train_args(paths,
                                flags.experiment_path(args.flagfile_path))
   run_config = flags.run_config_from_args(base_args + list(args.train_arg))
   sizes = {"train_rows": args.train_rows, "test_rows": args.test_rows,
            "seed": args.sim_seed}
-  return steps.run_demo(paths, run_config, base_args, list(args.train_arg),
-                        sizes, budget_s, started, args.check_targets)
+  status = steps.run_demo(paths, run_config, base_args,
+                          list(args.train_arg), sizes, budget_s, started,
+                          args.check_targets)
+  output.record(steps.DEMO_FILES)
+  return status
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ See `madlab_dream.tools.design_demo.proof` (what is measured) and docs/design.md
 
 import os
 
-from madlab_dream import config
+from madlab_dream import settings
 from madlab_dream.commands import cli
 from madlab_dream.commands import explain_design_flags
 from madlab_dream.commands import flags
@@ -21,7 +21,7 @@ def run():
       demo_dir, f.ensemble_dir or os.path.join(demo_dir, "design_ensemble"),
       [int(s) for s in f.ensemble_seeds],
       f.output_dir or os.path.join(demo_dir, "design_proof"),
-      config.duration_seconds("budget", f.budget), f.num_designs,
+      settings.duration_seconds("budget", f.budget), f.num_designs,
       f.penalty_sd, f.rounds, f.eval_batch_size,
       lambda line: print(line, flush=True))
   print("\n" + proof.report_markdown(summary))

@@ -28,6 +28,7 @@ from madlab_dream.explain import scores_file
 from madlab_dream.explain.gradients import GradientModel
 from madlab_dream.inference import out_of_range
 from madlab_dream.io import files
+from madlab_dream.io import output_dirs
 
 
 def _paths(f) -> str | None:
@@ -46,20 +47,20 @@ def _paths(f) -> str | None:
     raise InputError(f"--logos={f.logos}: must be at least 0")
   if not f.logos:
     return None
-  logo_dir = f.logo_dir or f.output[:-len(".npz")] + "_logos"
-  if os.path.exists(logo_dir) and not os.path.isdir(logo_dir):
-    raise InputError("is not a directory", logo_dir)
-  files.check_writable_dir(os.path.dirname(os.path.abspath(logo_dir)))
-  return logo_dir
+  return output_dirs.claim(f.logo_dir or f.output[:-len(".npz")] + "_logos",
+                           "explain")
 
 
 def run():
   f = flags.FLAGS
   config = explain_design_flags.explain_config()
-  logo_dir = _paths(f)
+  logos_out = _paths(f)
   compat.keras()  # imported quietly, before the explain modules use it
   t0 = time.perf_counter()
   run = run_model.load(f.model, f.target)
+  if len(run.targets) > 1:
+    print(f"explaining target {run.target} (the model's targets: "
+          f"{', '.join(run.targets)}; --target picks another)", flush=True)
   codes, lengths, text = scores_file.read_sequences(
       f.input, run.seq_len, f.allow_long_sequence)
   engine = GradientModel(run.model, config.batch_size, run.mean, run.sd)
@@ -70,17 +71,20 @@ def run():
   result = attribution.explain_codes(engine, codes, config, log)
   settings = {**attribution.settings_record(config, engine),
               "model": os.path.abspath(f.model), "input": f.input,
-              "scale": run.scale}
+              "scale": run.scale, "target": run.target}
   scores_file.write_scores(f.output, result, text, lengths, settings)
-  print(f"wrote {config.method} contributions of {len(codes):,} sequences "
-        f"({run.scale} scale) to {f.output} in "
+  print(f"wrote {config.method} contributions to target {run.target} of "
+        f"{len(codes):,} sequence{'s' * (len(codes) != 1)} ({run.scale} "
+        f"scale) to {f.output} in "
         f"{time.perf_counter() - t0:.1f} s")
   counter = out_of_range.OutOfRange(run.trusted_range)
   counter.flags(result["prediction"])
   print(counter.line())
-  if logo_dir:
-    paths = logos.logo_pngs(logo_dir, result, f.logos, config.method)
-    print(f"wrote {len(paths)} logos to {logo_dir}")
+  if logos_out:
+    with logos_out.staging() as folder:
+      paths = logos.logo_pngs(folder, result, f.logos, config.method)
+    print(f"wrote {len(paths)} logo{'s' * (len(paths) != 1)} to "
+          f"{logos_out.path}")
 
 
 def main() -> None:

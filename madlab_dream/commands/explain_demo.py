@@ -21,7 +21,7 @@ import time
 from madlab_dream.commands import cli
 from madlab_dream.commands import explain_design_flags
 from madlab_dream.commands import flags
-from madlab_dream.io import files
+from madlab_dream.io import output_dirs
 from madlab_dream.tools.explain_demo import report as report_lib
 
 
@@ -31,7 +31,7 @@ def run():
   # Imported when used: it imports pandas (slow to import).
   from madlab_dream.tools.explain_demo import proof
   output_dir = f.output_dir or os.path.join(config.demo_dir, "explain")
-  files.check_writable_dir(os.path.dirname(os.path.abspath(output_dir)))
+  output_dirs.claim(output_dir, "explain_demo")  # refused before work
   t0 = time.perf_counter()
 
   def log(line):

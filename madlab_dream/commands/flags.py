@@ -263,6 +263,9 @@ def define_predict_flags() -> None:
           ["auto", "tsv", "json"])
   _define(flags.DEFINE_boolean, "reverse_complement", False,
           "Average with the reverse-complement strand (MadLab did not).")
+  _define(flags.DEFINE_string, "sequence_column", None,
+          "--input is a table with a header row (as train's): predict the "
+          "sequences of this column (TSV, or CSV by a .csv name).")
 
 
 def define_target_flag() -> None:

@@ -8,8 +8,10 @@ Runs TF-MoDISco on the hypothetical contributions of
 madlab_dream/explain/motifs.py) and matches each pattern with Tomtom
 against JASPAR 2024 CORE fungi or a MEME file. Writes modisco_results.h5,
 motifs.tsv (pattern, sign, seqlets, consensus, match, match_qvalue, ...),
-patterns.meme, logos/ and report.md into --output_dir, all at once. Needs
-the `explain` extra (pip install -e '.[explain]').
+patterns.meme, logos/ and report.md into --output_dir, all at once: a new
+or empty directory, or one holding only an earlier `motifs` run's outputs
+(docs/reliability.md); any other is refused before work. Needs the
+`explain` extra (pip install -e '.[explain]').
 """
 
 import os
@@ -21,7 +23,7 @@ from madlab_dream.commands import flags
 from madlab_dream.errors import InputError
 from madlab_dream.explain import motif_db
 from madlab_dream.explain import motifs
-from madlab_dream.io import files
+from madlab_dream.io import output_dirs
 
 
 def run():
@@ -33,11 +35,9 @@ def run():
   # Imported when used: it imports pandas (slow to import).
   from madlab_dream.explain import motif_report
   t0 = time.perf_counter()
+  output = output_dirs.claim(f.output_dir, "motifs")
   one_hot, hyp = motifs.read_scores(f.contributions)
   motifs.check_count(len(one_hot), f.contributions, config)
-  if os.path.exists(f.output_dir) and not os.path.isdir(f.output_dir):
-    raise InputError("is not a directory", f.output_dir)
-  files.check_writable_dir(os.path.dirname(os.path.abspath(f.output_dir)))
   database, described = motif_db.load_database(f.motif_db)
   print(f"TF-MoDISco on {len(one_hot):,} sequences of {one_hot.shape[1]} nt",
         flush=True)
@@ -47,8 +47,9 @@ def run():
               "sequences": len(one_hot), "database": described,
               "modisco": config.modisco_arguments(),
               "trim_threshold": config.trim_threshold}
-  motif_report.write_outputs(f.output_dir, results, patterns, table,
-                             settings, one_hot.shape[1])
+  with output.staging() as folder:
+    motif_report.write_outputs(folder, results, patterns, table, settings,
+                               one_hot.shape[1])
   print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}")
         if len(table) else "no patterns found")
   print(f"wrote {len(table)} patterns to {f.output_dir} in "

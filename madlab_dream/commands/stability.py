@@ -17,6 +17,7 @@ of at least 8-40 nt in the L nt the model sees. Writes the Markdown report
 import json
 import os
 
+from madlab_dream import compat
 from madlab_dream.commands import cli
 from madlab_dream.commands import flags
 from madlab_dream.errors import InputError
@@ -51,6 +52,8 @@ def run():
   files.check_output(args.output, [
       *[path for run in models.values() for path in model_inputs(run)],
       *sequence_files.values()])
+  if compat.keras().backend.backend() == "tensorflow":
+    compat.tensorflow()  # started quietly, as every command starts it
   # Imported when used: it imports pandas (slow to import).
   from madlab_dream.inference import stability
   if args.backgrounds < 1 or args.random_rows < 1:

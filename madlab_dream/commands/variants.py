@@ -101,7 +101,7 @@ def pair_effects(args, started: float) -> None:
       args.target)
   table = variants.pair_table(predictor, refs, alts, names, args.pairs)
   variants.write_tsv(args.output, table)
-  print(f"wrote effects of {len(refs):,} pairs to {args.output} in "
+  print(f"wrote effects of {len(refs):,} pair{'s' * (len(refs) != 1)} to {args.output} in "
         f"{time.perf_counter() - started:.1f} s")
   print(out_of_range.report(predictor, list(table["ref_prediction"])
                             + list(table["alt_prediction"])))

@@ -51,12 +51,13 @@ def input_digest(paths: dict[str, str]) -> dict:
                     for role, path in paths.items()}}
 
 
-def _split_masks(rows: tables.TableRows, config: DataConfig, has_val: bool):
+def _split_masks(rows: tables.TableRows, config: DataConfig, has_val: bool,
+                 path: str):
   """{split: bool [n]} for the training file's rows, and the rule."""
   n = len(rows.codes)
   if config.split_column:
-    val = np.isin(rows.split, list(config.val_values or ()))
-    test = np.isin(rows.split, list(config.test_values or ()))
+    val = _split_values(rows, config, "val_values", path)
+    test = _split_values(rows, config, "test_values", path)
     return {"train": ~val & ~test, "val": val, "test": test}, (
         f"--split_column={config.split_column}")
   if has_val:
@@ -66,6 +67,23 @@ def _split_masks(rows: tables.TableRows, config: DataConfig, has_val: bool):
                                config.replace(singleton_keep=1.0))
   return {"train": ~val, "val": val, "test": np.zeros(n, bool)}, (
       counts["validation_rule"])
+
+
+def _split_values(rows: tables.TableRows, config: DataConfig, name: str,
+                  path: str) -> np.ndarray:
+  """bool [n]: the rows whose split value is one of --`name`; InputError
+  for a value that matches no row (a typo would train on every row)."""
+  values = list(getattr(config, name) or ())
+  mask = np.isin(rows.split, values)
+  unmatched = [v for v in values if not (rows.split == v).any()]
+  if unmatched:
+    present = sorted(set(rows.split.tolist()))
+    shown = ", ".join(map(repr, present[:8])) + (
+        f" and {len(present) - 8:,} more" if len(present) > 8 else "")
+    raise InputError(f"--{name}: {', '.join(map(repr, unmatched))} matches "
+                     f"no row of column {config.split_column!r} (its values: "
+                     f"{shown or 'none'})", path)
+  return mask
 
 
 def _split_rows(paths: dict[str, str], config: DataConfig,
@@ -83,7 +101,7 @@ def _split_rows(paths: dict[str, str], config: DataConfig,
       log(tables.skipped_summary(path, rows.counts))
     if role == "train":
       masks, counts["split_rule"] = _split_masks(rows, config,
-                                                 "val" in paths)
+                                                 "val" in paths, path)
     else:
       masks = {name: np.full(len(rows.codes), name == role) for name in SPLITS}
     for name in SPLITS:
@@ -121,6 +139,25 @@ def _standardise(joined: dict, config: DataConfig, train_path: str):
   return arrays, {"mean": mean.tolist(), "sd": sd.tolist()}
 
 
+def _overlap(joined: dict, role: str, paths: dict[str, str],
+             log: Callable[[str], None]) -> int:
+  """Warns (one line) when rows of the `role` file hold a sequence (as the
+  model sees it, L nt) that is also a training row's; returns how many."""
+  codes, train = joined[role][0], joined["train"][0]
+  if not len(codes) or not len(train):
+    return 0
+  seen = {row.tobytes() for row in train}
+  shared = sum(row.tobytes() in seen for row in codes)
+  if shared:
+    flag = "--val_data" if role == "val" else "--test_data"
+    same = (" (the same file)" if os.path.realpath(paths[role]) ==
+            os.path.realpath(paths["train"]) else "")
+    log(f"warning: {shared:,} of {len(codes):,} {flag} row"
+        f"{'s' * (len(codes) != 1)} hold a sequence that is also in "
+        f"--train_data{same}: the {role} figures are not held out")
+  return int(shared)
+
+
 def preprocess_table(train_path: str, cache_dir: str, config: DataConfig,
                      log: Callable[[str], None] = print,
                      val_path: str | None = None,
@@ -146,6 +183,9 @@ def preprocess_table(train_path: str, cache_dir: str, config: DataConfig,
     log("--singleton_keep applies to the DREAM format only: a table's "
         "rows are all kept")
   joined, counts = _split_rows(paths, config, log)
+  for role in ("val", "test"):
+    if role in paths:
+      counts[f"{role}_in_train"] = _overlap(joined, role, paths, log)
   arrays, scaler = _standardise(joined, config, train_path)
   lengths = np.concatenate([joined[name][3] for name in SPLITS])
   counts.update({"train": len(arrays["train_codes"]),

@@ -48,6 +48,8 @@ def check_paths(paths: dict[str, str], inputs=()) -> None:
   for name, path in paths.items():
     files.check_output(path, inputs, gzip_ok=name in ("output",
                                                       "trajectory"))
+    if name in ("output", "trajectory"):
+      files.check_format(path, "TSV")
 
 
 def write_all(result, paths: dict[str, str]) -> None:

@@ -113,7 +113,8 @@ def prepare(texts: list[str], seq_len: int, flank_5p: int = len(FLANK5),
   """Encodes the starts and marks the positions a design may change.
 
   Raises:
-    InputError: a start with nothing left to mutate (named, with why).
+    InputError: a start with nothing left to mutate (named, with why), or
+      one that a protected range reaches past the end of.
   """
   if flank_5p < 0 or flank_3p < 0:
     raise InputError("flank lengths must be >= 0")
@@ -123,6 +124,12 @@ def prepare(texts: list[str], seq_len: int, flank_5p: int = len(FLANK5),
   pos = np.arange(width)[None, :]                           # in the sequence
   allowed = (pos >= flank_5p) & (pos < lengths[:, None] - flank_3p)
   for start, end in protect:
+    short = np.flatnonzero(lengths < end)
+    if len(short):
+      i = int(short[0])
+      raise InputError(f"--protect={start}:{end} lies outside start {i + 1} "
+                       f"({lengths[i]:,} nt): positions are 1-based in the "
+                       "sequence as given", source)
     allowed[:, start - 1:end] = False
   window = pos + (seq_len - lengths[:, None])               # in the L window
   seen = (window >= 0) & (window < seq_len)

@@ -10,8 +10,10 @@
   report.md           the table with the logos
   settings.json       TF-MoDISco's settings, the database, the input
 
-The directory is built beside its destination and renamed into place
-(`files.atomic_dir`): an interrupted or failed run leaves no partial output.
+`write_outputs` writes them into a folder; the command writes that folder
+through `io.output_dirs` (a claimed directory's staging folder), so an
+interrupted or failed run leaves no partial output and nothing else in
+the directory is touched.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from madlab_dream.explain import logos
 from madlab_dream.explain import matching
 from madlab_dream.explain import motifs
 from madlab_dream.explain.motifs import Pattern
-from madlab_dream.io import files
 
 COLUMNS = ("pattern", "sign", "seqlets", "consensus", "match",
            "match_qvalue", "match_pvalue", "similarity")
@@ -78,20 +79,20 @@ def report_markdown(table: pd.DataFrame, source: str, database: str,
 
 def write_outputs(output_dir: str, results: tuple, patterns: list[Pattern],
                   table: pd.DataFrame, settings: dict, window: int) -> None:
-  """Writes every output into `output_dir` at once (see module doc)."""
-  with files.atomic_dir(output_dir) as tmp:
-    motifs.save_results(os.path.join(tmp, "modisco_results.h5"), results,
-                        window)
-    table.to_csv(os.path.join(tmp, "motifs.tsv"), sep="\t", index=False,
-                 float_format="%.6g")
-    with open(os.path.join(tmp, "patterns.meme"), "w") as f:
-      f.write(patterns_meme_text(patterns))
-    os.makedirs(os.path.join(tmp, "logos"))
-    for p in patterns:
-      logos.pattern_logo_png(os.path.join(tmp, "logos", f"{p.name}.png"),
-                             p.cwm, f"{p.name} ({p.seqlets:,} seqlets)")
-    with open(os.path.join(tmp, "report.md"), "w") as f:
-      f.write(report_markdown(table, settings["contributions"],
-                              settings["database"], settings["sequences"]))
-    with open(os.path.join(tmp, "settings.json"), "w") as f:
-      json.dump(settings, f, indent=1)
+  """Writes every output into folder `output_dir` (see module doc)."""
+  os.makedirs(output_dir, exist_ok=True)
+  motifs.save_results(os.path.join(output_dir, "modisco_results.h5"), results,
+                      window)
+  table.to_csv(os.path.join(output_dir, "motifs.tsv"), sep="\t", index=False,
+               float_format="%.6g")
+  with open(os.path.join(output_dir, "patterns.meme"), "w") as f:
+    f.write(patterns_meme_text(patterns))
+  os.makedirs(os.path.join(output_dir, "logos"))
+  for p in patterns:
+    logos.pattern_logo_png(os.path.join(output_dir, "logos", f"{p.name}.png"),
+                           p.cwm, f"{p.name} ({p.seqlets:,} seqlets)")
+  with open(os.path.join(output_dir, "report.md"), "w") as f:
+    f.write(report_markdown(table, settings["contributions"],
+                            settings["database"], settings["sequences"]))
+  with open(os.path.join(output_dir, "settings.json"), "w") as f:
+    json.dump(settings, f, indent=1)

@@ -27,7 +27,8 @@ class RunModel:
   mean, sd: prediction = output x sd + mean; seq_len: L; path: the run
   directory (or the .keras file); scale: "expression" or "model output"
   (no metadata found: mean 0, sd 1); trusted_range: the explained
-  target's trained range widened by one sd (None: not recorded)."""
+  target's trained range widened by one sd (None: not recorded); target:
+  the explained target's name; targets: all the model's targets."""
   model: object
   mean: float
   sd: float
@@ -35,6 +36,8 @@ class RunModel:
   path: str
   scale: str
   trusted_range: tuple[float, float] | None = None
+  target: str = "expression"
+  targets: tuple[str, ...] = ("expression",)
 
 
 def model_file(path: str) -> str:
@@ -64,13 +67,16 @@ def _metadata(directory: str) -> dict | None:
     raise InputError(f"cannot read the target scaling: {e}", meta) from None
 
 
-def _target_column(info: dict | None, outputs: int, target: str | None,
-                   path: str) -> int:
-  """The output column of `target` (default the first) among the model's
-  targets (the metadata's "targets"; ["expression"] for one)."""
-  names = list((info or {}).get("targets") or []) or (
+def _target_names(info: dict | None, outputs: int) -> list[str]:
+  """The model's targets (the metadata's "targets"; ["expression"] for
+  one)."""
+  return list((info or {}).get("targets") or []) or (
       ["expression"] if outputs == 1 else [f"target_{i}"
                                            for i in range(outputs)])
+
+
+def _target_column(names: list[str], target: str | None, path: str) -> int:
+  """The output column of `target` (default the first) among `names`."""
   if target is None:
     return 0
   if target not in names:
@@ -101,8 +107,9 @@ def load(path: str, target: str | None = None) -> RunModel:
   from madlab_dream.inference import keras_model
   model = keras_model.load_model(keras_file, compile=False)
   info = _metadata(os.path.dirname(os.path.abspath(keras_file)))
+  names = _target_names(info, int(model.output_shape[-1]))
+  column = _target_column(names, target, path)
   outputs = int(model.output_shape[-1])
-  column = _target_column(info, outputs, target, path)
   if outputs > 1:
     # Keras imported when used: importing it starts a framework.
     import keras
@@ -111,7 +118,8 @@ def load(path: str, target: str | None = None) -> RunModel:
                         name=f"{model.name}_target_{column}")
   mean, sd, scale = _scale(info, column, path)
   return RunModel(model, mean, sd, int(model.input_shape[1]), path, scale,
-                  _trusted(keras_file, info, column))
+                  _trusted(keras_file, info, column), str(names[column]),
+                  tuple(map(str, names)))
 
 
 def _trusted(keras_file: str, info: dict | None, column: int):

@@ -112,7 +112,8 @@ class Ensemble:
 
 
 def predict_ensemble_file(ensemble: Ensemble, input_path: str,
-                          output_path: str, outside=None) -> int:
+                          output_path: str, outside=None,
+                          sequence_column: str | None = None) -> int:
   """Predicts every sequence of `input_path` (any format `predict` reads)
   with every member into TSV `output_path`; returns N.
 
@@ -127,7 +128,8 @@ def predict_ensemble_file(ensemble: Ensemble, input_path: str,
   with files.open_output(output_path, encoding="ascii") as out:
     out.write("\t".join(["sequence", "prediction", "prediction_sd",
                          *ensemble.names]) + "\n")
-    for rows in iter_sequences(input_path, ensemble.seq_len):
+    for rows in iter_sequences(input_path, ensemble.seq_len,
+                               sequence_column):
       pred = ensemble.predict_codes(rows.codes)
       for counter, member in zip(outside or (), pred["members"]):
         counter.flags(member)

@@ -100,7 +100,7 @@ def export_saved_model(model, path: str, mean, sd, seq_len: int,
           "outputs": {"prediction": f"{shape}, each target's scale",
                       "standardised": f"{shape}, model output"}}
   info.update(metadata or {})
-  with files.atomic_dir(path) as tmp:
+  with files.atomic_dir(path, "saved_model.pb") as tmp:
     archive.write_out(tmp, verbose=False)
     os.makedirs(os.path.join(tmp, "assets"), exist_ok=True)
     with open(os.path.join(tmp, "assets", METADATA_FILE), "w") as f:

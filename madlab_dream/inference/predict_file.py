@@ -4,13 +4,15 @@
 one sequence per line; `.gz` accepted; a pipe works: it is read once) in
 blocks and writes predictions on the expression scale, in input order:
 `.json` gives `{"<position>": prediction}` like the challenge's
-sample_submission.json; otherwise TSV `sequence<TAB>prediction` (the test
-file filled in), with a last column `out_of_range` (1 where the prediction
-lies outside the model's trusted range, `Predictor.trusted_range`, else 0)
-when the model records its trained range; a `.gz` output name is written
-gzip-compressed. A model of several targets writes a TSV with a header row,
-`sequence<TAB>prediction_<name>...` (one column per target, in the model's
-order), and JSON `{"<position>": {"<name>": value, ...}}`. The output goes
+sample_submission.json; otherwise TSV with a header row (every TSV a
+command writes has one, docs/inference.md): `sequence<TAB>prediction` (the
+test file filled in: the prediction is the second column), then a column
+`out_of_range` (1 where the prediction lies outside the model's trusted
+range, `Predictor.trusted_range`, else 0) when the model records its
+trained range, and `id` (each record's name) for a FASTA input; a `.gz` output name is written gzip-compressed. A model
+of several targets writes `sequence<TAB>prediction_<name>...` (one column
+per target, in the model's order), and JSON `{"<position>": {"<name>":
+value, ...}}`. The output goes
 through `files.open_output`: a temporary file renamed when complete
 (a FIFO or device is written straight); it may not be the input.
 """
@@ -27,6 +29,8 @@ from madlab_dream.inference.predictor import Predictor
 from madlab_dream.inference.predictor import model_inputs
 from madlab_dream.io import files
 from madlab_dream.io import sequences
+from madlab_dream.io.progress import Progress
+from madlab_dream.io.seqfiles import count_sequences
 from madlab_dream.io.seqfiles import iter_sequences
 
 
@@ -41,14 +45,16 @@ def predict_file(model: str | Predictor, input_path: str, output_path: str,
                  fmt: str = "auto", reverse_complement: bool = False,
                  progress: bool = True,
                  outside: out_of_range.OutOfRange | None = None,
-                 fitted: dict | None = None) -> int:
+                 fitted: dict | None = None,
+                 sequence_column: str | None = None) -> int:
   """Predicts every sequence of `input_path` into `output_path`; returns N.
 
   `model` is a Predictor or a path for one (run or SavedModel directory).
   `outside`, if given, counts the predictions outside the model's trusted
-  range (`out_of_range.OutOfRange(single_range(predictor.trusted_range))`).
+  range (`out_of_range.OutOfRange(out_of_range.for_predictor(predictor))`).
   `fitted`, if given, receives the counts of sequences trimmed to L
-  ("trimmed") and padded to L ("padded").
+  ("trimmed") and padded to L ("padded"). `sequence_column`: the input is
+  a table with a header row; predict the sequences of that column.
   """
   files.check_readable(input_path)
   predictor = model if isinstance(model, Predictor) else Predictor(model)
@@ -59,17 +65,20 @@ def predict_file(model: str | Predictor, input_path: str, output_path: str,
   fmt = output_format(output_path, fmt)
   if outside is None:
     outside = out_of_range.OutOfRange(
-        out_of_range.single_range(predictor.trusted_range))
+        out_of_range.for_predictor(predictor))
   total = 0
-  bar = None
-  if progress:
-    import keras  # started quietly by the Predictor: imported by now
-    bar = keras.utils.Progbar(None, interval=0.5, unit_name="sequence")
+  total_rows = count_sequences(input_path)
+  if sequence_column and total_rows:
+    total_rows -= 1  # the header row
+  bar = Progress(total_rows) if progress else None
   names = predictor.output_targets
   names = names if predictor.num_targets > 1 and len(names) > 1 else None
   with files.open_output(output_path, encoding="utf-8") as out:
-    _write_start(out, fmt, names, outside.trusted is not None)
-    for rows in iter_sequences(input_path, predictor.seq_len):
+    blocks = iter_sequences(input_path, predictor.seq_len, sequence_column)
+    rows = next(blocks, None)
+    _write_start(out, fmt, names, outside.trusted is not None,
+                 rows is not None and rows.ids is not None)
+    while rows is not None:
       other = None
       if reverse_complement:
         other = sequences.other_strand(rows.text, predictor.seq_len)
@@ -80,41 +89,43 @@ def predict_file(model: str | Predictor, input_path: str, output_path: str,
         out.write(sep + ", ".join(f'"{total + i}": {_json_value(p, names)}'
                                   for i, p in enumerate(pred)))
       else:
-        _write_tsv_rows(out, rows.text, pred, marks)
+        _write_tsv_rows(out, rows.text, pred, marks, rows.ids)
       total += len(rows)
       fitted["trimmed"] += int((rows.lengths > predictor.seq_len).sum())
       fitted["padded"] += int((rows.lengths < predictor.seq_len).sum())
       if bar is not None:
         bar.update(total)
+      rows = next(blocks, None)
     if total == 0:  # raised before the rename: nothing is replaced
       raise InputError("no sequences found", input_path)
     if fmt == "json":
       out.write("}\n")
   if bar is not None:
-    bar.update(total, finalize=True)
+    bar.close()
   return total
 
 
-def _write_start(out, fmt: str, names, marked: bool) -> None:
-  """JSON's opening brace, or the TSV header of a model of several targets
-  (none for one: the challenge's headerless layout)."""
+def _write_start(out, fmt: str, names, marked: bool, ids: bool) -> None:
+  """JSON's opening brace, or the TSV header row (`prediction` for one
+  target, `prediction_<name>` for each of several; `id` last for FASTA)."""
   if fmt == "json":
     out.write("{")
-  elif names:
-    out.write("\t".join(["sequence", *[f"prediction_{n}" for n in names],
-                         *(["out_of_range"] if marked else [])]) + "\n")
-
-
-def _write_tsv_rows(out, text, pred, marks) -> None:
-  """`sequence<TAB>prediction...[<TAB>out_of_range]` lines (one prediction
-  per target; out_of_range 1 where any is outside); the sequence and the
-  rest written apart (no copy of a long sequence)."""
-  if marks is None:
-    out.writelines(part for s, p in zip(text, pred)
-                   for part in (s, _tsv_values(p) + "\n"))
   else:
-    out.writelines(part for s, p, m in zip(text, pred, marks)
-                   for part in (s, f"{_tsv_values(p)}\t{int(np.any(m))}\n"))
+    columns = [f"prediction_{n}" for n in names] if names else ["prediction"]
+    out.write("\t".join(["sequence", *columns,
+                         *(["out_of_range"] if marked else []),
+                         *(["id"] if ids else [])]) + "\n")
+
+
+def _write_tsv_rows(out, text, pred, marks, ids=None) -> None:
+  """`sequence<TAB>prediction...[<TAB>out_of_range][<TAB>id]` lines (one
+  prediction per target; out_of_range 1 where any is outside); the
+  sequence and the rest written apart (no copy of a long sequence)."""
+  marks = [""] * len(text) if marks is None else [
+      f"\t{int(np.any(m))}" for m in marks]
+  ids = [""] * len(text) if ids is None else [f"\t{i}" for i in ids]
+  out.writelines(part for s, p, m, i in zip(text, pred, marks, ids)
+                 for part in (s, f"{_tsv_values(p)}{m}{i}\n"))
 
 
 def _tsv_values(p) -> str:

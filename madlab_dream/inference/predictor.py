@@ -121,8 +121,14 @@ class Predictor:
                     target: str | None = None) -> np.ndarray:
     """Predictions for codes [N, L] ("prediction": each target's scale;
     "standardised": the model's own output): [N], or [N, T] for several
-    targets unless `target` names one."""
+    targets unless `target` names one.
+
+    `codes`: integers 0-4 (A, C, G, T, N; `sequences.encode`) of any
+    integer dtype; another length than the model's L, a non-integer array
+    or a value outside 0-4 is an InputError before the model runs.
+    """
     import tensorflow as tf  # started quietly by `_load`: imported by now
+    codes = self.check_codes(codes)
     column = self.target_index(target or self.target)
     single = self.num_targets == 1
     shape = (len(codes),) if single else (len(codes), self.num_targets)
@@ -136,6 +142,23 @@ class Predictor:
     if column is not None and not single:
       return out[:, column]
     return out
+
+  def check_codes(self, codes) -> np.ndarray:
+    """`codes` as uint8 [N, L] (see `predict_codes`); InputError if not."""
+    codes = np.asarray(codes)
+    if codes.ndim != 2 or codes.shape[1] != self.seq_len:
+      raise InputError(f"codes of shape {codes.shape}: this model takes "
+                       f"[N, {self.seq_len}] (L = {self.seq_len})")
+    if not np.issubdtype(codes.dtype, np.integer):
+      raise InputError(f"codes of dtype {codes.dtype}: expected integers "
+                       "0-4 (A, C, G, T, N), e.g. sequences.encode(...)")
+    bad = np.flatnonzero((codes < 0) | (codes > sequences.N_CODE))
+    if len(bad):
+      row, col = divmod(int(bad[0]), codes.shape[1])
+      raise InputError(f"code {codes[row, col]} at row {row + 1}, position "
+                       f"{col + 1}: codes are 0-4 (A, C, G, T, N); "
+                       f"{len(bad):,} such value{'s' * (len(bad) > 1)}")
+    return codes.astype(np.uint8, copy=False)
 
   def predict_strands(self, codes: np.ndarray,
                       other: np.ndarray | None = None,

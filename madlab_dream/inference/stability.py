@@ -183,6 +183,8 @@ def summarise(probed: pd.DataFrame) -> pd.DataFrame:
   return (probed.assign(abs_prediction=probed["prediction"].abs())
           .groupby(["kind", "unit", "run_length"], sort=False)
           .agg(max_abs_prediction=("abs_prediction", "max"),
+               min_prediction=("prediction", "min"),
+               max_prediction=("prediction", "max"),
                max_cell=("cell", "max"), max_output=("output", "max"))
           .reset_index())
 
@@ -212,6 +214,19 @@ def run_length_counts(path: str, seq_len: int = 110,
                       for i, b in enumerate(BASES)}}
 
 
+def first_run_outside(rows: pd.DataFrame, trusted) -> dict:
+  """{unit: the shortest run length whose predictions go above or below
+  `trusted` (low, high), or None} of `summarise` rows; all None when the
+  range is unknown."""
+  first = {}
+  for unit, group in rows.groupby("unit", sort=False):
+    outside = group[(group["max_prediction"] > trusted[1]) |
+                    (group["min_prediction"] < trusted[0])
+                    ] if trusted else group.iloc[:0]
+    first[unit] = int(outside["run_length"].min()) if len(outside) else None
+  return first
+
+
 def report(run_dirs: dict[str, str], sequence_files: dict[str, str],
            seed: int = 0, backgrounds: int = 16,
            random_rows: int = 1000) -> dict:
@@ -226,8 +241,8 @@ def report(run_dirs: dict[str, str], sequence_files: dict[str, str],
 
   Returns:
     {"models": {name: {"trusted_range", "random", "probes": rows of
-    `summarise`, "first_run_outside": {unit: shortest run length whose
-    largest |prediction| leaves the trusted range, or None}}},
+    `summarise`, "first_run_outside": {unit: shortest run length with a
+    prediction above or below the trusted range, or None}}},
     "run_lengths": {name: `run_length_counts`}}.
   """
   probes = probe_texts(backgrounds, random_rows, seed)
@@ -236,14 +251,11 @@ def report(run_dirs: dict[str, str], sequence_files: dict[str, str],
     probed = probe_model(run_dir, probes)
     table = summarise(probed)
     trusted = trusted_range(trained_range_of_run(run_dir))
+    if isinstance(trusted, dict):  # the first target is the one probed
+      trusted = next(iter(trusted.values()))
     random = table[table["kind"] == "random"].iloc[0]
     rows = table[table["kind"] != "random"]
-    first = {}
-    for unit, group in rows.groupby("unit", sort=False):
-      outside = group[(group["max_abs_prediction"] > trusted[1])
-                      ] if trusted else group.iloc[:0]
-      first[unit] = (int(outside["run_length"].min()) if len(outside)
-                     else None)
+    first = first_run_outside(rows, trusted)
     models[name] = {
         "trusted_range": list(trusted) if trusted else None,
         "random": {k: float(random[k]) for k in

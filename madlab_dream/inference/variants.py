@@ -193,7 +193,8 @@ def ism_file(predictor: Predictor, input_path: str, output_path: str,
 
   Returns:
     {"sequences", "variants", "long_sequences", "seconds", "out_of_range":
-    the line counting variant predictions outside the trusted range}.
+    the line counting the predictions outside the trusted range, the
+    sequences' own and their variants'}.
   """
   started = time.perf_counter()
   files.check_readable(input_path)
@@ -201,7 +202,7 @@ def ism_file(predictor: Predictor, input_path: str, output_path: str,
   seq_len = predictor.seq_len
   total = variants = long_sequences = 0
   outside = out_of_range.OutOfRange(
-      out_of_range.single_range(predictor.trusted_range))
+      out_of_range.for_predictor(predictor))
   with files.open_output(output_path, encoding="ascii") as out:
     out.write("sequence_id\tposition\tref\talt\treference_prediction\t"
               "prediction\teffect\n")
@@ -219,6 +220,7 @@ def ism_file(predictor: Predictor, input_path: str, output_path: str,
         stop = min(start + chunk_sequences, len(rows))
         ism = ism_codes(predictor, rows.codes[start:stop],
                         rows.lengths[start:stop])
+        outside.flags(ism["reference"])  # every prediction made is counted
         outside.flags(ism["prediction"])
         table = pd.DataFrame({
             "sequence_id": ism["row"] + total + start + 1,

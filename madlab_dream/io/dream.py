@@ -6,7 +6,8 @@ Accepted: `.gz`, CRLF line endings, lower case, a last line without newline,
 an empty expression column when `require_expression=False` (the test file).
 Everything else that is malformed raises `InputError` with file and line:
 binary data, a header line, a wrong number of columns, an empty sequence,
-characters outside ACGTN, a non-numeric, NaN or infinite expression.
+characters outside ACGTN, a non-numeric, NaN or infinite expression, or one
+beyond float32's range.
 """
 
 from __future__ import annotations
@@ -42,12 +43,14 @@ class Rows:
   lengths: int32 [N] sequence lengths before the length policy.
   first_line: 1-based line number of row 0 in the file.
   text: the raw sequences as str, only when asked for (`keep_text=True`).
+  ids: each sequence's id (a FASTA record's name), or None without ids.
   """
   codes: np.ndarray
   expression: np.ndarray
   lengths: np.ndarray
   first_line: int = 1
   text: list[str] | None = None
+  ids: list[str] | None = None
 
   def __len__(self) -> int:
     return len(self.codes)
@@ -180,6 +183,10 @@ def _is_number(field: bytes) -> bool:
     return False
 
 
+#: The largest expression magnitude: float32's range (what models predict in).
+_VALUE_LIMIT = float(np.finfo(np.float32).max)
+
+
 def _parse_values(arr: np.ndarray, vstart: np.ndarray, vend: np.ndarray,
                   source: str, first_line: int,
                   require_expression: bool) -> np.ndarray:
@@ -217,6 +224,12 @@ def _parse_values(arr: np.ndarray, vstart: np.ndarray, vend: np.ndarray,
     row = int(nonfinite[0])
     raise InputError(f"expression value {values[row]} is not finite", source,
                      first_line + row)
+  huge = np.flatnonzero(filled & (np.abs(values) > _VALUE_LIMIT))
+  if huge.size:
+    row = int(huge[0])
+    raise InputError(f"expression value {values[row]:g} is too large (at "
+                     f"most {_VALUE_LIMIT:.4g} in magnitude, float32's range)",
+                     source, first_line + row)
   return values
 
 

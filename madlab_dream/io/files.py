@@ -8,8 +8,9 @@ naming the file (for truncated gzip, also the last complete line).
 
 Writing: `check_output` vets an output path before any work (not a
 directory, not one of the inputs, `.gz` only where the writer can honour
-it). `atomic_path` / `atomic_dir` write a regular file or a directory
-through a temporary sibling renamed into place, so an interrupted run never
+it). `atomic_path` / `atomic_dir` write a regular file or a directory of
+a known kind through a temporary sibling renamed into place (a directory
+of outputs goes through `io.output_dirs`), so an interrupted run never
 leaves a half-written output; a symlinked output is written through to its
 target (the link stays); a FIFO or a character device (a terminal,
 /dev/null) is written straight, never replaced. Temporaries are named
@@ -260,6 +261,26 @@ def check_output(path: str | os.PathLike, inputs=(),
   return path
 
 
+#: Extensions that name a format other than text tables.
+OTHER_FORMATS = {".json": "JSON", ".csv": "CSV", ".png": "PNG",
+                 ".npz": "NumPy", ".npy": "NumPy", ".h5": "HDF5",
+                 ".keras": "Keras", ".pdf": "PDF", ".svg": "SVG",
+                 ".md": "Markdown", ".fa": "FASTA", ".fasta": "FASTA",
+                 ".meme": "MEME", ".html": "HTML"}
+
+
+def check_format(path: str | os.PathLike, writes: str) -> None:
+  """Refuses output `path` whose extension names another format than the
+  `writes` (e.g. "TSV") a command writes there (`d.json` for a table)."""
+  name = os.fspath(path).lower().removesuffix(".gz")
+  extension = os.path.splitext(name)[1]
+  other = OTHER_FORMATS.get(extension)
+  if other and other != writes:
+    raise InputError(f"the name says {other} ({extension}) but this output "
+                     f"is {writes}; give a name ending in .tsv (or .txt)",
+                     os.fspath(path))
+
+
 def _check_not_input(path: str, mode: int | None, source) -> None:
   """Refuses output `path` if it is input file `source`, or lies inside
   input directory `source` (a model directory, a folder of subsets)."""
@@ -439,11 +460,22 @@ def naming(path: str) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def atomic_dir(path: str | os.PathLike) -> Iterator[str]:
+def atomic_dir(path: str | os.PathLike, marker: str) -> Iterator[str]:
   """Yields a new empty directory; on success it replaces directory `path`
   (a symlink's target, for a link). Made like any directory: the umask
-  applies."""
+  applies.
+
+  Only a directory of the same kind is replaced: an existing `path` must
+  be empty or hold file `marker` (a SavedModel's saved_model.pb), else
+  InputError before anything is written. A command's own output
+  directories go through `io.output_dirs`, which never replaces one.
+  """
   target = os.path.realpath(path)
+  if os.path.isdir(target) and os.listdir(target) and not os.path.isfile(
+      os.path.join(target, marker)):
+    raise InputError(f"exists and is not what this writes (no {marker} in "
+                     "it): refusing to replace it; choose another path",
+                     os.fspath(path))
   parent = os.path.dirname(target)
   os.makedirs(parent, exist_ok=True)
   base = os.path.basename(target)

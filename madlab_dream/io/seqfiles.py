@@ -11,6 +11,8 @@ block is held about twice (its bytes and its text), never more.
 
 from __future__ import annotations
 
+import os
+import stat
 from typing import Iterator
 
 import numpy as np
@@ -19,13 +21,45 @@ from madlab_dream.errors import InputError
 from madlab_dream.io import dream
 from madlab_dream.io import files
 from madlab_dream.io import sequences
+from madlab_dream.io import tables
 
 BLOCK_BYTES = 4 << 20
 _SPACE = frozenset(b" \t\r\n\v\f")
 
 
-def iter_sequences(path: str, seq_len: int) -> Iterator[dream.Rows]:
-  """Yields `Rows` blocks (expression NaN) in input order."""
+def count_sequences(path: str) -> int | None:
+  """How many sequences a plain regular file holds (FASTA: its lines that
+  start with `>`; else its lines), counted in one fast pass; None for a
+  pipe, a device or a gzip file (unknown without reading it all)."""
+  try:
+    if not stat.S_ISREG(os.stat(path).st_mode):
+      return None
+    with open(path, "rb") as f:
+      first = f.read(2)
+      if first == b"\x1f\x8b":
+        return None
+      f.seek(0)
+      fasta = first[:1] == b">"
+      count, last = int(fasta), b""
+      while block := f.read(BLOCK_BYTES):
+        count += (last + block).count(b"\n>") if fasta else block.count(b"\n")
+        last = block[-1:]
+      if not fasta and last not in (b"", b"\n"):
+        count += 1  # a last line without its newline
+      return count
+  except OSError:
+    return None
+
+
+def iter_sequences(path: str, seq_len: int,
+                   sequence_column: str | None = None
+                   ) -> Iterator[dream.Rows]:
+  """Yields `Rows` blocks (expression NaN) in input order; with
+  `sequence_column`, the sequences of that column of a table with a header
+  row (TSV, or CSV by a `.csv` name; read whole)."""
+  if sequence_column:
+    yield from _table_rows(path, seq_len, sequence_column)
+    return
   with files.open_input(path) as source:
     if not source.head:
       raise InputError("empty file (no sequences)", path)
@@ -37,11 +71,28 @@ def iter_sequences(path: str, seq_len: int) -> Iterator[dream.Rows]:
                                chunk_bytes=BLOCK_BYTES)
 
 
+def _table_rows(path: str, seq_len: int, column: str,
+                batch: int = 50_000) -> Iterator[dream.Rows]:
+  """A table's `column` as Rows blocks (first_line: the file's line)."""
+  seqs = tables.read_sequences(path, column)
+  if not seqs:
+    raise InputError("the table has no rows", path)
+  for start in range(0, len(seqs), batch):
+    part = seqs[start:start + batch]
+    codes = sequences.encode(part, seq_len, f"{path} (column {column!r})",
+                             first_line=start + 2)
+    yield dream.Rows(codes, np.full(len(part), np.nan),
+                     np.array([len(s) for s in part], np.int32), start + 2,
+                     part)
+
+
 def _fasta_rows(source: files.Input, seq_len: int,
                 batch: int = 50_000) -> Iterator[dream.Rows]:
-  """FASTA records as Rows (first_line: the first record's header line)."""
+  """FASTA records as Rows (first_line: the first record's header line;
+  ids: each header's first word, after the `>`)."""
   path = source.path
   seqs: list[str] = []
+  ids: list[str] = []
   record = bytearray()
   header_line = first_header = 0
   line_no = 0
@@ -50,7 +101,7 @@ def _fasta_rows(source: files.Input, seq_len: int,
     lengths = np.array([len(s) for s in seqs], np.int32)
     return dream.Rows(sequences.encode([s[-seq_len:] for s in seqs], seq_len),
                       np.full(len(seqs), np.nan), lengths, first_header,
-                      list(seqs))
+                      list(seqs), list(ids))
 
   for line in _lines(source):
     line_no += 1
@@ -63,7 +114,8 @@ def _fasta_rows(source: files.Input, seq_len: int,
         record = bytearray()
       if len(seqs) >= batch:
         yield rows()
-        seqs = []
+        seqs, ids = [], []
+      ids.append(_record_id(line, start, end))
       header_line = line_no
       first_header = first_header if seqs else line_no
       continue
@@ -76,6 +128,13 @@ def _fasta_rows(source: files.Input, seq_len: int,
     seqs.append(_finish(record, path, header_line))
   if seqs:
     yield rows()
+
+
+def _record_id(line, start: int, end: int) -> str:
+  """A FASTA header's first word after `>` (tabs and newlines can't be in
+  it: it becomes a TSV field)."""
+  words = bytes(line[start + 1:end]).decode("utf-8", "replace").split()
+  return words[0] if words else ""
 
 
 def _lines(source: files.Input) -> Iterator[bytes | bytearray]:

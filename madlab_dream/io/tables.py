@@ -4,8 +4,9 @@
 or `.csv.gz` is comma-separated, anything else tab-separated; or
 `config.delimiter`), gzip by its magic bytes, every field as text. Other
 columns are ignored. Each row is checked: a sequence that is empty or holds
-a character outside ACGTN, a target that is missing (empty or NaN) or not a
-number. A bad row is an InputError naming the file, line and column; with
+a character outside ACGTN, a target that is missing (empty or NaN), not a
+number, or beyond float32's range (what the model predicts in). A header
+that names a column twice is refused (which one would be meant?). A bad row is an InputError naming the file, line and column; with
 `config.skip_bad_rows` it is skipped, and every skipped line is counted by
 reason. Line numbers are the file's (the header is line 1).
 
@@ -18,6 +19,7 @@ The DeepSTARR files of the challenge paper's benchmarks read as
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import io
 
@@ -29,7 +31,10 @@ from madlab_dream.io import files
 from madlab_dream.io import sequences
 
 #: Why a row is bad, in the order the checks run.
-REASONS = ("bad sequence", "missing target", "non-numeric target")
+REASONS = ("bad sequence", "missing target", "non-numeric target",
+           "target too large")
+#: The largest target magnitude: float32's range.
+TARGET_LIMIT = float(np.finfo(np.float32).max)
 
 
 @dataclasses.dataclass
@@ -61,6 +66,7 @@ def _frame(path: str, config: DataConfig, columns: list[str]):
   """The named columns of the table as text (pandas DataFrame)."""
   import pandas as pd  # seconds to import: only tables need it
   with files.open_input(path) as source:
+    _check_header(path, config, source.head)
     text = io.BytesIO(b"".join(source.chunks()))
     try:
       frame = pd.read_csv(text, sep=delimiter_of(path, config), dtype=str,
@@ -76,6 +82,21 @@ def _frame(path: str, config: DataConfig, columns: list[str]):
         f"{', '.join(map(str, frame.columns))}; delimiter "
         f"{delimiter_of(path, config)!r})", path, 1)
   return frame
+
+
+def _check_header(path: str, config: DataConfig, head: bytes) -> None:
+  """Refuses a header row that names a column twice."""
+  line = head.decode("utf-8", "replace").rstrip("\r\n")
+  names = next(csv.reader([line], delimiter=delimiter_of(path, config)), [])
+  seen, twice = set(), []
+  for name in (n.strip() for n in names):
+    if name in seen and name not in twice:
+      twice.append(name)
+    seen.add(name)
+  if twice:
+    raise InputError(f"the header names column(s) {', '.join(map(repr, twice))}"
+                     " more than once; rename them so each is meant once",
+                     path, 1)
 
 
 def _columns(config: DataConfig) -> list[str]:
@@ -101,6 +122,7 @@ def _bad_rows(frame, config: DataConfig):
   targets = np.empty((len(frame), len(config.target_columns)), np.float64)
   missing = np.zeros(len(frame), bool)
   non_numeric = np.zeros(len(frame), bool)
+  too_large = np.zeros(len(frame), bool)
   for j, column in enumerate(config.target_columns):
     text = frame[column].str.strip()
     values = pd.to_numeric(text, errors="coerce").to_numpy(np.float64)
@@ -108,10 +130,14 @@ def _bad_rows(frame, config: DataConfig):
         ["nan", "na", "n/a", "null", "none"]).to_numpy(bool)
     missing |= empty
     non_numeric |= ~empty & ~np.isfinite(values)
+    with np.errstate(invalid="ignore"):
+      too_large |= np.isfinite(values) & (np.abs(values) > TARGET_LIMIT)
     targets[:, j] = values
   bad["missing target"] = missing & ~bad["bad sequence"]
   bad["non-numeric target"] = (non_numeric & ~missing &
                                ~bad["bad sequence"])
+  bad["target too large"] = (too_large & ~non_numeric & ~missing &
+                             ~bad["bad sequence"])
   return bad, targets, seqs
 
 
@@ -127,10 +153,13 @@ def _problem(frame, config: DataConfig, reason: str, row: int) -> str:
   for column in config.target_columns:
     text = frame[column].iloc[row].strip()
     try:
-      if np.isfinite(float(text)):
+      if np.isfinite(float(text)) and abs(float(text)) <= TARGET_LIMIT:
         continue
     except ValueError:
       pass
+    if reason == "target too large":
+      return (f"column {column!r}: target too large ({text!r}; at most "
+              f"{TARGET_LIMIT:.4g} in magnitude, float32's range)")
     return f"column {column!r}: {reason} ({text!r})"
   return reason
 
@@ -161,6 +190,17 @@ def read_table(path: str, config: DataConfig) -> TableRows:
       lines=good.astype(np.int64) + 2, split=split,
       counts={"read": len(frame), "kept": len(good),
               "skipped": skipped})
+
+
+def read_sequences(path: str, column: str, delimiter: str | None = None
+                   ) -> list[str]:
+  """The sequences of `column` of a table with a header row (for predict;
+  the delimiter as `read_table`'s), in file order (line i + 2 holds
+  sequence i); InputError for a missing column."""
+  config = DataConfig(sequence_column=column, target_columns=(column,),
+                      delimiter=delimiter)  # a target only to be valid
+  frame = _frame(path, config, [column])
+  return frame[column].str.strip().tolist()
 
 
 def skipped_summary(path: str, counts: dict) -> str | None:

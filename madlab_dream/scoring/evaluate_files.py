@@ -42,7 +42,12 @@ def evaluate(predictions: str, ground_truth: str, subsets_dir: str,
   n = len(truth)
   log(f"ground truth: {n:,} rows, {int((truth != truth).sum()):,} without a "
       "measured value (skipped)")
-  subsets = load_subsets(subsets_dir, n)
+  duplicates: dict = {}
+  subsets = load_subsets(subsets_dir, n, duplicates)
+  for name, count in duplicates.items():
+    what = "pair" if subsets[name].ndim == 2 else "row"
+    log(f"subset {name}: {count:,} duplicate {what}{'s' * (count != 1)} "
+        "dropped (each counts once, as in the official evaluation)")
   public_sets = None
   if public_dir and mode != "ignore":
     public_sets = load_public(public_dir, n)
@@ -55,11 +60,13 @@ def evaluate(predictions: str, ground_truth: str, subsets_dir: str,
     mismatches = len(different)
     if different:
       sys.stderr.write(
-          f"warning: {predictions}: {mismatches:,} sequences differ from the "
-          f"ground truth's at the same row (first: line {different[0] + 1}); "
+          f"warning: {predictions}: {mismatches:,} sequence"
+          f"{'s differ' if mismatches != 1 else ' differs'} from the "
+          f"ground truth's at the same row (first: row {different[0] + 1}); "
           "are the predictions in test-file order?\n")
   result = score(pred, truth, subsets, public_sets, mode)
   result["counts"]["sequence_mismatches"] = mismatches
+  result["counts"]["subset_duplicates_dropped"] = duplicates
   result["inputs"] = {"predictions": predictions,
                       "ground_truth": ground_truth,
                       "subsets_dir": subsets_dir, "public_dir": public_dir}

@@ -45,17 +45,18 @@ def _read_text(path: str | os.PathLike,
   return path, text
 
 
-def _tab_rows(path: str, text: str, flag_column: str | None = None
-              ) -> tuple[list[str], list[str]]:
-  """(sequences, value fields) of the text of a `sequence<TAB>value` file;
-  with `flag_column`, a third column of that name (0 or 1) may follow."""
+def _tab_rows(path: str, text: str, flag_column: str | None = None,
+              first: int = 1) -> tuple[list[str], list[str]]:
+  """(sequences, value fields) of the text of a `sequence<TAB>value` file
+  whose first line is line `first`; with `flag_column`, a third column of
+  that name (0 or 1) may follow."""
   lines = text.split("\n")
   while lines and not lines[-1].strip():
     lines.pop()  # the final newline, blank lines at the end
   if not lines:
     raise InputError("empty file (no rows)", path)
   seqs, values = [], []
-  for number, line in enumerate(lines, 1):
+  for number, line in enumerate(lines, first):
     if line.endswith("\r"):
       line = line[:-1]
     if not line.strip():
@@ -72,6 +73,15 @@ def _tab_rows(path: str, text: str, flag_column: str | None = None
     seqs.append(parts[0].strip())
     values.append(parts[1].strip())
   return seqs, values
+
+
+def _without_header(text: str, column: str) -> tuple[str, int]:
+  """`text` without a header row `sequence<TAB>{column}[<TAB>...]`, and the
+  line number its first row has."""
+  head, _, rest = text.partition("\n")
+  if head.rstrip("\r").split("\t")[:2] == ["sequence", column]:
+    return rest, 2
+  return text, 1
 
 
 def _number(field: str, path: str, line: int, what: str) -> float:
@@ -115,7 +125,8 @@ def load_predictions(path: str | os.PathLike, n: int | None = None,
 
   Args:
     path: either `sequence<TAB>prediction[<TAB>out_of_range]` rows in
-      position order (no header), or JSON `{"<position>": prediction}` (the challenge's
+      position order (predict's header row `sequence<TAB>prediction...`
+      first, or none), or JSON `{"<position>": prediction}` (the challenge's
       sample_submission.json) whose positions cover 0..N-1 exactly once.
       `.gz` accepted; the format is recognised from the content.
     n: the number of ground-truth rows; the predictions must match it.
@@ -130,13 +141,14 @@ def load_predictions(path: str | os.PathLike, n: int | None = None,
   if text.lstrip().startswith("{"):
     values, seqs = _json_predictions(path, text, n), None
   else:
-    seqs, fields = _tab_rows(path, text, flag_column="out_of_range")
+    text, first = _without_header(text, "prediction")
+    seqs, fields = _tab_rows(path, text, "out_of_range", first)
     values = np.empty(len(fields), np.float64)
     for i, field in enumerate(fields):
       if field.lower() in _MISSING_VALUES:
         raise InputError("missing prediction (every position needs a "
-                         "number)", path, i + 1)
-      values[i] = _number(field, path, i + 1, "prediction")
+                         "number)", path, i + first)
+      values[i] = _number(field, path, i + first, "prediction")
     if n is not None and len(values) != n:
       raise InputError(f"{len(values):,} predictions but the ground truth "
                        f"has {n:,} rows (one prediction per test position, "
@@ -234,23 +246,42 @@ def load_subset(path: str | os.PathLike, n: int | None = None) -> np.ndarray:
 
   `n`: number of ground-truth rows; positions must lie in 0..n-1.
   """
+  return _unique(subset_rows(path, n))
+
+
+def _unique(rows: np.ndarray) -> np.ndarray:
+  """Sorted unique positions [k] or (alt, ref) pairs [k, 2]."""
+  if rows.ndim == 1:
+    return np.unique(rows)
+  return np.unique(rows, axis=0) if len(rows) else rows.reshape(0, 2)
+
+
+def subset_rows(path: str | os.PathLike, n: int | None = None) -> np.ndarray:
+  """One subset CSV's rows as they are, duplicates included: int64 [k]
+  positions or int64 [k, 2] (alt_pos, ref_pos) pairs."""
   path = files.check_readable(path)
   df = _read_csv(path)
   df = df.dropna(how="all")  # blank lines
   if "pos" in df.columns:
-    return np.unique(_positions(df, "pos", path, n))
+    return _positions(df, "pos", path, n)
   if "alt_pos" in df.columns and "ref_pos" in df.columns:
     alt = _positions(df, "alt_pos", path, n)
     ref = _positions(df, "ref_pos", path, n)
-    pairs = np.stack([alt, ref], axis=1)
-    return np.unique(pairs, axis=0) if len(pairs) else pairs.reshape(0, 2)
+    return np.stack([alt, ref], axis=1)
   raise InputError(f"no `pos` column nor `alt_pos` and `ref_pos` columns "
                    f"(columns: {', '.join(map(str, df.columns))})", path)
 
 
-def load_subsets(directory: str | os.PathLike,
-                 n: int | None = None) -> dict[str, np.ndarray]:
+def load_subsets(directory: str | os.PathLike, n: int | None = None,
+                 duplicates: dict | None = None) -> dict[str, np.ndarray]:
   """The official subset CSVs of `directory` (the challenge's test_subset_ids).
+
+  Args:
+    directory: the folder of subset CSVs.
+    n: the number of ground-truth rows; positions must lie in 0..n-1.
+    duplicates: if given, receives {name: rows dropped as duplicates} for
+      each subset that had any (a position or pair counts once, as in the
+      official evaluation).
 
   Returns:
     {name: positions} for every file present, names from SUBSET_NAMES:
@@ -266,7 +297,10 @@ def load_subsets(directory: str | os.PathLike,
     path = os.path.join(directory, filename)
     if not os.path.exists(path):
       continue
-    positions = load_subset(path, n)
+    rows = subset_rows(path, n)
+    positions = _unique(rows)
+    if duplicates is not None and len(rows) > len(positions):
+      duplicates[name] = len(rows) - len(positions)
     expect_pairs = name in PAIR_FILES
     if (positions.ndim == 2) != expect_pairs:
       want = "`alt_pos` and `ref_pos`" if expect_pairs else "`pos`"

@@ -59,7 +59,8 @@ class RunControl:
 
 
 class ValidationMetrics(keras.callbacks.Callback):
-  """Adds val_pearson, val_r2 (r squared), val_mse, val_r2_determination;
+  """Adds val_pearson, val_pearson_squared (r²), val_mse,
+  val_r2_determination (1 - SSE/SST: another number);
   with several targets these are means over the targets, and each target's
   val_pearson_<name> and val_mse_<name> are added."""
 
@@ -81,7 +82,8 @@ class ValidationMetrics(keras.callbacks.Callback):
       return
     scores = metrics.target_metrics(self.targets, pred, self.target_names)
     logs.update({"val_pearson": scores["pearson"],
-                 "val_r2": scores["pearson_squared"], "val_mse": scores["mse"],
+                 "val_pearson_squared": scores["pearson_squared"],
+                 "val_mse": scores["mse"],
                  "val_r2_determination": scores["r2_determination"]})
     for name, per in scores.get("targets", {}).items():
       logs.update({f"val_pearson_{name}": per["pearson"],
@@ -146,7 +148,8 @@ class StopSelectCheckpoint(keras.callbacks.Callback):
     seconds = self.last_batch_end - self.epoch_start
     row = {"epoch": epoch + 1, "steps": self.steps,
            "loss": float(logs.get("loss", math.nan))}
-    for key in ("val_pearson", "val_r2", "val_mse", "val_r2_determination"):
+    for key in ("val_pearson", "val_pearson_squared", "val_mse",
+                "val_r2_determination"):
       if key in logs:
         row[key] = float(logs[key])
     for key in logs:  # each target's, with several targets
@@ -172,7 +175,7 @@ class StopSelectCheckpoint(keras.callbacks.Callback):
         self.plan.patience):
       self.control.stop(planned=(
           f"early stopping: no better validation Pearson r for "
-          f"{self.plan.patience} epochs"))
+          f"{self.plan.patience} epoch{'s' * (self.plan.patience != 1)}"))
     state.stopped = self.control.stopped
     state.save(self.model)
     self.on_history(state.history)
@@ -185,7 +188,8 @@ class StopSelectCheckpoint(keras.callbacks.Callback):
              f"loss {row['loss']:.4f}"]
     if "val_pearson" in row:
       parts += [f"val_pearson {row['val_pearson']:.4f}",
-                f"val_r2 {row['val_r2']:.4f}", f"val_mse {row['val_mse']:.4f}"]
+                f"val_pearson_squared {row['val_pearson_squared']:.4f}",
+                f"val_mse {row['val_mse']:.4f}"]
     parts += [f"best {state.best_value:.4f} @ epoch {state.best_epoch}"
               if self.plan.select else f"epochs done {state.epochs_done}",
               f"{seconds:.1f} s", f"{row['seq_per_s']:,.0f} seq/s"]

@@ -1,6 +1,6 @@
 """One training run, from a `RunConfig` to exported weights and a report.
 
-Steps: check the paths -> lock the run directory -> `preparation.prepare`:
+Steps: check the paths and settings (`run_checks`) -> lock the run directory -> `preparation.prepare`:
 cache (`data.preprocess`), planned steps, checkpoint state -> start
 TensorFlow quietly with the distribution strategy ->
 `training_run.TrainingRun`: model (`model.build_model`) -> fit with exact
@@ -19,6 +19,7 @@ scripts: the configs are built with `dataclasses.replace`
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import inspect
 import os
@@ -32,17 +33,13 @@ from madlab_dream.config import setting_names
 from madlab_dream.data import table_cache
 from madlab_dream.errors import InputError
 from madlab_dream.io import files
+from madlab_dream.io import output_dirs
 from madlab_dream.training import distribute
 from madlab_dream.training.flagfile import read_flagfile
 from madlab_dream.training.lock import LOCK_FILE
 from madlab_dream.training.lock import RunLock
 from madlab_dream.training.preparation import prepare
-
-DATA_HELP = (
-    "the challenge data are not downloaded at run time: get "
-    "train_sequences.txt from Zenodo record 10633252 "
-    "(https://zenodo.org/records/10633252; also GEO GSE254493) and put it at "
-    "data/train_sequences.txt, or pass --train_data=PATH")
+from madlab_dream.training.run_checks import check_paths
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,36 +55,28 @@ class RunResult:
   report: dict | None = None
 
 
-def check_paths(config: RunConfig) -> None:
-  """Missing data, an unusable run directory, a strategy without its
-  environment: InputError before any work."""
-  settings = config.train
-  if not settings.train_data:
-    raise InputError(f"--train_data is required; {DATA_HELP}")
-  if not os.path.exists(settings.train_data):
-    raise InputError(f"no such file; {DATA_HELP}", settings.train_data)
-  files.check_readable(settings.train_data)
-  if not settings.model_dir:
-    raise InputError("--model_dir is required")
-  distribute.check_environment(settings.strategy)
-  files.check_writable_dir(settings.model_dir)
-
-
-def remove_if_empty(run_dir: str) -> None:
-  """Removes `run_dir` if it holds nothing but the lock and empty folders
-  (what this run made before it was refused; the lock is ours)."""
-  for root, _, names in os.walk(run_dir):
-    if any(name != LOCK_FILE or root != run_dir for name in names):
-      return
-  shutil.rmtree(run_dir, ignore_errors=True)
+def undo_refused(run_dir: str, fresh: bool, made: list[str]) -> None:
+  """What a run refused before training leaves: nothing it made. A new
+  run directory is removed whole (all in it is the run's); in an existing
+  one, the files in `made` (its lock, its manifest) if this run made them."""
+  if fresh:
+    shutil.rmtree(run_dir, ignore_errors=True)
+    return
+  for path in made:
+    with contextlib.suppress(OSError):
+      os.remove(path)
 
 
 def run(config: RunConfig) -> RunResult:
   """Trains, selects, reports and exports (see the module docstring)."""
   wall0 = time.perf_counter()
   settings = config.train
-  fresh = bool(settings.model_dir) and not os.path.exists(settings.model_dir)
-  check_paths(config)
+  fresh = check_paths(config)
+  files.check_writable_dir(settings.model_dir)
+  made = [os.path.join(settings.model_dir, name)
+          for name in (LOCK_FILE, output_dirs.MANIFEST)
+          if not os.path.lexists(os.path.join(settings.model_dir, name))]
+  output_dirs.mark_run_dir(settings.model_dir)
   is_chief, task_index = distribute.worker_role()
   run_dir = settings.model_dir
   if not is_chief:  # non-chief workers write only to their own scratch space
@@ -97,9 +86,9 @@ def run(config: RunConfig) -> RunResult:
   with RunLock(run_dir):
     try:
       prepared = prepare(config, run_dir)
-    except InputError:  # refused before training: no empty run dir left
-      if fresh and run_dir == settings.model_dir:
-        remove_if_empty(run_dir)
+    except InputError:  # refused before training: nothing of it is left
+      if run_dir == settings.model_dir:
+        undo_refused(run_dir, fresh, made)
       raise
     _, strategy = compat.tensorflow(
         before_init=lambda _: distribute.make_strategy(settings.strategy,

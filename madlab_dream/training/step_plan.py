@@ -73,7 +73,7 @@ def small_data_warning(plan: Plan, batch_size: int) -> str | None:
   if plan.total_steps >= MIN_STEPS:
     return None
   return (f"warning: this run makes only {plan.total_steps:,} optimizer steps "
-          f"({plan.epochs} epochs x {plan.steps_per_epoch:,} steps of "
+          f"({plan.epochs} epoch{'s' * (plan.epochs != 1)} x {plan.steps_per_epoch:,} steps of "
           f"{batch_size:,}); a model this size needs thousands: raise "
           "--epochs or --steps_per_epoch, or lower --batch_size "
           "(experiments/small_data.flags is a recipe for small files)")

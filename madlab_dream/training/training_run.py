@@ -59,6 +59,20 @@ OUTPUTS = ("saved_model/ model.keras report.json report.md history.csv "
            "config.json")
 
 
+def written_outputs(run_dir: str) -> str:
+  """The names of OUTPUTS that the run wrote (a scatter per target for
+  several targets; none without a validation set), space-separated."""
+  names = []
+  for name in OUTPUTS.split():
+    if name == "validation_scatter.png":
+      names += sorted(n for n in os.listdir(run_dir)
+                      if n.startswith("validation_scatter") and
+                      n.endswith(".png"))
+    elif os.path.exists(os.path.join(run_dir, name.rstrip("/"))):
+      names.append(name)
+  return " ".join(names)
+
+
 @dataclasses.dataclass(frozen=True)
 class RunOutcome:
   """How a run ended.
@@ -289,7 +303,8 @@ class TrainingRun:
     print(run_report.summary_line(self.state.best_epoch, final.train,
                                   final.validation, final.test), flush=True)
     print(f"stopped: {stopped}", flush=True)
-    print(f"outputs in {self.run_dir}: {OUTPUTS}", flush=True)
+    print(f"outputs in {self.run_dir}: {written_outputs(self.run_dir)}",
+          flush=True)
     return report
 
   def _final_metrics(self) -> FinalMetrics:

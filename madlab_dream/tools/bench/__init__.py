@@ -12,10 +12,12 @@ BENCHMARKS.md), `--backend=jax` on whatever accelerator JAX sees
                       input pipeline
   compiled_calls.py, throughput.py
                       compiled training step and forward pass on either
-                      backend; matmul peak, step, `fit`, inference, MFU
-  comparisons.py, reference_model.py, precision_comparison.py
+                      backend (XLA's cost and memory figures on JAX);
+                      matmul peak, step, `fit`, inference, MFU
+  comparisons.py, reference_model.py, candidates.py, precision_comparison.py
                       A/B in alternating windows: the reference formulation,
-                      sequence lengths, float32 against mixed_bfloat16
+                      candidate formulations of the layers, sequence
+                      lengths, float32 against mixed_bfloat16
   mutagenesis.py, block_profile.py, flops.py
                       saturation mutagenesis; time per block; FLOPs
   explain_design.py, explain_speed.py, design_speed.py

@@ -14,6 +14,7 @@ import numpy as np
 from madlab_dream import model as model_lib
 from madlab_dream import timing
 from madlab_dream.config import ModelConfig
+from madlab_dream.tools.bench import candidates
 from madlab_dream.tools.bench import compiled_calls
 from madlab_dream.tools.bench.flops import analytic_flops
 from madlab_dream.tools.bench.outputs import log
@@ -56,6 +57,31 @@ def compare_formulations(model: keras.Model, train_step: Callable,
                                          train_jit, sizes.fit_warmup),
           "inference": inference,
           "max_abs_difference": float(np.abs(a - b).max())}
+
+
+def compare_candidates(model: keras.Model, train_step: Callable,
+                       sizes: Sizes) -> dict:
+  """The compiled JAX training step of the model (`train_step`, its
+  `train_step_call` at `sizes.train_batch`, XLA on) and of each candidate
+  formulation (`candidates.CANDIDATES`, same weights):
+  {"training": `timed_alternatives`, "compiled": {name:
+  `compiled_calls.train_step_cost`}, "relative_difference": {name:
+  `candidates.relative_difference` of its predictions on 256 rows}}."""
+  codes, y = compiled_calls.random_batch(sizes.train_batch,
+                                         int(model.input.shape[1]))
+  want = np.asarray(model(codes[:256], training=False))
+  steps, differences = {"model": train_step}, {}
+  for name in candidates.CANDIDATES:
+    candidate = candidates.candidate_model(model, name)
+    steps[name] = compiled_calls.train_step_call(candidate, codes, y)
+    differences[name] = candidates.relative_difference(
+        candidate(codes[:256], training=False), want)
+  log(f"  candidate formulations, batch {sizes.train_batch:,}")
+  training = timed_alternatives(steps, sizes.train_batch, sizes, True,
+                                sizes.fit_warmup)
+  return {"training": training, "relative_difference": differences,
+          "compiled": {name: compiled_calls.train_step_cost(step)
+                       for name, step in steps.items()}}
 
 
 def compare_lengths(config: ModelConfig, calls: dict, sizes: Sizes,

@@ -56,12 +56,8 @@ def _tensorflow_step(model: keras.Model, x, y, jit: bool) -> Callable:
   return step
 
 
-def train_step_call(model: keras.Model, codes: np.ndarray,
-                    targets: np.ndarray, jit: bool = True) -> Callable:
-  """One training step on (codes, targets) per call."""
-  y = np.asarray(targets, np.float32).reshape(-1, 1)
-  if keras.backend.backend() != "jax":
-    return _tensorflow_step(model, np.asarray(codes), y, jit)
+def _jax_step(model: keras.Model):
+  """(the jitted JAX training step, its initial state)."""
   import jax  # noqa: PLC0415 (installed only where Keras runs on JAX)
   optimizer = optim.make_optimizer(OPTIMIZER)
   optimizer.build(model.trainable_variables)
@@ -80,17 +76,57 @@ def train_step_call(model: keras.Model, codes: np.ndarray,
         optimizer_values, grads, trainable)
     return (trainable, non_trainable, optimizer_values), loss
 
-  jitted = jax.jit(step, donate_argnums=0)
-  state = [tuple(_copies(jax, variables) for variables in (
+  state = tuple(_copies(jax, variables) for variables in (
       model.trainable_variables, model.non_trainable_variables,
-      optimizer.variables))]
+      optimizer.variables))
+  return jax.jit(step, donate_argnums=0), state
+
+
+def train_step_call(model: keras.Model, codes: np.ndarray,
+                    targets: np.ndarray, jit: bool = True) -> Callable:
+  """One training step on (codes, targets) per call (compiled at the
+  first; on JAX, `train_step_cost` then reads XLA's figures of it)."""
+  y = np.asarray(targets, np.float32).reshape(-1, 1)
+  if keras.backend.backend() != "jax":
+    return _tensorflow_step(model, np.asarray(codes), y, jit)
+  import jax  # noqa: PLC0415 (installed only where Keras runs on JAX)
+  jitted, initial = _jax_step(model)
+  state = [initial]
+  compiled = []
   x, y = jax.device_put(codes), jax.device_put(y)
 
   def call():
-    state[0], loss = jitted(state[0], x, y)
+    if not compiled:
+      compiled.append(jitted.lower(state[0], x, y).compile())
+    state[0], loss = compiled[0](state[0], x, y)
     return loss
 
+  call.compiled = compiled
   return call
+
+
+def train_step_cost(step: Callable) -> dict:
+  """XLA's own figures for a JAX training step from `train_step_call`
+  that has run: {"flops", "bytes_accessed"} of the compiled step's cost
+  analysis (the whole step, element-wise work included) and
+  {"temp_bytes", "argument_bytes", "output_bytes"} of its memory analysis
+  (temporary buffers: the activations a step holds), as compiled for the
+  device it runs on.
+
+  Raises:
+    ValueError: not a JAX step, or one that has not run yet.
+  """
+  compiled = getattr(step, "compiled", None)
+  if not compiled:
+    raise ValueError("XLA's figures need a JAX training step that has run")
+  cost = compiled[0].cost_analysis()
+  cost = cost[0] if isinstance(cost, (list, tuple)) else cost
+  memory = compiled[0].memory_analysis()
+  return {"flops": float(cost.get("flops", 0.0)),
+          "bytes_accessed": float(cost.get("bytes accessed", 0.0)),
+          "temp_bytes": int(memory.temp_size_in_bytes),
+          "argument_bytes": int(memory.argument_size_in_bytes),
+          "output_bytes": int(memory.output_size_in_bytes)}
 
 
 def forward_call(model: keras.Model, codes: np.ndarray,

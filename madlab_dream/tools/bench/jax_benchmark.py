@@ -1,7 +1,9 @@
 """`python -m madlab_dream.bench --backend=jax`: the model on whatever
 accelerator JAX sees (Keras on JAX, XLA), with no TensorFlow: its
 throughput per precision (`model.fit` on NumPy arrays, host batches), and
-in float32 the comparisons."""
+in float32 the comparisons: the reference formulation, the candidate
+formulations of the layers (with XLA's figures of each compiled step),
+sequence lengths."""
 
 from __future__ import annotations
 
@@ -64,6 +66,8 @@ def run_jax_benchmark(output: str, quick: bool = False,
     if precision == "float32":
       results["formulations"] = comparisons.compare_formulations(
           model, calls["xla"]["train_step"], sizes, True, True)
+      results["candidates"] = comparisons.compare_candidates(
+          model, calls["xla"]["train_step"], sizes)
       results["lengths"] = comparisons.compare_lengths(
           config, calls["xla"], sizes, True, True)
   return outputs.finish(results, output)

@@ -45,9 +45,11 @@ def _header(r: dict) -> list[str]:
           + (" JAX sees no accelerator here: the figures are this CPU's."
              if jax and not findings.on_accelerator(r) else "")
           + ("" if jax else " TensorFlow measures the CPU here (GPUs "
-             "hidden); `make bench-gpu` (`--backend=jax`) measures a GPU, "
-             f"against {r['targets']['gpu_train_seq_per_s']:,.0f} training "
-             "sequences/s on one H100."), ""]
+             "hidden); `make bench-gpu` (`--backend=jax`) measures a GPU"
+             + (f", against {r['targets']['gpu_train_seq_per_s']:,.0f} "
+                "training sequences/s on one H100."
+                if "gpu_train_seq_per_s" in r.get("targets", {}) else ".")),
+          ""]
 
 
 def _machine(r: dict) -> list[str]:
@@ -162,6 +164,34 @@ def _formulations(r: dict) -> list[str]:
           ("training step", f["training"]), ("inference", f["inference"])])
 
 
+def _candidates(r: dict) -> list[str]:
+  c = r.get("candidates")
+  if not c:
+    return []
+  ab = c["training"]
+  rows = []
+  for name, cost in c["compiled"].items():
+    rows.append([name, f"{ab['seq_per_s'][name]:,.0f}",
+                 f"{ab['seq_per_s'][name] / ab['seq_per_s']['model']:.2f}x",
+                 f"{cost['flops'] / ab['batch'] / 1e6:,.1f}",
+                 f"{cost['bytes_accessed'] / ab['batch'] / 1e6:,.2f}",
+                 f"{cost['temp_bytes'] / 1e6:,.0f}",
+                 "" if name == "model" else
+                 f"{c['relative_difference'][name]:.1e}"])
+  return [
+      "## Candidate formulations of the layers", "",
+      "The model's compiled training step (float32, XLA, batch "
+      f"{ab['batch']:,}) beside the same weights in each candidate "
+      "formulation (`tools/bench/candidates.py`): shift_attention "
+      "(Enformer's [L, 2L-1] relative products and the Transformer-XL "
+      "shift), merged_conv (the four wide convolutions as one, kernels "
+      "zero-padded and centred). XLA's own cost and memory analysis of "
+      "each compiled step; alternating windows.", ""] + table(
+          ["formulation", "seq/s", "vs model", "XLA MFLOPs / sequence",
+           "XLA MB accessed / sequence", "temporary memory (MB)",
+           "relative difference of predictions"], rows)
+
+
 def _lengths(r: dict) -> list[str]:
   c = r.get("lengths")
   if not c:
@@ -256,11 +286,40 @@ def _profile(r: dict) -> list[str]:
                for row in rows]))
 
 
+def _costs(r: dict) -> list[str]:
+  """What each section of the run cost, wall time."""
+  if "section_seconds" not in r:
+    return []
+  costs = r["section_seconds"]
+  rows = [[name, fmt_seconds(seconds)] for name, seconds in costs.items()]
+  rows.append(["**all sections**", fmt_seconds(sum(costs.values()))])
+  return (["## What each section cost", "",
+           f"Wall time of each section of this run (the whole run: "
+           f"{fmt_seconds(r['total_s'])}).", ""]
+          + table(["section", "wall time"], rows))
+
+
 SECTIONS = (_header, _machine, _summary, _preprocessing, _throughput,
-            _formulations, _lengths, _precisions, _mutagenesis,
-            _explain_design, _profile)
+            _formulations, _candidates, _lengths, _precisions, _mutagenesis,
+            _explain_design, _profile, _costs)
+#: Sections and the results they are drawn from: results written by an
+#: earlier bench that lack them get a line saying so, not a KeyError.
+NEEDS = {_machine: ("Machine", ("hardware", "runs")),
+         _summary: ("Summary", ("runs", "derived", "sizes")),
+         _throughput: ("Throughput", ("runs", "derived", "sizes", "flops"))}
 
 
 def render(r: dict) -> str:
   """The report for the results of either backend's run."""
-  return "\n".join(line for section in SECTIONS for line in section(r))
+  lines = []
+  for section in SECTIONS:
+    title, keys = NEEDS.get(section, ("", ()))
+    missing = [key for key in keys if key not in r]
+    if missing:
+      lines += [f"## {title}", "", "Not in these results (no "
+                f"{', '.join(missing)}: they were written by an earlier "
+                "bench); rerun `python -m madlab_dream.bench` to measure "
+                "it.", ""]
+    else:
+      lines += section(r)
+  return "\n".join(lines)

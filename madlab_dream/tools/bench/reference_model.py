@@ -125,10 +125,14 @@ def _reference_block(block) -> ReferenceTransformerBlock:
       name=block.name)
 
 
-def _reference_layer(layer):
-  if isinstance(layer, layers.TransformerBlock):
+#: The parts `reference_model` can put in the reference formulation.
+PARTS = ("attention", "lstm")
+
+
+def _reference_layer(layer, parts=PARTS):
+  if isinstance(layer, layers.TransformerBlock) and "attention" in parts:
     return _reference_block(layer)
-  if isinstance(layer, layers.BiLSTM):
+  if isinstance(layer, layers.BiLSTM) and "lstm" in parts:
     config = layer.get_config()
     return keras.layers.Bidirectional(layers.NoCudnnLSTM(
         config["units"], activation=config["activation"],
@@ -151,13 +155,23 @@ def copy_weights(source, target) -> None:
     b.assign(a)
 
 
-def reference_model(model: keras.Model) -> keras.Model:
+def reference_model(model: keras.Model,
+                    parts: tuple[str, ...] = PARTS) -> keras.Model:
   """`model` (float32, from `build_model`) in the reference formulation,
   with copies of its weights.
 
+  Args:
+    model: the model.
+    parts: which layers take their reference form (`PARTS`): "attention"
+      (the transformer blocks) and "lstm"; every other layer is a copy.
+
   >>> reference = reference_model(build_model(TINY_MODEL))
   """
-  reference = keras.models.clone_model(model, clone_function=_reference_layer)
+  unknown = sorted(set(parts) - set(PARTS))
+  if unknown:
+    raise ValueError(f"unknown parts {unknown}; the parts are {list(PARTS)}")
+  reference = keras.models.clone_model(
+      model, clone_function=lambda layer: _reference_layer(layer, parts))
   for layer in model.layers:
     copy_weights(layer, reference.get_layer(layer.name))
   reference.name = f"{model.name}_reference"

@@ -8,6 +8,7 @@ approach, the input pipeline, then the model (`model_sections`).
 from __future__ import annotations
 
 import dataclasses
+import time
 from typing import Sequence
 
 from madlab_dream import compat
@@ -56,31 +57,47 @@ def _throughput(cache, sizes, config: ModelConfig):
 def model_sections(cache, sizes, work_dir: str) -> dict:
   """The model's throughput on a loaded `data.Cache`, then with its faster
   XLA settings the comparisons, saturation mutagenesis, explain's and
-  design's rates and the profile."""
+  design's rates and the profile; "section_seconds": what each cost."""
   config = ModelConfig(**sizes.model)
-  found, model, calls = _throughput(cache, sizes, config)
+  costs: dict[str, float] = {}
+  found, model, calls = timed(costs, "throughput", _throughput, cache, sizes,
+                              config)
   best = found["derived"]["float32"]
   modes = {kind: best[kind]["mode"] for kind in ("train_step", "inference")}
   fastest = {kind: calls[mode][kind] for kind, mode in modes.items()}
   train_jit, infer_jit = (mode == "xla" for mode in modes.values())
-  found["formulations"] = comparisons.compare_formulations(
-      model, fastest["train_step"], sizes, train_jit, infer_jit)
-  found["lengths"] = comparisons.compare_lengths(config, fastest, sizes,
-                                                 train_jit, infer_jit)
-  found["precisions"] = precision_comparison.compare_precisions(
-      config, model, {mode: calls[mode]["train_step"] for mode in calls},
-      sizes)
-  found["mutagenesis"] = mutagenesis.bench_mutagenesis(
-      model, cache.train_codes, sizes, work_dir)
-  found["explain_design"] = explain_design.bench_explain_design(
-      model, found["mutagenesis"]["saved_model"], sizes,
+  found["formulations"] = timed(
+      costs, "formulations", comparisons.compare_formulations, model,
+      fastest["train_step"], sizes, train_jit, infer_jit)
+  found["lengths"] = timed(costs, "lengths", comparisons.compare_lengths,
+                           config, fastest, sizes, train_jit, infer_jit)
+  found["precisions"] = timed(
+      costs, "precisions", precision_comparison.compare_precisions, config,
+      model, {mode: calls[mode]["train_step"] for mode in calls}, sizes)
+  found["mutagenesis"] = timed(costs, "mutagenesis",
+                               mutagenesis.bench_mutagenesis, model,
+                               cache.train_codes, sizes, work_dir)
+  found["explain_design"] = timed(
+      costs, "explain_design", explain_design.bench_explain_design, model,
+      found["mutagenesis"]["saved_model"], sizes,
       best["train_step"]["seq_per_s"])
-  found["profile"] = block_profile.profile_blocks(
-      model, cache.train_codes, sizes, train_jit, infer_jit)
+  found["profile"] = timed(costs, "profile", block_profile.profile_blocks,
+                           model, cache.train_codes, sizes, train_jit,
+                           infer_jit)
   found["profile_table"] = block_profile.profile_table(
       found["profile"], found["flops"],
       found["runs"]["float32"]["matmul"]["flops_per_s"])
+  found["section_seconds"] = costs
   return found
+
+
+def timed(costs: dict, name: str, fn, *args):
+  """fn(*args), its wall seconds recorded as costs[name]."""
+  started = time.perf_counter()
+  result = fn(*args)
+  costs[name] = round(time.perf_counter() - started, 1)
+  log(f"{name}: {costs[name]:.0f} s")
+  return result
 
 
 def run_benchmark(output: str, rows: int | None = None, quick: bool = False,
@@ -101,14 +118,20 @@ def run_benchmark(output: str, rows: int | None = None, quick: bool = False,
   compat.tensorflow(_cpu_only)
   results = outputs.start(output, argv, quick, sizes, machine.describe())
   log(f"machine: {machine.cpu_line(results['hardware'])}")
-  path, results["generated"] = dream_file.ensure_dream_file(bench_dir,
-                                                           sizes.rows)
-  results["preprocessing"] = preprocessing.bench_preprocessing(
-      path, bench_dir, sizes.rows)
-  results["madlab_approach"] = preprocessing.bench_madlab_approach(
-      path, bench_dir, sizes.madlab_rows, sizes.rows)
+  costs: dict[str, float] = {}
+  path, results["generated"] = timed(costs, "generated file",
+                                     dream_file.ensure_dream_file, bench_dir,
+                                     sizes.rows)
+  results["preprocessing"] = timed(costs, "preprocessing",
+                                   preprocessing.bench_preprocessing, path,
+                                   bench_dir, sizes.rows)
+  results["madlab_approach"] = timed(
+      costs, "madlab_approach", preprocessing.bench_madlab_approach, path,
+      bench_dir, sizes.madlab_rows, sizes.rows)
   cache = data.load_cache(results["preprocessing"]["cache_dir"])
-  results["pipeline"] = preprocessing.bench_pipeline(
-      cache, FULL.train_batch, sizes.pipeline_batches, sizes.pipeline_warmup)
+  results["pipeline"] = timed(costs, "pipeline", preprocessing.bench_pipeline,
+                              cache, FULL.train_batch, sizes.pipeline_batches,
+                              sizes.pipeline_warmup)
   results.update(model_sections(cache, sizes, bench_dir))
+  results["section_seconds"] = {**costs, **results["section_seconds"]}
   return outputs.finish(results, output)

@@ -27,6 +27,11 @@ from madlab_dream.scoring import names
 from madlab_dream.tools.demo import budget
 from madlab_dream.tools.demo import verdict
 
+#: The demo's own files in --output_dir (data/ and run/ are simulate's and
+#: train's, each with its own manifest).
+DEMO_FILES = ("test_predictions.json", "test_scores.json", "test_scores.md",
+              "learning_curve.png", "demo_report.json", "demo_report.md")
+
 
 @dataclasses.dataclass(frozen=True)
 class DemoPaths:

@@ -65,7 +65,8 @@ def markdown(summary: dict) -> str:
       f"| model / ceiling | {val['fraction_of_ceiling']:.1%} |", "",
       f"Test set, challenge scores: Pearson score {test['pearson_score']:.4f}, "
       f"Spearman score {test['spearman_score']:.4f}.", "",
-      f"Plan: {plan['steps']:,} steps in {plan['epochs']} epochs at "
+      f"Plan: {plan['steps']:,} steps in {plan['epochs']} "
+      f"epoch{'s' * (plan['epochs'] != 1)} at "
       f"{plan['train_seq_per_s']:,.0f} training seq/s measured at start; ran "
       f"{training['steps_run']:,} steps at "
       f"{training['throughput_seq_per_s']:,.0f} seq/s "

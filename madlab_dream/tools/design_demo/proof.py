@@ -42,6 +42,7 @@ from madlab_dream.designing.options import DesignOptions
 from madlab_dream.errors import InputError
 from madlab_dream.inference.ensemble import Ensemble
 from madlab_dream.io import files
+from madlab_dream.io import output_dirs
 from madlab_dream.tools.design_demo import oracle
 from madlab_dream.tools.simulator import grammar
 
@@ -193,7 +194,7 @@ def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
     if not os.path.exists(path):
       raise InputError("not a finished demo (python -m madlab_dream.demo "
                        f"writes it): no {path}", demo_dir)
-  files.check_writable_dir(output_dir)
+  output = output_dirs.claim(output_dir, "design_demo")
   single, ensemble, trained, source = _models(demo_dir, ensemble_dir, seeds,
                                               batch_size, log)
   t_models = time.perf_counter()
@@ -224,25 +225,26 @@ def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
   label = f"ensemble of {len(ensemble)}, sd penalty {penalty_sd:g}"
   model_sets = [("single model", single, 0.0), (label, ensemble, penalty_sd)]
   rows = start_rows(model_sets, base, reference, target)
-  rows += run_cases(model_sets, base, reference, target, output_dir, log)
-  summary = {"machine": machine.cpu_line(machine.describe()),
-             "demo_dir": demo_dir, "models": [m.path for m in
-                                              ensemble.members],
-             "validation_pearson": {
-                 name: validation_pearson(os.path.dirname(m.path))
-                 for name, m in zip(ensemble.names, ensemble.members)},
-             "trained_range": list(trained), "trained_range_from": source,
-             "target_value": target, "rounds": rounds,
-             "population": population, "speed": speed,
-             "reference_percentiles": {
-                 str(q): float(np.percentile(reference, q))
-                 for q in (oracle.MIN_PERCENTILE, 50, oracle.MAX_PERCENTILE)},
-             "rows": rows, "checks": oracle.checks(rows, reference),
-             "seconds": round(time.perf_counter() - t0, 1),
-             "design_seconds": round(time.perf_counter() - t_models, 1)}
-  summary["checks"][f"the designs fit the budget ({budget_s / 60:g} min)"] = (
-      summary["design_seconds"] <= budget_s)
-  write_report(output_dir, summary)
+  with output.staging() as folder:
+    rows += run_cases(model_sets, base, reference, target, folder, log)
+    summary = {"machine": machine.cpu_line(machine.describe()),
+               "demo_dir": demo_dir, "models": [m.path for m in
+                                                ensemble.members],
+               "validation_pearson": {
+                   name: validation_pearson(os.path.dirname(m.path))
+                   for name, m in zip(ensemble.names, ensemble.members)},
+               "trained_range": list(trained), "trained_range_from": source,
+               "target_value": target, "rounds": rounds,
+               "population": population, "speed": speed,
+               "reference_percentiles": {
+                   str(q): float(np.percentile(reference, q))
+                   for q in (oracle.MIN_PERCENTILE, 50, oracle.MAX_PERCENTILE)},
+               "rows": rows, "checks": oracle.checks(rows, reference),
+               "seconds": round(time.perf_counter() - t0, 1),
+               "design_seconds": round(time.perf_counter() - t_models, 1)}
+    summary["checks"][f"the designs fit the budget ({budget_s / 60:g} min)"] = (
+        summary["design_seconds"] <= budget_s)
+    write_report(folder, summary)
   return summary
 
 

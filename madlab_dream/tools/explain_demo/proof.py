@@ -39,7 +39,7 @@ from madlab_dream.explain import scores_file
 from madlab_dream.explain.gradients import GradientModel
 from madlab_dream.explain.methods import METHODS
 from madlab_dream.explain.settings import ExplainConfig
-from madlab_dream.io import files
+from madlab_dream.io import output_dirs
 from madlab_dream.io import sequences
 from madlab_dream.settings import Settings
 from madlab_dream.settings import check
@@ -244,10 +244,11 @@ def run(config: ProofConfig, output_dir: str,
   """The whole proof; writes `output_dir` at once and returns the report's
   data."""
   t0 = time.perf_counter()
+  output = output_dirs.claim(output_dir, "explain_demo")
   motif_db.require_extra()
   model = run_model.load(config.run_dir)
   data = held_out(config)
-  with files.atomic_dir(output_dir) as tmp:
+  with output.staging() as tmp:
     _write_inputs(tmp, data)
     engine = GradientModel(model.model, config.batch_size, model.mean,
                            model.sd)

@@ -2,8 +2,10 @@
 
 `simulate` writes the training file block by block (one log line per
 block), then the test file, its ground truth, the subset CSVs and public
-JSONs, and `simulation.json` last: its presence means the dataset is
-complete.
+JSONs, and `simulation.json` last, all through `io.output_dirs`: the
+output directory must be new, empty or an earlier simulation's (anything
+else is refused before work), and the files appear there only once all
+are written.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pandas as pd
 
 from madlab_dream.errors import InputError
 from madlab_dream.io import files
+from madlab_dream.io import output_dirs
 from madlab_dream.io import sequences
 from madlab_dream.metrics import StreamingPearson
 from madlab_dream.scoring.names import PAIR_FILES
@@ -188,9 +191,9 @@ def write_test(output_dir: str, test: TestSet) -> None:
   for folder, names, writer, values in (
       (SUBSET_DIR, {**SINGLE_FILES, **PAIR_FILES}, _write_csv, test.subsets),
       (PUBLIC_DIR, PUBLIC_FILES, _write_public, test.public)):
-    with files.atomic_dir(os.path.join(output_dir, folder)) as tmp:
-      for name, filename in names.items():
-        writer(os.path.join(tmp, filename), values[name])
+    os.makedirs(os.path.join(output_dir, folder), exist_ok=True)
+    for name, filename in names.items():
+      writer(os.path.join(output_dir, folder, filename), values[name])
 
 
 def simulate(output_dir: str | os.PathLike, train_rows: int, test_rows: int,
@@ -210,13 +213,30 @@ def simulate(output_dir: str | os.PathLike, train_rows: int, test_rows: int,
   if test_rows < MIN_TEST_ROWS:
     raise InputError(f"--test_rows must be at least {MIN_TEST_ROWS} (got "
                      f"{test_rows})")
-  output_dir = files.check_writable_dir(output_dir)
+  output = output_dirs.claim(output_dir, "simulate")
   t0 = time.perf_counter()
   log(f"simulating {train_rows:,} training and {test_rows:,} test rows "
       f"(seed {seed}) into {output_dir}")
-  meta_path = os.path.join(output_dir, METADATA_FILE)
-  if os.path.exists(meta_path):
-    os.remove(meta_path)  # a stale marker must not outlive a failed run
+  with output.staging() as folder:
+    meta = _write_dataset(folder, train_rows, test_rows, seed, log,
+                          grammar_seed)
+  seconds = time.perf_counter() - t0
+  train = meta["train"]
+  log(f"wrote {output_dir}/: {TRAIN_FILE} ({train_rows:,} rows), "
+      f"{TEST_FILE} and {TRUTH_FILE} ({test_rows:,} rows), {SUBSET_DIR}/ "
+      f"(8 CSV), {PUBLIC_DIR}/ (8 JSON), {METADATA_FILE}")
+  log(f"noise ceiling (Pearson r, noiseless activity vs measured, all "
+      f"{train_rows:,} training rows): {train['noise_ceiling']:.4f} "
+      f"(singletons {train['noise_ceiling_singletons']:.4f}, averages "
+      f"{train['noise_ceiling_averages']:.4f}); whole numbers "
+      f"{train['whole_number_fraction']:.1%}; {seconds:.1f} s")
+  return meta
+
+
+def _write_dataset(output_dir: str, train_rows: int, test_rows: int,
+                   seed: int, log, grammar_seed: int | None) -> dict:
+  """Writes every file into folder `output_dir`; returns the metadata."""
+  t0 = time.perf_counter()
   weights = None if grammar_seed is None else variant_effects(grammar_seed)
   if weights is not None:
     log(f"grammar variant {grammar_seed}: motif effects "
@@ -248,15 +268,7 @@ def simulate(output_dir: str | os.PathLike, train_rows: int, test_rows: int,
                 "subsets": SUBSET_DIR, "public": PUBLIC_DIR},
       "grammar": {**describe(weights), "measurement": measurement()},
   }
-  files.write_text(meta_path, json.dumps(meta, indent=1) + "\n")
-  seconds = time.perf_counter() - t0
-  log(f"wrote {output_dir}/: {TRAIN_FILE} ({train_rows:,} rows), "
-      f"{TEST_FILE} and {TRUTH_FILE} ({test_rows:,} rows), {SUBSET_DIR}/ "
-      f"(8 CSV), {PUBLIC_DIR}/ (8 JSON), {METADATA_FILE}")
-  log(f"noise ceiling (Pearson r, noiseless activity vs measured, all "
-      f"{train_rows:,} training rows): {train['noise_ceiling']:.4f} "
-      f"(singletons {train['noise_ceiling_singletons']:.4f}, averages "
-      f"{train['noise_ceiling_averages']:.4f}); whole numbers "
-      f"{train['whole_number_fraction']:.1%}; {seconds:.1f} s")
+  files.write_text(os.path.join(output_dir, METADATA_FILE),
+                   json.dumps(meta, indent=1) + "\n")
   return meta
 
