@@ -49,8 +49,8 @@ def define_explain_flags() -> None:
 
 #: The ExplainConfig fields that are explain's flags (batch_size is the
 #: shared --eval_batch_size).
-EXPLAIN_SETTINGS = ("method", "references", "steps", "baseline", "correct",
-                    "shuffle_region", "seed")
+EXPLAIN_SETTINGS = ("method", "references", "steps", "quadrature", "baseline",
+                    "correct", "shuffle_region", "seed")
 
 
 def explain_config(flag_values=None):
@@ -110,9 +110,15 @@ def define_explain_demo_flags() -> None:
           "Expected gradients: dinucleotide-shuffled references.")
   _define(flags.DEFINE_integer, "steps", default.steps,
           "Expected and integrated gradients: points on each path.")
-  _define(flags.DEFINE_string, "sweep",
-          ",".join(f"{r}x{s}" for r, s in default.sweep),
-          "Expected gradients at these REFERENCESxSTEPS on a subset.")
+  _define(flags.DEFINE_enum, "quadrature", default.quadrature,
+          "Expected and integrated gradients: midpoint or gauss_legendre "
+          "points on each path.", ["midpoint", "gauss_legendre"])
+  # Imported when used: it imports pandas (slow to import).
+  from madlab_dream.tools.explain_demo.proof import sweep_text
+  _define(flags.DEFINE_string, "sweep", sweep_text(default.sweep),
+          "Completeness, AUROC and time on a subset: expected gradients at "
+          "REFERENCESxSTEPS, integrated gradients (all-N baseline, "
+          "uncorrected) at igSTEPS; /midpoint or /gauss_legendre.")
   _define(flags.DEFINE_integer, "sweep_sequences", default.sweep_sequences,
           "The subset of the sweep: the first N sequences.")
   _define(flags.DEFINE_integer, "seed", default.seed,
@@ -129,7 +135,7 @@ def explain_demo_config(flag_values=None):
   from madlab_dream.tools.explain_demo.proof import parse_sweep
   flag_values = FLAGS if flag_values is None else flag_values
   names = ("demo_dir", "sequences", "ism_sequences", "references", "steps",
-           "sweep_sequences", "seed", "model")
+           "quadrature", "sweep_sequences", "seed", "model")
   return ProofConfig(
       sweep=parse_sweep(flag_values["sweep"].value),
       batch_size=flag_values["eval_batch_size"].value,
@@ -200,3 +206,6 @@ def define_design_demo_flags() -> None:
   _define(flags.DEFINE_integer, "num_designs", 100, "Designs per case.")
   _define(flags.DEFINE_float, "penalty_sd", 1.0,
           "The ensemble's sd penalty (mean - penalty_sd x sd for max).")
+  _define(flags.DEFINE_integer, "max_edits", None,
+          "A trust region in sequence space: designs stay within this many "
+          "edits of their random start (default: any).")

@@ -12,10 +12,16 @@ gradients are scaled with them.
   gradients(one_hot)                  (prediction [n], d prediction / d
                                       one_hot [n, L, 4])
   predict(one_hot)                    prediction [n] (forward only)
-  path_gradients(one_hot, references, steps)
+  path_gradients(one_hot, references, steps, quadrature)
                                       the mean gradient along the straight
                                       path from each reference to its
-                                      sequence (midpoint rule): [P, L, 4]
+                                      sequence: [P, L, 4]
+
+`path_nodes(steps, quadrature)` gives the points alpha in (0, 1) of the path
+and their weights (summing to 1): "midpoint" (the Riemann midpoint rule,
+alpha = (k + 0.5) / steps, equal weights) or "gauss_legendre" (the
+Gauss-Legendre nodes and weights mapped to [0, 1], exact for polynomials of
+degree 2 steps - 1).
 """
 
 from __future__ import annotations
@@ -25,12 +31,26 @@ import numpy as np
 from madlab_dream import compat
 
 ALPHABET_SIZE = 4
+QUADRATURES = ("midpoint", "gauss_legendre")
 
 
 def one_hot(codes: np.ndarray) -> np.ndarray:
   """float32 [..., L, 4] of codes uint8 [..., L] (N and above: zero rows)."""
   eye = np.eye(ALPHABET_SIZE + 1, ALPHABET_SIZE, dtype=np.float32)
   return eye[np.minimum(np.asarray(codes), ALPHABET_SIZE)]
+
+
+def path_nodes(steps: int, quadrature: str = "midpoint") -> tuple[
+    np.ndarray, np.ndarray]:
+  """(alpha float32 [steps], weight float64 [steps]): the points of the path
+  integral over [0, 1] and their weights (summing to 1)."""
+  if quadrature == "midpoint":
+    return (((np.arange(steps) + 0.5) / steps).astype(np.float32),
+            np.full(steps, 1.0 / steps))
+  if quadrature == "gauss_legendre":
+    nodes, weights = np.polynomial.legendre.leggauss(steps)
+    return ((nodes + 1) / 2).astype(np.float32), weights / 2
+  raise ValueError(f"quadrature {quadrature!r}: one of {QUADRATURES}")
 
 
 class GradientModel:
@@ -105,16 +125,16 @@ class GradientModel:
     return pred
 
   def path_gradients(self, x: np.ndarray, references: np.ndarray,
-                     steps: int) -> np.ndarray:
-    """float32 [P, L, 4]: the mean gradient at `references[p] + alpha (x[p]
-    - references[p])` over alpha = (k + 0.5) / steps, k = 0..steps-1.
+                     steps: int, quadrature: str = "midpoint") -> np.ndarray:
+    """float32 [P, L, 4]: the weighted mean gradient at `references[p] +
+    alpha (x[p] - references[p])` over the `path_nodes(steps, quadrature)`.
 
     x and references: float32 [P, L, 4]. Rows of all paths go through the
     model together, `batch_size` at a time.
     """
     x = np.asarray(x, np.float32)
     references = np.asarray(references, np.float32)
-    alphas = ((np.arange(steps) + 0.5) / steps).astype(np.float32)
+    alphas, weights = path_nodes(steps, quadrature)
     total = len(x) * steps
     out = np.zeros(x.shape, np.float64)
     for start in range(0, total, self.batch_size):
@@ -123,7 +143,7 @@ class GradientModel:
       ref = references[pair]
       rows = ref + alphas[k][:, None, None] * (x[pair] - ref)
       _, grad = self.gradients(rows)
+      grad = grad.astype(np.float64) * weights[k][:, None, None]
       first = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
-      out[pair[first]] += np.add.reduceat(grad.astype(np.float64), first,
-                                          axis=0)
-    return (out / steps).astype(np.float32)
+      out[pair[first]] += np.add.reduceat(grad, first, axis=0)
+    return out.astype(np.float32)

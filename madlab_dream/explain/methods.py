@@ -80,7 +80,8 @@ def _path_scores(engine: GradientModel, codes: np.ndarray,
   x = one_hot(codes)
   pairs_x = np.repeat(x, count, axis=0)                  # [N R, L, 4]
   pairs_ref = refs.reshape(n * count, *x.shape[1:])
-  grad = _corrected(engine.path_gradients(pairs_x, pairs_ref, config.steps),
+  grad = _corrected(engine.path_gradients(pairs_x, pairs_ref, config.steps,
+                                          config.quadrature),
                     config)
   hyp = grad - (grad * pairs_ref).sum(axis=-1, keepdims=True)
   hyp = hyp.reshape(n, count, *x.shape[1:]).mean(axis=1)

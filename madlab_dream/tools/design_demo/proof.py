@@ -11,7 +11,8 @@ evolve at equal candidate budgets, with the demo's model alone and with an
 ensemble of it and models of other seeds trained with its recipe (its
 flags.txt and the number of steps it ran, `--seed=N`; trained into
 `--ensemble_dir` when missing, reused when present) optimising mean -
-`--penalty_sd` x sd. For every set of designs it reports the predicted and
+`--penalty_sd` x sd (no ensemble without `--ensemble_seeds`), every design
+within `--max_edits` of its start when given. For every set of designs it reports the predicted and
 the true (simulated, noiseless) activity, the gap, the percentile of the
 true activity among the training rows' and the candidates the guard
 stopped (the trusted range comes from the model's metadata or else from
@@ -183,7 +184,8 @@ def _models(demo_dir: str, ensemble_dir: str, seeds, batch_size: int, log):
 def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
               budget_s: float, num_designs: int = 100,
               penalty_sd: float = 1.0, rounds: int | None = None,
-              batch_size: int = 4096, log=print) -> dict:
+              batch_size: int = 4096, log=print,
+              max_edits: int | None = None) -> dict:
   """The whole proof (see the module doc); returns its summary. The budget
   counts from when the ensemble's members are ready."""
   # Imported when used: it imports pandas (slow to import).
@@ -206,7 +208,11 @@ def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
       f"evaluations/s in greedy rounds, {speed['inference_seq_per_s']:.0f} "
       f"sequences/s plain inference ({speed['ratio']:.3f}x)")
   mutable = grammar.REGION_LEN
-  passes = (1 + len(ensemble)) * len(OBJECTIVES) * len(METHODS)
+  label = f"ensemble of {len(ensemble)}, sd penalty {penalty_sd:g}"
+  model_sets = [("single model", single, 0.0)] + (
+      [(label, ensemble, penalty_sd)] if len(ensemble) > 1 else [])
+  passes = sum(len(m) for _, m, _ in model_sets) * len(OBJECTIVES) * len(
+      METHODS)
   left = budget_s - (time.perf_counter() - t_models) - RESERVE_S
   rounds = rounds or plan(speed["candidate_evaluations_per_s"], left,
                           num_designs, mutable, passes)
@@ -221,9 +227,8 @@ def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
       f"candidates per case; the genetic algorithm: population "
       f"{population:,}, 10 generations (expected {expected:,.0f})")
   base = DesignOptions(num_designs=num_designs, rounds=rounds,
-                       population=population, trained_range=trained, seed=0)
-  label = f"ensemble of {len(ensemble)}, sd penalty {penalty_sd:g}"
-  model_sets = [("single model", single, 0.0), (label, ensemble, penalty_sd)]
+                       population=population, trained_range=trained,
+                       max_edits=max_edits, seed=0)
   rows = start_rows(model_sets, base, reference, target)
   with output.staging() as folder:
     rows += run_cases(model_sets, base, reference, target, folder, log)
@@ -235,6 +240,7 @@ def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
                    for name, m in zip(ensemble.names, ensemble.members)},
                "trained_range": list(trained), "trained_range_from": source,
                "target_value": target, "rounds": rounds,
+               "max_edits": max_edits,
                "population": population, "speed": speed,
                "reference_percentiles": {
                    str(q): float(np.percentile(reference, q))
@@ -269,7 +275,8 @@ Training rows' true (noiseless) activity: {oracle.MIN_PERCENTILE}th percentile
 Guard: trusted range [{lo - sd:.3f}, {hi + sd:.3f}] (training targets
 {lo:.3f}-{hi:.3f}, sd {sd:.3f}, from {s['trained_range_from']}).
 Budget per case: greedy {s['rounds']} round(s); genetic algorithm population
-{s['population']:,}, 10 generations. Speed: {cand:.0f} candidate
+{s['population']:,}, 10 generations; edits from the start at most
+{s.get('max_edits') or 'unlimited'}. Speed: {cand:.0f} candidate
 evaluations/s in greedy rounds vs {infer:.0f} sequences/s plain inference
 ({speed['ratio']:.3f}x, batch {speed['batch_size']:,}).
 
