@@ -17,12 +17,14 @@ from madlab_dream.commands.flags import define_settings
 from madlab_dream.commands.flags import define_target_flag
 from madlab_dream.commands.flags import set_default
 from madlab_dream.commands.flags import settings_from_flags
+from madlab_dream.config import ConfigError
+from madlab_dream.explain import settings
+from madlab_dream.explain.motifs import MotifsConfig
 
 # --- Explaining a model ------------------------------------------------------
 
 def define_explain_flags() -> None:
   """The flags of `python -m madlab_dream.explain`."""
-  from madlab_dream.explain import settings
   default = settings.ExplainConfig()
   define_model_path_flag()
   define_target_flag()
@@ -53,14 +55,12 @@ EXPLAIN_SETTINGS = ("method", "references", "steps", "quadrature", "baseline",
 
 def explain_config(flag_values=None):
   """The ExplainConfig of the explain flags (ConfigError on a bad value)."""
-  from madlab_dream.explain import settings
   return settings_from_flags(settings.ExplainConfig,
                              EXPLAIN_SETTINGS + ("batch_size",), flag_values)
 
 
 def define_motifs_flags() -> None:
   """The flags of `python -m madlab_dream.motifs`."""
-  from madlab_dream.explain.motifs import MotifsConfig
   define_output_dir_flag()
   _define(flags.DEFINE_string, "contributions", None,
           "The .npz of python -m madlab_dream.explain (one_hot, hypothetical).")
@@ -77,7 +77,6 @@ MOTIFS_SETTINGS = ("sliding_window_size", "flank_size", "target_seqlet_fdr",
 
 def motifs_config(flag_values=None):
   """The MotifsConfig of the motifs flags (ConfigError on a bad value)."""
-  from madlab_dream.explain.motifs import MotifsConfig
   return settings_from_flags(MotifsConfig, MOTIFS_SETTINGS, flag_values)
 
 
@@ -91,6 +90,7 @@ def define_simulate_motif_flags() -> None:
 
 def define_explain_demo_flags() -> None:
   """The flags of `python -m madlab_dream.explain_demo`."""
+  # Imported when used: it imports pandas (slow to import).
   from madlab_dream.tools.explain_demo.proof import ProofConfig
   default = ProofConfig()
   define_eval_batch_flag()
@@ -113,6 +113,7 @@ def define_explain_demo_flags() -> None:
   _define(flags.DEFINE_enum, "quadrature", default.quadrature,
           "Expected and integrated gradients: midpoint or gauss_legendre "
           "points on each path.", ["midpoint", "gauss_legendre"])
+  # Imported when used: it imports pandas (slow to import).
   from madlab_dream.tools.explain_demo.proof import sweep_text
   _define(flags.DEFINE_string, "sweep", sweep_text(default.sweep),
           "Completeness, AUROC and time on a subset: expected gradients at "
@@ -129,6 +130,7 @@ def define_explain_demo_flags() -> None:
 
 def explain_demo_config(flag_values=None):
   """The ProofConfig of the explain_demo flags."""
+  # Imported when used: it imports pandas (slow to import).
   from madlab_dream.tools.explain_demo.proof import ProofConfig
   from madlab_dream.tools.explain_demo.proof import parse_sweep
   flag_values = FLAGS if flag_values is None else flag_values
@@ -144,6 +146,7 @@ def explain_demo_config(flag_values=None):
 
 def define_design_flags() -> None:
   """The flags of `python -m madlab_dream.design`."""
+  # Imported when used: it imports pandas (slow to import).
   from madlab_dream.designing import options
   define_model_paths_flag()
   define_target_flag()
@@ -163,7 +166,7 @@ def define_design_flags() -> None:
 def design_options(flag_values=None):
   """The design command's DesignOptions from its flags (ConfigError on a
   bad value)."""
-  from madlab_dream.config import ConfigError
+  # Imported when used: it imports pandas (slow to import).
   from madlab_dream.designing import options
   from madlab_dream.designing import starts
   flag_values = FLAGS if flag_values is None else flag_values

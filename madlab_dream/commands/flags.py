@@ -20,6 +20,7 @@ from typing import Sequence
 from absl import flags
 
 from madlab_dream import config as cfg
+from madlab_dream.data import table_cache
 from madlab_dream.errors import InputError
 
 FLAGS = flags.FLAGS
@@ -213,7 +214,6 @@ def run_config(flag_values=None) -> cfg.RunConfig:
 def _longest_sequence(flag_values) -> int:
   """--seq_len=auto: the longest sequence of the training, validation and
   test tables (said on stdout)."""
-  from madlab_dream.data import table_cache
   data = cfg.DataConfig(**{**_unescaped(_values(cfg.DataConfig, flag_values)),
                            "seq_len": 1})
   paths = [flag_values[name].value for name in

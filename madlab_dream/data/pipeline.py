@@ -47,6 +47,7 @@ def _replica_layout(batch_size: int, input_context):
 def _row_gatherer(codes: np.ndarray, targets: np.ndarray, rc_augment: bool):
   """index int64 [b] -> (codes uint8 [b, L], targets float32 [b, T]); with
   `rc_augment`, index n + i is row i reverse-complemented."""
+  # TensorFlow imported when used: importing it starts its runtime (seconds).
   import tensorflow as tf
   n = len(codes)
   codes_t = tf.constant(np.asarray(codes))

@@ -53,10 +53,12 @@ zero baseline changes the sum by design).
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Callable
 
 import numpy as np
 
+from madlab_dream.explain import run_model
 from madlab_dream.explain.gradients import GradientModel
 from madlab_dream.explain.gradients import one_hot
 from madlab_dream.explain.methods import METHODS
@@ -171,7 +173,6 @@ def _report_completeness(errors: np.ndarray, config: ExplainConfig,
     for line in lines:
       log(line)
   elif len(lines) > 1:
-    import warnings
     warnings.warn(lines[1].removeprefix("warning: "), stacklevel=3)
 
 
@@ -199,7 +200,6 @@ def contributions(model, codes: np.ndarray,
   log = options.pop("log", None)
   config = ExplainConfig(method=method, **options)
   if isinstance(model, (str, bytes)) or hasattr(model, "__fspath__"):
-    from madlab_dream.explain import run_model
     run = run_model.load(str(model))
     model, mean, sd = run.model, run.mean if mean is None else mean, (
         run.sd if sd is None else sd)

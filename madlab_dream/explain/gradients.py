@@ -92,6 +92,7 @@ class GradientModel:
 
   def __init__(self, model, batch_size: int = 1024, mean: float = 0.0,
                sd: float = 1.0, jit_compile: bool = False):
+    # Imported when used: it imports Keras, which starts a framework.
     from madlab_dream.model import inference_model
     from madlab_dream.model import one_hot_model
     self.seq_len = int(model.input_shape[1])

@@ -28,6 +28,8 @@ them as [4, K].
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 _PSEUDOCOUNT = 1e-3
@@ -125,8 +127,7 @@ def tomtom_pvalues(patterns: list[np.ndarray],
   """(p, q) float64 [P, M]: Tomtom p-values of each pattern [K, 4] against
   each motif of `motifs` ({name: [4, K]}, in its order), and their q-values
   (Benjamini-Hochberg over each pattern's row)."""
-  import warnings
-
+  # memelite (the explain extra, optional) imported when used.
   from memelite.tomtom import tomtom
   if not patterns:
     return np.zeros((0, len(motifs))), np.zeros((0, len(motifs)))

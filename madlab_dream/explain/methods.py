@@ -93,6 +93,7 @@ def _path_scores(engine: GradientModel, codes: np.ndarray,
 
 def _ism_scores(engine: GradientModel, codes: np.ndarray,
                 config: ExplainConfig, first_index: int) -> dict:
+  # Imported when used: it imports pandas (slow to import).
   from madlab_dream.inference.variants import snv_codes
   codes = np.asarray(codes, np.uint8)
   n = len(codes)

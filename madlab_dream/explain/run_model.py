@@ -99,6 +99,7 @@ def load(path: str, target: str | None = None) -> RunModel:
   column = _target_column(names, target, path)
   outputs = int(model.output_shape[-1])
   if outputs > 1:
+    # Keras imported when used: importing it starts a framework.
     import keras
     selected = model.outputs[0][:, column:column + 1]  # [batch, 1]
     model = keras.Model(model.inputs[0], selected,

@@ -70,6 +70,7 @@ def export_saved_model(model, path: str, mean, sd, seq_len: int,
   import keras
   import tensorflow as tf
 
+  # Imported when used: it imports Keras, which starts a framework.
   from madlab_dream.model import inference_model
 
   model = inference_model(model)

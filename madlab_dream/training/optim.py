@@ -18,6 +18,7 @@ def make_optimizer(config: TrainConfig, total_steps: int | None = None):
   """
   import keras  # Keras-dependent imports: see the module docstring
 
+  # Imported when used: it imports Keras, which starts a framework.
   from madlab_dream.layers import schedules
   from madlab_dream.layers.keras2_rmsprop import Keras2RMSprop
   rate = config.learning_rate
@@ -41,6 +42,7 @@ def make_loss(name: str, target_weights=None):
   `target_weights`: `target_loss.TargetWeightedLoss`)."""
   import keras  # see the module docstring
   if target_weights is not None:
+    # Imported when used: it imports Keras, which starts a framework.
     from madlab_dream.training.target_loss import TargetWeightedLoss
     return TargetWeightedLoss(name, target_weights)
   return {"mse": keras.losses.MeanSquaredError(),

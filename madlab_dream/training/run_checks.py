@@ -25,6 +25,8 @@ import os
 
 from madlab_dream.config import CONFIG_FILE
 from madlab_dream.config import RunConfig
+from madlab_dream.data import cache as cache_lib
+from madlab_dream.data import table_cache
 from madlab_dream.errors import InputError
 from madlab_dream.io import files
 from madlab_dream.io import output_dirs
@@ -138,8 +140,6 @@ def check_same_run(config: RunConfig) -> None:
   state = RunState(settings.model_dir, {})
   if not os.path.exists(state.path):
     return
-  from madlab_dream.data import cache as cache_lib
-  from madlab_dream.data import table_cache
   if config.data.is_table:
     paths = {role: path for role, path in (
         ("train", settings.train_data), ("val", settings.val_data),

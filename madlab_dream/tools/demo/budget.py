@@ -44,6 +44,7 @@ def measure_speed(run: RunConfig, seconds: float = 8.0) -> dict:
   # (the demo checks its flags before that).
   import keras
 
+  # Imported when used: it imports Keras, which starts a framework.
   from madlab_dream import model as model_lib
   from madlab_dream.training.precision import keras_policy
   settings = run.train

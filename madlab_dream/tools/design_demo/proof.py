@@ -33,12 +33,15 @@ import time
 
 import numpy as np
 
+from madlab_dream import machine
+from madlab_dream.data.cache import load_cache
 from madlab_dream.designing import outputs
 from madlab_dream.designing.designer import run_design
 from madlab_dream.designing.evolve import GeneticConfig
 from madlab_dream.designing.objective import KINDS
 from madlab_dream.designing.options import DesignOptions
 from madlab_dream.errors import InputError
+from madlab_dream.inference.ensemble import Ensemble
 from madlab_dream.io import files
 from madlab_dream.io import output_dirs
 from madlab_dream.tools.design_demo import oracle
@@ -84,7 +87,6 @@ def trained_range_of(run_dir: str, predictor) -> tuple[tuple, str]:
   raw = predictor.trained_range
   if raw is not None and "min" in raw:
     return (raw["min"], raw["max"], raw["sd"]), "the model's metadata"
-  from madlab_dream.data.cache import load_cache
   cache = load_cache(os.path.join(run_dir, "cache"))
   if cache is None:
     raise InputError("no trained range: the model's metadata has none and "
@@ -150,9 +152,11 @@ def run_cases(model_sets, base: DesignOptions, reference, target: float,
 def start_rows(model_sets, base: DesignOptions, reference,
                target: float) -> list[dict]:
   """The random starts themselves (greedy's), predicted and true."""
+  # Imported when used: it imports pandas (slow to import).
   from madlab_dream.designing import starts as starts_lib
   texts = starts_lib.random_regions(base.num_designs, base.seed)
   codes = starts_lib.prepare(texts, grammar.SEQ_LEN).codes
+  # pandas imported when used: slow to import, only this step needs it.
   import pandas as pd
   rows = []
   for label, ensemble, _ in model_sets:
@@ -166,7 +170,6 @@ def start_rows(model_sets, base: DesignOptions, reference,
 
 def _models(demo_dir: str, ensemble_dir: str, seeds, batch_size: int, log):
   """(the single model, the ensemble, the trained range and its source)."""
-  from madlab_dream.inference.ensemble import Ensemble
   run_dir = os.path.join(demo_dir, "run")
   members = ensure_members(run_dir, ensemble_dir, seeds, log)
   single = Ensemble.from_paths([run_dir], batch_size)
@@ -185,7 +188,7 @@ def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
               max_edits: int | None = None) -> dict:
   """The whole proof (see the module doc); returns its summary. The budget
   counts from when the ensemble's members are ready."""
-  from madlab_dream import machine
+  # Imported when used: it imports pandas (slow to import).
   from madlab_dream.tools.bench.design_speed import candidate_speed
   t0 = time.perf_counter()
   train_file = os.path.join(demo_dir, "data", "train_sequences.txt")

@@ -29,14 +29,24 @@ from collections.abc import Callable
 
 import numpy as np
 
+from madlab_dream import machine
 from madlab_dream.errors import InputError
 from madlab_dream.explain import attribution
 from madlab_dream.explain import checks
+from madlab_dream.explain import motif_db
+from madlab_dream.explain import run_model
+from madlab_dream.explain import scores_file
+from madlab_dream.explain.gradients import GradientModel
 from madlab_dream.explain.methods import METHODS
+from madlab_dream.explain.settings import QUADRATURES
 from madlab_dream.explain.settings import ExplainConfig
+from madlab_dream.io import output_dirs
+from madlab_dream.io import sequences
 from madlab_dream.settings import Settings
 from madlab_dream.settings import check
 from madlab_dream.settings import positive_whole_number
+from madlab_dream.tools.explain_demo import recovery
+from madlab_dream.tools.explain_demo import report as report_lib
 from madlab_dream.tools.simulator import grammar
 from madlab_dream.tools.simulator import sites
 
@@ -96,7 +106,6 @@ SWEEP_HELP = ("expected REFERENCESxSTEPS (expected gradients) or igSTEPS "
 
 
 def _sweep_item(item: str, text: str) -> tuple:
-  from madlab_dream.explain.settings import QUADRATURES
   body, _, quadrature = item.lower().partition("/")
   quadrature = quadrature or ExplainConfig().quadrature
   try:
@@ -273,9 +282,9 @@ def _region_fraction(mask: np.ndarray) -> float:
 
 def _write_inputs(directory: str, data: dict) -> None:
   """sequences.txt, planted_sites.tsv and grammar_motifs.meme."""
+  # pandas imported when used: slow to import, only this step needs it.
   import pandas as pd
 
-  from madlab_dream.io import sequences
   with open(os.path.join(directory, "sequences.txt"), "w") as f:
     f.write("\n".join(sequences.decode(data["codes"])) + "\n")
   planted = pd.DataFrame(data["planted"])
@@ -303,15 +312,6 @@ def run(config: ProofConfig, output_dir: str,
         log: Callable[[str], None]) -> dict:
   """The whole proof; writes `output_dir` at once and returns the report's
   data."""
-  from madlab_dream import machine
-  from madlab_dream.explain import motif_db
-  from madlab_dream.explain import run_model
-  from madlab_dream.explain import scores_file
-  from madlab_dream.explain.gradients import GradientModel
-  from madlab_dream.io import output_dirs
-  from madlab_dream.io import sequences
-  from madlab_dream.tools.explain_demo import recovery
-  from madlab_dream.tools.explain_demo import report as report_lib
   t0 = time.perf_counter()
   output = output_dirs.claim(output_dir, "explain_demo")
   motif_db.require_extra()

@@ -32,6 +32,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+from madlab_dream.explain import matching
+from madlab_dream.explain import motif_db
+from madlab_dream.explain import motifs as motifs_lib
+from madlab_dream.tools.simulator import grammar
+
 MAX_QVALUE = 0.05
 MIN_COVERAGE = 0.7
 STRONG_PATTERN = 0.05        # fraction of all seqlets
@@ -44,14 +49,12 @@ RULE = (f"best Tomtom match among the planted motifs, q <= {MAX_QVALUE} "
 
 def grammar_signs() -> dict[str, int]:
   """{planted motif: +1 activator / -1 repressor} from the grammar."""
-  from madlab_dream.tools.simulator import grammar
   return {m.name: 1 if m.effect > 0 else -1 for m in grammar.MOTIFS}
 
 
 def _judge(pattern, name: str, motif: np.ndarray, q: float,
            best_planted: str, sign: int) -> dict:
   """The four criteria of one pattern against one planted motif [4, K]."""
-  from madlab_dream.explain import matching
   coverage = matching.covered_information(pattern.ppm, motif.T)
   passed = {"best_planted": best_planted == name, "qvalue": q <= MAX_QVALUE,
             "coverage": coverage >= MIN_COVERAGE,
@@ -84,7 +87,6 @@ def recovery(patterns: list, planted: dict[str, np.ndarray],
     criterion), "unmatched_strong", "recovered", "patterns", "seqlets",
     "decoys", "rule"}.
   """
-  from madlab_dream.explain import matching
   clash = set(planted) & set(decoys)
   if clash:
     raise ValueError(f"decoy names clash with planted ones: {sorted(clash)}")
@@ -121,9 +123,8 @@ def motif_step(result: dict, output_dir: str,
   """TF-MoDISco on the expected-gradients scores; the patterns matched to
   the grammar's MEME file plus the JASPAR fungi decoys (outputs in
   `output_dir`/motifs)."""
-  from madlab_dream.explain import motif_db
+  # Imported when used: it imports pandas (slow to import).
   from madlab_dream.explain import motif_report
-  from madlab_dream.explain import motifs as motifs_lib
   t0 = time.perf_counter()
   settings = settings or motifs_lib.MotifsConfig()
   modisco, patterns = motifs_lib.discover(result["one_hot"],
