@@ -9,8 +9,10 @@ import json
 import os
 import time
 
+from madlab_dream import compat
 from madlab_dream.commands import cli
 from madlab_dream.commands import flags
+from madlab_dream.io import files
 from madlab_dream.tools.bench import gpu_check as check
 
 
@@ -21,7 +23,6 @@ def run() -> int:
     print(json.dumps(check.bare_step(f.smoke, sizes["batch"])))
     return 0
   t0 = time.time()
-  from madlab_dream import compat
   keras = compat.keras()
   budget = f.budget or sizes["budget"]
   r = {"smoke": f.smoke, "sizes": sizes, "budget": budget,
@@ -39,7 +40,6 @@ def run() -> int:
     r["bare_steps"].append(other)
     check.log(t0, f"bare step (torch): {other['seq_per_s']:,.0f} seq/s")
   r["seconds"] = time.time() - t0
-  from madlab_dream.io import files
   files.write_text(f.report, check.markdown(r))
   files.write_text(os.path.splitext(f.report)[0] + ".json",
                    json.dumps(r, indent=1, default=str) + "\n")

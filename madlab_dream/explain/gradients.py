@@ -104,6 +104,7 @@ class GradientModel:
       self._forward, self._gradient = _tensorflow_functions(
           net, self.mean, self.sd, self.batch_size, self.seq_len, jit_compile)
     else:  # JAX or PyTorch
+      # Imported when used: it imports Keras's backend (JAX or PyTorch).
       from madlab_dream.explain import backend_gradients
       self._forward, self._gradient = backend_gradients.functions(
           net, self.mean, self.sd)

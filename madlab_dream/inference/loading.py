@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 import zipfile
 
 import numpy as np
@@ -32,7 +33,6 @@ from madlab_dream.inference.saved_model_form import SavedModelForm
 def tensorflow_usable() -> bool:
   """Whether this process can load a SavedModel (TensorFlow importable and
   Keras, if started, on any backend)."""
-  import sys
   if "tensorflow" in sys.modules:
     return sys.modules["tensorflow"] is not None
   return importlib.util.find_spec("tensorflow") is not None
@@ -126,6 +126,7 @@ class KerasForm:
   form = "keras"
 
   def __init__(self, files: RunFiles):
+    # Imported when used: it imports Keras, which starts a framework.
     from madlab_dream.model import inference_model
     self.files = files
     self.path = files.keras_file

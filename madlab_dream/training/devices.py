@@ -69,6 +69,7 @@ class KerasDevices:
     if self.distribution is None:
       yield
       return
+    # Imported when used: Keras starts a framework.
     import keras
     previous = keras.distribution.distribution()
     keras.distribution.set_distribution(self.distribution)
@@ -81,6 +82,7 @@ class KerasDevices:
 def make(name: str, tpu: str | None = None):
   """The run's strategy (see the module docstring); Keras started quietly."""
   if backend() == "tensorflow":
+    # Imported when used: tf.distribute needs TensorFlow.
     from madlab_dream.training import distribute
     _, strategy = compat.tensorflow(
         before_init=lambda _: distribute.make_strategy(name, tpu))

@@ -8,6 +8,7 @@ parent process, the demo before it measures) start no framework.
 from __future__ import annotations
 
 from madlab_dream.config import TrainConfig
+from madlab_dream.training import devices
 
 
 def make_optimizer(config: TrainConfig, total_steps: int | None = None):
@@ -54,7 +55,6 @@ def resolve_jit(mode: str) -> bool:
   """--jit_compile=auto|true|false -> bool. auto: on JAX always (Keras on
   JAX without XLA runs op by op), on TensorFlow with a GPU or TPU, on
   PyTorch never (torch.compile is not XLA)."""
-  from madlab_dream.training import devices
   if mode == "auto":
     if devices.backend() == "jax":
       return True

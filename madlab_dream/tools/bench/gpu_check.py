@@ -105,8 +105,10 @@ def train_and_score(out: str, sizes: dict, budget: str, t0: float) -> dict:
 def bare_step(smoke: bool, batch: int) -> dict:
   """Seq/s of the package's compiled training step (mixed_bfloat16) on
   this process's Keras backend."""
+  # Imported when used: Keras (and what imports it) starts a framework.
   import keras
 
+  # Imported when used: these import Keras too.
   from madlab_dream import timing
   from madlab_dream.config import TINY_MODEL
   from madlab_dream.config import ModelConfig
@@ -134,16 +136,17 @@ def bare_step(smoke: bool, batch: int) -> dict:
 
 def device() -> str:
   """The accelerator (or CPU) Keras's backend computes on, in words."""
+  # Imported when used: Keras, JAX and PyTorch start frameworks.
   import keras
   if keras.backend.backend() == "jax":
-    import jax
+    import jax  # the backend Keras runs on
     d = jax.devices()[0]
     return f"{d.platform}: {getattr(d, 'device_kind', d)} x {jax.device_count()}"
   if keras.backend.backend() == "torch":
-    import torch
+    import torch  # the backend Keras runs on
     if torch.cuda.is_available():
       return f"cuda: {torch.cuda.get_device_name(0)}"
-  import platform
+  import platform  # only where no accelerator answered
   return f"cpu: {platform.processor() or platform.machine()}"
 
 

@@ -41,6 +41,7 @@ def main(argv) -> None:
   print(f"NumPy stream (prefetch thread): {rate(stream, count):,.0f} seq/s")
   stream.close()
   if importlib.util.find_spec("tensorflow") is not None:
+    # Imported when used: tf.data needs TensorFlow, which may be absent.
     from madlab_dream.data import pipeline
     ds = pipeline.train_dataset(codes, targets, BATCH, 1, rc_augment=True)
     print(f"tf.data: {rate(iter(ds), count):,.0f} seq/s")
