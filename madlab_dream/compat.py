@@ -94,6 +94,14 @@ def _backend() -> str:
   return os.environ.get("KERAS_BACKEND", "tensorflow")
 
 
+def keras_backend() -> str:
+  """The backend Keras runs (or will run: KERAS_BACKEND, default
+  TensorFlow), without importing Keras."""
+  if "keras" in sys.modules:
+    return sys.modules["keras"].backend.backend()
+  return _backend()
+
+
 # --- Quiet start-up ---------------------------------------------------------------
 
 @contextlib.contextmanager
@@ -126,6 +134,7 @@ def keras():
   os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
   require_supported_keras()
   with _silenced_fd2():  # the quiet import this function exists for
+    # Keras imported when used: importing it starts a framework.
     import keras as keras_module
   return keras_module
 
@@ -143,6 +152,7 @@ def tensorflow(before_init=None):
   keras()
   result = None
   with _silenced_fd2():  # the quiet import this function exists for
+    # TensorFlow imported when used: importing it starts its runtime (seconds).
     import tensorflow as tf
     if before_init is not None:
       result = before_init(tf)
@@ -218,6 +228,7 @@ def scan_carry(step, init, xs):
   from keras import ops
   if backend.backend() != "tensorflow":
     return ops.scan(lambda carry, x: (step(carry, x), None), init, xs)[0]
+  # TensorFlow imported when used: importing it starts its runtime (seconds).
   import tensorflow as tf
   xs = tf.convert_to_tensor(xs)
   steps = xs.shape[0] if xs.shape[0] is not None else tf.shape(xs)[0]

@@ -51,6 +51,7 @@ from madlab_dream.train_config import AUTO_BF16_PROBE_VAL_ROWS  # noqa: F401
 from madlab_dream.train_config import FREEZABLE  # noqa: F401
 from madlab_dream.train_config import JIT_MODES  # noqa: F401
 from madlab_dream.train_config import LOSSES  # noqa: F401
+from madlab_dream.train_config import MATMUL_PRECISIONS  # noqa: F401
 from madlab_dream.train_config import OPTIMIZERS  # noqa: F401
 from madlab_dream.train_config import PRECISIONS  # noqa: F401
 from madlab_dream.train_config import SCHEDULES  # noqa: F401

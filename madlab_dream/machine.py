@@ -57,12 +57,14 @@ def describe(with_tensorflow: bool = True) -> dict:
   out["keras"] = keras.__version__
   out["keras_backend"] = keras.backend.backend()
   if with_tensorflow and keras.backend.backend() == "tensorflow":
+    # TensorFlow imported when used: importing it starts its runtime (seconds).
     import tensorflow as tf
     out["tensorflow"] = tf.__version__
     for gpu in tf.config.list_physical_devices("GPU"):
       details = tf.config.experimental.get_device_details(gpu)
       out["gpus"].append(details.get("device_name", gpu.name))
   elif keras.backend.backend() == "jax":
+    # JAX imported when used: optional, and importing it starts its runtime.
     import jax
     out["jax"] = jax.__version__
     out["gpus"] = [d.device_kind for d in jax.devices() if d.platform == "gpu"]

@@ -39,6 +39,13 @@ from madlab_dream.layers import MultiScaleConv
 from madlab_dream.layers import OneHot
 from madlab_dream.layers import TransformerBlock
 
+# What a run's model.keras names beside the layers, registered with Keras on
+# import so that `keras.models.load_model` restores its compiled state: the
+# batch-loss metric, Keras 2's RMSprop and the learning-rate schedules.
+from madlab_dream.layers import batch_loss  # noqa: F401
+from madlab_dream.layers import keras2_rmsprop  # noqa: F401
+from madlab_dream.layers import schedules  # noqa: F401
+
 
 def resolve_config(config: ModelConfig | Mapping[str, Any] | None = None,
                    **settings: Any) -> ModelConfig:

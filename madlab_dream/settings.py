@@ -8,8 +8,8 @@ becomes 3) or raise `ConfigError` naming the setting as its flag:
 `--val_fraction=1.5: must be below 1` (one line, exit status 2 on the
 command line). A field's help text is its `metadata["help"]` (`setting`).
 
-No framework is imported here; `keras_activation` imports Keras when it
-checks a name (Keras's own registry of activations).
+No framework is imported here; `keras_activation` imports Keras (quietly,
+`compat.keras`) when it checks a name (Keras's own registry).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 from typing import Mapping
 from typing import Sequence
 
+from madlab_dream import compat
 from madlab_dream.errors import InputError
 
 
@@ -141,9 +142,9 @@ def duration_seconds(name: str, value: Any) -> float | None:
 def keras_activation(name: str, value: Any) -> str:
   """A name Keras knows as an activation (swish, relu, gelu, tanh, ...):
   looked up in Keras's own registry (`keras.activations.get`)."""
-  # Keras imported here, when a name is checked: importing it starts a
-  # framework, which importing and validating the other settings does not.
-  import keras  # noqa: PLC0415
+  # Keras imported quietly here, when a name is checked (compat.keras):
+  # importing and validating the other settings imports no framework.
+  keras = compat.keras()
   try:
     known = isinstance(value, str) and keras.activations.get(value)
   except ValueError:

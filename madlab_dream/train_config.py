@@ -23,6 +23,9 @@ OPTIMIZERS = ("rmsprop", "rmsprop_keras2", "adam", "adamw", "sgd")
 LOSSES = ("mse", "huber", "mae")
 SCHEDULES = ("constant", "cosine", "onecycle")
 JIT_MODES = ("auto", "true", "false")
+#: JAX's default matmul precision (--matmul_precision; float32 matmuls on
+#: NVIDIA GPUs are TF32 under "default").
+MATMUL_PRECISIONS = ("default", "high", "highest")
 #: Blocks that --freeze keeps at their initial (or --init_from) weights.
 FREEZABLE = ("conv", "transformer", "lstm")
 PRECISIONS = ("none", "mixed_float16", "mixed_bfloat16", "auto")
@@ -125,8 +128,15 @@ class TrainConfig(Settings):
   jit_compile: str = setting(
       "auto",
       "XLA compilation of the train step. auto: on when a GPU or TPU "
-      "is present.",
+      "is present (TensorFlow), always on JAX, off on PyTorch.",
       choices=JIT_MODES,
+      result=False)
+  matmul_precision: str = setting(
+      "default",
+      "JAX's default matmul precision (Keras on JAX only): default (JAX's: "
+      "TF32 for float32 matmuls on NVIDIA GPUs), high (bfloat16_3x), "
+      "highest (true float32). The report says which ran.",
+      choices=MATMUL_PRECISIONS,
       result=False)
   mixed_precision: str = setting(
       "none",
@@ -141,8 +151,10 @@ class TrainConfig(Settings):
       choices=PRECISIONS)
   strategy: str = setting(
       "default",
-      "tf.distribute strategy: default (one device), mirrored (all "
-      "local GPUs), multi_worker (TF_CONFIG), tpu.",
+      "Devices: default (one device), mirrored (all local devices: "
+      "tf.distribute's MirroredStrategy on TensorFlow, "
+      "keras.distribution.DataParallel on JAX), multi_worker (TF_CONFIG; "
+      "TensorFlow), tpu (TensorFlow).",
       choices=STRATEGIES,
       result=False)
   tpu: str | None = setting(
@@ -237,6 +249,7 @@ class TrainConfig(Settings):
     self.validate_field("loss", choice, LOSSES)
     self.validate_field("jit_compile", choice, JIT_MODES)
     self.validate_field("mixed_precision", choice, PRECISIONS)
+    self.validate_field("matmul_precision", choice, MATMUL_PRECISIONS)
     self.validate_field("strategy", choice, STRATEGIES)
     self.validate_field("train_eval_rows", whole_number, low=0)
     self.validate_field("eval_batch_size", whole_number, low=1)

@@ -267,3 +267,10 @@ def test_seq_len_auto_is_the_longest_sequence_of_the_tables(tmp_path, capsys):
   assert "--seq_len=auto: 7" in capsys.readouterr().out
   with pytest.raises(InputError, match="needs --sequence_column"):
     flags.run_config_from_args([f"--train_data={train}", "--seq_len=auto"])
+  from madlab_dream.training import loop
+  assert loop.run_config_of(
+      train_data=str(train), val_data=str(val), sequence_column="s",
+      target_columns=["y"], seq_len="auto",
+      select_on_validation=False) == run
+  with pytest.raises(InputError, match="needs --sequence_column"):
+    loop.run_config_of(train_data=str(train), seq_len="auto")

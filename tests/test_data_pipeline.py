@@ -106,3 +106,24 @@ def test_rc_augment_flips_half_the_rows_seeded_and_keeps_targets():
       assert (row == original).all() or (row == rc).all()
       n_flipped += bool((row != original).any())
   assert 40 < n_flipped < 88  # of 128 rows, p = 0.5
+
+
+@pytest.mark.parametrize("buffer,rc", [(0, False), (7, True)])
+def test_numpy_batches_are_the_tf_data_batches(buffer, rc):
+  """One order for every backend: the row ids (and flips) of the first
+  passes, and of a resumed stream, are the same on both input paths."""
+  rng = np.random.default_rng(1)
+  codes = rng.integers(0, 5, size=(45, 6)).astype(np.uint8)
+  targets = np.arange(45, dtype=np.float32)  # the target is the row id
+  for start in (0, 5):
+    tf_batches = _take(data.train_dataset(
+        codes, targets, 8, seed=2, start_step=start, shuffle_buffer=buffer,
+        rc_augment=rc), 13)
+    stream = data.train_batches(codes, targets, 8, seed=2, start_step=start,
+                                shuffle_buffer=buffer, rc_augment=rc)
+    np_batches = [next(stream) for _ in range(13)]
+    stream.close()
+    for (c0, y0), (c1, y1) in zip(tf_batches, np_batches):
+      assert c1.dtype == np.uint8 and y1.dtype == np.float32
+      np.testing.assert_array_equal(y0, y1)
+      np.testing.assert_array_equal(c0, c1)

@@ -8,7 +8,6 @@ import pytest
 
 from madlab_dream.config import TINY_MODEL
 from madlab_dream.explain import attribution
-from madlab_dream.explain import checks
 from madlab_dream.explain.gradients import GradientModel
 from madlab_dream.explain.gradients import one_hot
 from madlab_dream.explain.settings import ExplainConfig
@@ -64,7 +63,7 @@ def test_integrated_gradients_are_complete(net, engine, codes, baseline):
   delta = np.abs(r["prediction"] - r["baseline_prediction"])
   sizeable = delta > 0.1
   assert sizeable.sum() >= 4, delta
-  gap = checks.completeness_gap(r)
+  gap = r["completeness"]
   assert (gap[sizeable] < 0.01).all(), gap
   assert (gap * delta < 0.01).all()
   np.testing.assert_allclose(r["prediction"], net(codes).numpy()[:, 0],
@@ -75,10 +74,51 @@ def test_expected_gradients_are_complete_with_the_correction(engine, codes):
   # One-hot references (N stays N): the correction cancels in x - reference.
   r = _scores(engine, codes, "expected_gradients", references=3, steps=50)
   delta = np.abs(r["prediction"] - r["baseline_prediction"])
-  gap = checks.completeness_gap(r)
+  gap = r["completeness"]
   assert (gap[delta > 0.1] < 0.01).all() and (gap * delta < 0.01).all(), gap
   assert (r["contributions"][:, :17] == 0).all()   # flanks: x = reference
   assert (r["contributions"][:, 97:] == 0).all()
+
+
+def test_completeness_and_its_log_lines():
+  contributions = np.zeros((3, 2, 4))
+  contributions[:, 0, 0] = [1.0, 2.0, 0.5]
+  gap = attribution.completeness(contributions, [3.0, 4.0, 1.0],
+                                 [2.0, 2.1, 1.0], floor=0.1)
+  np.testing.assert_allclose(gap, [0.0, 0.1 / 1.9, 5.0], rtol=1e-6)
+  lines = attribution.completeness_lines(gap, "integrated_gradients")
+  assert "median 5.263%" in lines[0] and "worst 500.000% (sequence 3)" in (
+      lines[0])
+  assert lines[1].startswith("warning: 2 sequence(s) above 1%")
+  assert lines[1].endswith(": 2, 3")
+  assert attribution.completeness_lines([0.0, 0.005], "x")[1:] == []
+  with pytest.warns(UserWarning, match="above 1%.*steps.*: 2"):
+    attribution._report_completeness(gap[:2], ExplainConfig(), None)
+  logged = []
+  attribution._report_completeness(gap, ExplainConfig(
+      method="integrated_gradients"), logged.append)
+  assert "--nocorrect to check completeness" in logged[1]
+
+
+def test_gauss_legendre_is_closer_to_complete_than_midpoint(engine, codes):
+  from madlab_dream.explain import gradients
+  alpha, weight = gradients.path_nodes(4, "gauss_legendre")
+  assert weight.sum() == pytest.approx(1.0) and (0 < alpha).all() and (
+      alpha < 1).all()
+  # exact for a cubic: the integral of a^3 over [0, 1]
+  assert (weight * alpha.astype(np.float64) ** 3).sum() == pytest.approx(
+      0.25, rel=1e-6)
+  with pytest.raises(ValueError, match="quadrature"):
+    gradients.path_nodes(3, "simpson")
+  gaps = {}
+  for quadrature in ("midpoint", "gauss_legendre"):
+    r = _scores(engine, codes, "integrated_gradients", steps=4,
+                quadrature=quadrature, correct=False)
+    delta = np.abs(r["prediction"] - r["baseline_prediction"])
+    gaps[quadrature] = (r["completeness"] * np.maximum(delta, 0.01)).sum()
+  assert gaps["gauss_legendre"] < gaps["midpoint"], gaps
+  saliency = _scores(engine, codes[:2], "saliency")
+  assert np.isnan(saliency["completeness"]).all()
 
 
 def test_input_x_gradient_matches_finite_differences(engine, codes):
@@ -180,3 +220,12 @@ def test_settings_are_checked():
     with pytest.raises(ConfigError):
       ExplainConfig(**bad)
   assert ExplainConfig(references=20, steps=25).gradient_evaluations == 500
+
+
+def test_default_steps_per_method():
+  from madlab_dream.explain import settings
+  assert ExplainConfig(method="integrated_gradients").steps == 100
+  assert ExplainConfig().steps == settings.DEFAULT_STEPS[
+      "expected_gradients"]
+  assert ExplainConfig(method="integrated_gradients", steps=7).steps == 7
+  assert ExplainConfig().quadrature == "midpoint"

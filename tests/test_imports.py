@@ -206,7 +206,7 @@ def test_every_command_has_its_shim():
               if name.startswith(COMMANDS + ".") and "main" in {
                   node.name for node in ast.parse(path.read_text()).body
                   if isinstance(node, ast.FunctionDef)}}
-  assert len(commands) == 16, sorted(commands)
+  assert len(commands) == 17, sorted(commands)
   for command in commands:
     shim = (f"{ROOT}.{command}.__main__" if known.get(f"{ROOT}.{command}")
             and known[f"{ROOT}.{command}"].name == "__init__.py"
@@ -276,3 +276,37 @@ def test_an_import_up_the_floors_is_found(tmp_path):
   assert downward_only(modules(package)) == [
       "madlab_dream.io.files -> madlab_dream.training",
       "madlab_dream.io.files -> madlab_dream.training.loop"]
+
+
+# --- Imports inside functions ---------------------------------------------------
+
+def imports_without_a_reason(path: pathlib.Path) -> list[int]:
+  """Lines of imports inside functions with no comment saying why: on the
+  import's line, or on the line above it or above the imports it follows."""
+  lines = path.read_text().split("\n")
+  found = []
+  for function in ast.walk(ast.parse("\n".join(lines))):
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+      continue
+    for node in ast.walk(function):
+      if not isinstance(node, (ast.Import, ast.ImportFrom)):
+        continue
+      number = node.lineno
+      while "#" not in lines[number - 1] and number > 1 and lines[
+          number - 2].strip().startswith(("from ", "import ")):
+        number -= 1  # an import of a block: the block's comment
+      if "#" not in lines[number - 1] and not lines[
+          number - 2].strip().startswith("#"):
+        found.append(node.lineno)
+  return found
+
+
+def test_imports_inside_functions_say_why(tmp_path):
+  example = tmp_path / "example.py"
+  example.write_text("def f():\n  import json\n\n\ndef g():\n"
+                     "  # pandas imported when used: slow to import.\n"
+                     "  import pandas\n  import numpy\n")
+  assert imports_without_a_reason(example) == [2]
+  missing = {str(path.relative_to(PACKAGE)): imports_without_a_reason(path)
+             for path in sorted(PACKAGE.rglob("*.py"))}
+  assert {k: v for k, v in missing.items() if v} == {}

@@ -38,7 +38,8 @@ def test_a_run_directory_and_its_keras_file_load_the_same_model(saved):
 def test_what_is_not_a_model_is_an_input_error(tmp_path):
   with pytest.raises(InputError, match="no model.keras"):
     load_model(tmp_path)
-  with pytest.raises(InputError, match="no model.keras"):
+  with pytest.raises(InputError, match="missing.keras: no such run "
+                     "directory"):
     load_model(tmp_path / "missing.keras")
   damaged = tmp_path / "model.keras"
   damaged.write_bytes(b"not a zip archive")
@@ -68,6 +69,18 @@ def test_a_model_keras_of_another_run_is_refused(saved, tmp_path):
   shutil.copytree(run, mixed)
   (mixed / "config.json").write_text(RunConfig.from_dict(
       {"data": {"seq_len": 110}, "model": {"seq_len": 110}}).to_json())
-  with pytest.raises(InputError, match="takes L = 24 but the run's "
-                     "config.json says L = 110"):
+  with pytest.raises(InputError, match="config.json: says L = 110 but the "
+                     "model takes L = 24"):
     load_model(mixed)
+
+
+def test_a_truncated_model_keras_names_the_file(saved, tmp_path):
+  import shutil
+  run, _, _ = saved
+  cut = tmp_path / "cut"
+  shutil.copytree(run, cut)
+  data = (cut / "model.keras").read_bytes()
+  (cut / "model.keras").write_bytes(data[:len(data) * 2 // 3])
+  with pytest.raises(InputError, match=f"{cut / 'model.keras'}: cannot load "
+                     "the Keras model"):
+    load_model(cut)

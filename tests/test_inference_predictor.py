@@ -93,8 +93,8 @@ def test_a_config_of_another_run_is_refused(exported_model, tmp_path):
   other = RunConfig.from_dict({"data": {"seq_len": 80},
                                "model": {"seq_len": 80}})
   (run / "config.json").write_text(other.to_json())
-  with pytest.raises(InputError, match="the run's settings say L = 80 but "
-                     "the SavedModel takes L = 110"):
+  with pytest.raises(InputError, match="config.json: says L = 80 but the "
+                     "model takes L = 110"):
     Predictor(str(run))
 
 
@@ -109,6 +109,16 @@ def test_metadata_of_another_model_is_refused(exported_model, tmp_path):
                      "signature takes L = 110"):
     Predictor(str(run))
 
+
+
+def test_a_truncated_variables_file_names_it(exported_model, tmp_path):
+  run = tmp_path / "cut"
+  shutil.copytree(exported_model, run)
+  data = next((run / "saved_model" / "variables").glob("variables.data-*"))
+  data.write_bytes(data.read_bytes()[:data.stat().st_size // 2])
+  with pytest.raises(InputError, match="saved_model: cannot load the "
+                     "SavedModel"):
+    Predictor(str(run))
 
 
 def test_predict_codes_checks_length_dtype_and_values(predictor):

@@ -62,3 +62,17 @@ def test_meme_file_names_the_eight_motifs(tmp_path):
   reb1 = sites.motif_probabilities(grammar.MOTIFS[0])
   assert reb1.shape == (7, 4) and np.allclose(reb1.sum(axis=1), 1)
   assert reb1[0].tolist() == [0, 0, 0, 1]  # T
+
+
+def test_consensus_mask_marks_every_exact_match_on_either_strand():
+  from madlab_dream.io import sequences
+  text = "C" * 10 + "CGGGTAA" + "C" * 10 + "TCAGGGGGGACG" + "C" * 5 + "N" * 6
+  codes = sequences.encode([text], len(text))
+  mask = sites.consensus_mask(codes)
+  expected = np.zeros(len(text), bool)
+  expected[10:17] = True           # Reb1 TTACCCG on the - strand
+  expected[27:30] = expected[36:39] = True  # Abf1 TCR......ACG, gap skipped
+  np.testing.assert_array_equal(mask[0], expected)
+  planted_codes, planted = sites.planted_set(50, seed=3)
+  inside = sites.planted_mask(planted_codes.shape, planted)
+  assert (sites.consensus_mask(planted_codes) >= inside).all()

@@ -20,6 +20,9 @@ from madlab_dream.commands import cli
 from madlab_dream.commands import explain_design_flags
 from madlab_dream.commands import flags
 from madlab_dream.errors import InputError
+from madlab_dream.inference.ensemble import Ensemble
+from madlab_dream.inference.predictor import model_inputs
+from madlab_dream.io import files
 
 
 def run():
@@ -27,15 +30,13 @@ def run():
   if not f.model or not f.output:
     raise InputError("--model and --output are required")
   options = explain_design_flags.design_options()
+  # Imported when used: it imports pandas (slow to import).
   from madlab_dream.designing import designer
   from madlab_dream.designing import outputs
   from madlab_dream.designing import starts as starts_lib
-  from madlab_dream.inference.ensemble import Ensemble
-  from madlab_dream.io import files
   paths = {"output": f.output, **outputs.default_paths(f.output)}
   paths.update({k: v for k, v in (("trajectory", f.trajectory),
                                   ("plot", f.plot)) if v})
-  from madlab_dream.inference.predictor import model_inputs
   inputs = [*([f.start] if f.start else []),
             *[path for model in f.model for path in model_inputs(model)]]
   if f.start:

@@ -16,31 +16,37 @@ See docs/explain.md.
 import os
 import time
 
+from madlab_dream import compat
 from madlab_dream.commands import cli
 from madlab_dream.commands import explain_design_flags
 from madlab_dream.commands import flags
 from madlab_dream.errors import InputError
+from madlab_dream.explain import attribution
+from madlab_dream.explain import logos
+from madlab_dream.explain import run_model
+from madlab_dream.explain import scores_file
+from madlab_dream.explain.gradients import GradientModel
+from madlab_dream.inference import out_of_range
+from madlab_dream.inference.run_files import RunFiles
+from madlab_dream.io import files
+from madlab_dream.io import output_dirs
 
 
 def _paths(f) -> str | None:
   """Checks --input, --output and the logo directory before any work;
   returns the logo directory (None without --logos)."""
-  from madlab_dream.io import files
   if not f.model or not f.input or not f.output:
     raise InputError("--model, --input and --output are required")
   if not f.output.endswith(".npz"):
     raise InputError("--output must end in .npz", f.output)
   files.check_readable(f.input)
-  from madlab_dream.explain import run_model
-  keras_file = run_model.model_file(f.model)
-  saved = os.path.join(os.path.dirname(os.path.abspath(keras_file)),
-                       "saved_model")
-  files.check_output(f.output, [f.input, keras_file, saved], gzip_ok=False)
+  run_model.model_file(f.model)
+  files.check_output(f.output, [f.input, *RunFiles(f.model).inputs("keras")],
+                     gzip_ok=False)
   if f.logos < 0:
     raise InputError(f"--logos={f.logos}: must be at least 0")
   if not f.logos:
     return None
-  from madlab_dream.io import output_dirs
   return output_dirs.claim(f.logo_dir or f.output[:-len(".npz")] + "_logos",
                            "explain")
 
@@ -49,13 +55,7 @@ def run():
   f = flags.FLAGS
   config = explain_design_flags.explain_config()
   logos_out = _paths(f)
-  from madlab_dream import compat
-  compat.keras()  # imported quietly, before the modules below import it
-  from madlab_dream.explain import attribution
-  from madlab_dream.explain import logos
-  from madlab_dream.explain import run_model
-  from madlab_dream.explain import scores_file
-  from madlab_dream.explain.gradients import GradientModel
+  compat.keras()  # imported quietly, before the explain modules use it
   t0 = time.perf_counter()
   run = run_model.load(f.model, f.target)
   if len(run.targets) > 1:
@@ -77,7 +77,6 @@ def run():
         f"{len(codes):,} sequence{'s' * (len(codes) != 1)} ({run.scale} "
         f"scale) to {f.output} in "
         f"{time.perf_counter() - t0:.1f} s")
-  from madlab_dream.inference import out_of_range
   counter = out_of_range.OutOfRange(run.trusted_range)
   counter.flags(result["prediction"])
   print(counter.line())

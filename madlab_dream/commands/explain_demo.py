@@ -21,14 +21,15 @@ import time
 from madlab_dream.commands import cli
 from madlab_dream.commands import explain_design_flags
 from madlab_dream.commands import flags
+from madlab_dream.io import output_dirs
+from madlab_dream.tools.explain_demo import report as report_lib
 
 
 def run():
   f = flags.FLAGS
   config = explain_design_flags.explain_demo_config()
-  from madlab_dream.io import output_dirs
+  # Imported when used: it imports pandas (slow to import).
   from madlab_dream.tools.explain_demo import proof
-  from madlab_dream.tools.explain_demo import report as report_lib
   output_dir = f.output_dir or os.path.join(config.demo_dir, "explain")
   output_dirs.claim(output_dir, "explain_demo")  # refused before work
   t0 = time.perf_counter()

@@ -17,12 +17,14 @@ from madlab_dream.commands.flags import define_settings
 from madlab_dream.commands.flags import define_target_flag
 from madlab_dream.commands.flags import set_default
 from madlab_dream.commands.flags import settings_from_flags
+from madlab_dream.config import ConfigError
+from madlab_dream.explain import settings
+from madlab_dream.explain.motifs import MotifsConfig
 
 # --- Explaining a model ------------------------------------------------------
 
 def define_explain_flags() -> None:
   """The flags of `python -m madlab_dream.explain`."""
-  from madlab_dream.explain import settings
   default = settings.ExplainConfig()
   define_model_path_flag()
   define_target_flag()
@@ -47,20 +49,18 @@ def define_explain_flags() -> None:
 
 #: The ExplainConfig fields that are explain's flags (batch_size is the
 #: shared --eval_batch_size).
-EXPLAIN_SETTINGS = ("method", "references", "steps", "baseline", "correct",
-                    "shuffle_region", "seed")
+EXPLAIN_SETTINGS = ("method", "references", "steps", "quadrature", "baseline",
+                    "correct", "shuffle_region", "seed")
 
 
 def explain_config(flag_values=None):
   """The ExplainConfig of the explain flags (ConfigError on a bad value)."""
-  from madlab_dream.explain import settings
   return settings_from_flags(settings.ExplainConfig,
                              EXPLAIN_SETTINGS + ("batch_size",), flag_values)
 
 
 def define_motifs_flags() -> None:
   """The flags of `python -m madlab_dream.motifs`."""
-  from madlab_dream.explain.motifs import MotifsConfig
   define_output_dir_flag()
   _define(flags.DEFINE_string, "contributions", None,
           "The .npz of python -m madlab_dream.explain (one_hot, hypothetical).")
@@ -77,7 +77,6 @@ MOTIFS_SETTINGS = ("sliding_window_size", "flank_size", "target_seqlet_fdr",
 
 def motifs_config(flag_values=None):
   """The MotifsConfig of the motifs flags (ConfigError on a bad value)."""
-  from madlab_dream.explain.motifs import MotifsConfig
   return settings_from_flags(MotifsConfig, MOTIFS_SETTINGS, flag_values)
 
 
@@ -91,6 +90,7 @@ def define_simulate_motif_flags() -> None:
 
 def define_explain_demo_flags() -> None:
   """The flags of `python -m madlab_dream.explain_demo`."""
+  # Imported when used: it imports pandas (slow to import).
   from madlab_dream.tools.explain_demo.proof import ProofConfig
   default = ProofConfig()
   define_eval_batch_flag()
@@ -110,9 +110,15 @@ def define_explain_demo_flags() -> None:
           "Expected gradients: dinucleotide-shuffled references.")
   _define(flags.DEFINE_integer, "steps", default.steps,
           "Expected and integrated gradients: points on each path.")
-  _define(flags.DEFINE_string, "sweep",
-          ",".join(f"{r}x{s}" for r, s in default.sweep),
-          "Expected gradients at these REFERENCESxSTEPS on a subset.")
+  _define(flags.DEFINE_enum, "quadrature", default.quadrature,
+          "Expected and integrated gradients: midpoint or gauss_legendre "
+          "points on each path.", ["midpoint", "gauss_legendre"])
+  # Imported when used: it imports pandas (slow to import).
+  from madlab_dream.tools.explain_demo.proof import sweep_text
+  _define(flags.DEFINE_string, "sweep", sweep_text(default.sweep),
+          "Completeness, AUROC and time on a subset: expected gradients at "
+          "REFERENCESxSTEPS, integrated gradients (all-N baseline, "
+          "uncorrected) at igSTEPS; /midpoint or /gauss_legendre.")
   _define(flags.DEFINE_integer, "sweep_sequences", default.sweep_sequences,
           "The subset of the sweep: the first N sequences.")
   _define(flags.DEFINE_integer, "seed", default.seed,
@@ -124,11 +130,12 @@ def define_explain_demo_flags() -> None:
 
 def explain_demo_config(flag_values=None):
   """The ProofConfig of the explain_demo flags."""
+  # Imported when used: it imports pandas (slow to import).
   from madlab_dream.tools.explain_demo.proof import ProofConfig
   from madlab_dream.tools.explain_demo.proof import parse_sweep
   flag_values = FLAGS if flag_values is None else flag_values
   names = ("demo_dir", "sequences", "ism_sequences", "references", "steps",
-           "sweep_sequences", "seed", "model")
+           "quadrature", "sweep_sequences", "seed", "model")
   return ProofConfig(
       sweep=parse_sweep(flag_values["sweep"].value),
       batch_size=flag_values["eval_batch_size"].value,
@@ -139,6 +146,7 @@ def explain_demo_config(flag_values=None):
 
 def define_design_flags() -> None:
   """The flags of `python -m madlab_dream.design`."""
+  # Imported when used: it imports pandas (slow to import).
   from madlab_dream.designing import options
   define_model_paths_flag()
   define_target_flag()
@@ -158,7 +166,7 @@ def define_design_flags() -> None:
 def design_options(flag_values=None):
   """The design command's DesignOptions from its flags (ConfigError on a
   bad value)."""
-  from madlab_dream.config import ConfigError
+  # Imported when used: it imports pandas (slow to import).
   from madlab_dream.designing import options
   from madlab_dream.designing import starts
   flag_values = FLAGS if flag_values is None else flag_values
@@ -198,3 +206,6 @@ def define_design_demo_flags() -> None:
   _define(flags.DEFINE_integer, "num_designs", 100, "Designs per case.")
   _define(flags.DEFINE_float, "penalty_sd", 1.0,
           "The ensemble's sd penalty (mean - penalty_sd x sd for max).")
+  _define(flags.DEFINE_integer, "max_edits", None,
+          "A trust region in sequence space: designs stay within this many "
+          "edits of their random start (default: any).")

@@ -20,6 +20,7 @@ from typing import Sequence
 from absl import flags
 
 from madlab_dream import config as cfg
+from madlab_dream.data import table_cache
 from madlab_dream.errors import InputError
 
 FLAGS = flags.FLAGS
@@ -213,7 +214,6 @@ def run_config(flag_values=None) -> cfg.RunConfig:
 def _longest_sequence(flag_values) -> int:
   """--seq_len=auto: the longest sequence of the training, validation and
   test tables (said on stdout)."""
-  from madlab_dream.data import table_cache
   data = cfg.DataConfig(**{**_unescaped(_values(cfg.DataConfig, flag_values)),
                            "seq_len": 1})
   paths = [flag_values[name].value for name in
@@ -388,6 +388,21 @@ def define_demo_flags() -> None:
   _define(flags.DEFINE_boolean, "check_targets", False,
           "Exit with status 1 when a check of the demo fails (the checks "
           "are always printed and written to demo_report.json).")
+
+
+def define_gpu_check_flags() -> None:
+  """The flags of `python -m madlab_dream.gpu_check`."""
+  _define(flags.DEFINE_string, "output_dir", "gpu_check_output",
+          "Directory for the simulated data and the training run.")
+  _define(flags.DEFINE_string, "report", "BENCHMARKS_GPU.md",
+          "The report (its figures also as .json beside it).")
+  _define(flags.DEFINE_boolean, "smoke", False,
+          "Tiny sizes: the quick-start model on a few thousand rows (CPU).")
+  _define(flags.DEFINE_string, "budget", None,
+          "Training time budget (default 4m; 20s with --smoke).")
+  _define(flags.DEFINE_boolean, "bare_step_only", False,
+          "Only time the bare training step and print it as one JSON line "
+          "(the check runs itself so for Keras on PyTorch).")
 
 
 def define_bench_flags() -> None:

@@ -21,6 +21,9 @@ from madlab_dream.commands import cli
 from madlab_dream.commands import explain_design_flags
 from madlab_dream.commands import flags
 from madlab_dream.errors import InputError
+from madlab_dream.explain import motif_db
+from madlab_dream.explain import motifs
+from madlab_dream.io import output_dirs
 
 
 def run():
@@ -28,11 +31,9 @@ def run():
   if not f.contributions or not f.output_dir:
     raise InputError("--contributions and --output_dir are required")
   config = explain_design_flags.motifs_config()
-  from madlab_dream.explain import motif_db
   motif_db.require_extra()
+  # Imported when used: it imports pandas (slow to import).
   from madlab_dream.explain import motif_report
-  from madlab_dream.explain import motifs
-  from madlab_dream.io import output_dirs
   t0 = time.perf_counter()
   output = output_dirs.claim(f.output_dir, "motifs")
   one_hot, hyp = motifs.read_scores(f.contributions)

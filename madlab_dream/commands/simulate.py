@@ -16,6 +16,7 @@ from madlab_dream.commands import cli
 from madlab_dream.commands import explain_design_flags
 from madlab_dream.commands import flags
 from madlab_dream.errors import InputError
+from madlab_dream.io import files
 from madlab_dream.tools.simulator.writers import simulate
 
 
@@ -24,7 +25,7 @@ def run():
   if not f.output_dir and not f.motifs_meme:
     raise InputError("--output_dir is required")
   if f.motifs_meme:
-    from madlab_dream.io import files
+    # Imported when used: it imports pandas (slow to import).
     from madlab_dream.tools.simulator import sites
     files.check_output(f.motifs_meme, gzip_ok=False)
     sites.motifs_meme(f.motifs_meme)

@@ -17,9 +17,12 @@ of at least 8-40 nt in the L nt the model sees. Writes the Markdown report
 import json
 import os
 
+from madlab_dream import compat
 from madlab_dream.commands import cli
 from madlab_dream.commands import flags
 from madlab_dream.errors import InputError
+from madlab_dream.inference import stability_report
+from madlab_dream.inference.predictor import model_inputs
 from madlab_dream.io import files
 
 
@@ -46,15 +49,13 @@ def run():
   sequence_files = named(args.sequence_files, "sequence file")
   for path in sequence_files.values():
     files.check_readable(path)
-  from madlab_dream.inference.predictor import model_inputs
   files.check_output(args.output, [
       *[path for run in models.values() for path in model_inputs(run)],
       *sequence_files.values()])
-  from madlab_dream import compat
   if compat.keras().backend.backend() == "tensorflow":
     compat.tensorflow()  # started quietly, as every command starts it
+  # Imported when used: it imports pandas (slow to import).
   from madlab_dream.inference import stability
-  from madlab_dream.inference import stability_report
   if args.backgrounds < 1 or args.random_rows < 1:
     raise InputError("--backgrounds and --random_rows must be at least 1")
   figures = stability.report(models, sequence_files, args.seed,

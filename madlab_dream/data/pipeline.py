@@ -1,5 +1,9 @@
 """The tf.data pipeline: cached uint8 codes -> shuffled training batches.
 
+The order of the rows (pass permutation, resume, rc-augmentation coins) is
+`order.pass_batches`, the NumPy function the backend-neutral stream
+(`numpy_batches`) uses too: a seed gives the same batches on every backend.
+
 Batches carry uint8 codes; one-hot encoding happens inside the model, so
 the host never holds float one-hot arrays. Each pass is a fresh seeded
 permutation, so a resumed run sees exactly the batches an uninterrupted run
@@ -10,30 +14,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from madlab_dream.data import order
+from madlab_dream.data.order import batches_per_pass  # noqa: F401  (API)
 from madlab_dream.errors import InputError
 
 
-def batches_per_pass(n: int, batch_size: int) -> int:
-  return n // batch_size
-
-
 def pass_order(n: int, seed: int, p, shuffle_buffer: int = 0):
-  """int64 [n]: the order of the rows in pass `p` (a tf scalar or int).
-
-  shuffle_buffer 0: a full permutation drawn from (seed, p). N > 0: the rows
-  sorted by file position + N x U(0, 1) drawn from (seed, p): a seeded local
-  shuffle in which row i lands at a position within N of i (N = 1 keeps
-  file order), the near-file-order a tf.data shuffle buffer of N gives.
-  """
+  """int64 [n] tensor: `order.pass_order` of pass `p` (a tf scalar or int)."""
   # TensorFlow when called: `madlab_dream.data` (preprocessing) needs none.
   import tensorflow as tf
-  key = tf.stack([tf.constant(seed, tf.int64), tf.cast(p, tf.int64)])
-  rows = tf.range(n, dtype=tf.int64)
-  if not shuffle_buffer:
-    return tf.random.experimental.stateless_shuffle(rows, seed=key)
-  jitter = tf.random.stateless_uniform([n], seed=key, dtype=tf.float64)
-  keys = tf.cast(rows, tf.float64) + float(shuffle_buffer) * jitter
-  return tf.cast(tf.argsort(keys, stable=True), tf.int64)
+  out = tf.numpy_function(
+      lambda q: order.pass_order(n, seed, int(q), shuffle_buffer),
+      [tf.cast(p, tf.int64)], tf.int64, stateful=False)
+  return tf.ensure_shape(out, [n])
 
 
 def _replica_layout(batch_size: int, input_context):
@@ -54,6 +47,7 @@ def _replica_layout(batch_size: int, input_context):
 def _row_gatherer(codes: np.ndarray, targets: np.ndarray, rc_augment: bool):
   """index int64 [b] -> (codes uint8 [b, L], targets float32 [b, T]); with
   `rc_augment`, index n + i is row i reverse-complemented."""
+  # TensorFlow imported when used: importing it starts its runtime (seconds).
   import tensorflow as tf
   n = len(codes)
   codes_t = tf.constant(np.asarray(codes))
@@ -99,22 +93,17 @@ def train_dataset(codes: np.ndarray, targets: np.ndarray, batch_size: int,
   import tensorflow as tf
 
   n = len(codes)
-  nb = batches_per_pass(n, batch_size)
-  if nb == 0:
-    raise InputError(f"batch size {batch_size} is larger than the training "
-                     f"set ({n} rows)")
+  nb = order.check_batch(n, batch_size)
   pipelines, pipeline_id, replicas, per_replica = _replica_layout(
       batch_size, input_context)
 
   def one_pass(p):
-    perm = pass_order(n, seed, p, shuffle_buffer)
-    if rc_augment:  # row i flipped is index n + i
-      key = tf.stack([tf.constant(seed, tf.int64), tf.cast(p, tf.int64) +
-                      (1 << 40)])
-      flip = tf.random.stateless_uniform([n], seed=key) < 0.5
-      perm += tf.cast(tf.gather(flip, perm), tf.int64) * n
+    batches = tf.numpy_function(
+        lambda q: order.pass_batches(n, batch_size, seed, int(q),
+                                     shuffle_buffer, rc_augment),
+        [p], tf.int64, stateful=False)
     return tf.data.Dataset.from_tensor_slices(
-        tf.reshape(perm[:nb * batch_size], [nb, batch_size]))
+        tf.ensure_shape(batches, [nb, batch_size]))
 
   def local(index):  # this pipeline's replica batches of one global batch
     mine = tf.reshape(index, [pipelines, replicas, per_replica])[pipeline_id]

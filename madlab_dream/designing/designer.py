@@ -29,6 +29,7 @@ from madlab_dream.designing.options import DEFAULT_DESIGNS
 from madlab_dream.designing.options import DesignOptions
 from madlab_dream.errors import InputError
 from madlab_dream.inference.ensemble import Ensemble
+from madlab_dream.inference.predictor import Predictor
 from madlab_dream.io import sequences
 
 
@@ -43,7 +44,6 @@ class DesignResult:
 
 def as_ensemble(models, batch_size: int = 4096) -> Ensemble:
   """An Ensemble from an Ensemble, a Predictor, a path or a list of them."""
-  from madlab_dream.inference.predictor import Predictor
   if isinstance(models, Ensemble):
     return models
   if isinstance(models, (str, os.PathLike, Predictor)):

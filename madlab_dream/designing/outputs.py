@@ -22,6 +22,7 @@ import os
 import numpy as np
 
 from madlab_dream.designing.objective import KINDS
+from madlab_dream.errors import InputError
 from madlab_dream.io import files
 
 
@@ -43,7 +44,6 @@ def check_paths(paths: dict[str, str], inputs=()) -> None:
   """Vets every output path before any work (distinct, writable)."""
   real = [os.path.realpath(p) for p in paths.values()]
   if len(set(real)) != len(real):
-    from madlab_dream.errors import InputError
     raise InputError(f"output paths must differ: {sorted(paths.values())}")
   for name, path in paths.items():
     files.check_output(path, inputs, gzip_ok=name in ("output",
@@ -85,6 +85,7 @@ def trajectory_png(path: str, trajectory, summary: dict) -> None:
   if KINDS[summary["objective"]].needs_target:
     ax.axhline(summary["options"]["target_value"], color="black",
                linestyle=":", label="target")
+  # Matplotlib imported when drawing: slow to import, only plots need it.
   from matplotlib.ticker import MaxNLocator
   ax.xaxis.set_major_locator(MaxNLocator(integer=True))
   ax.set_xlabel("generation" if summary["method"] == "evolve" else "round")

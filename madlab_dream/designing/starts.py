@@ -25,6 +25,7 @@ import numpy as np
 
 from madlab_dream.errors import InputError
 from madlab_dream.io import sequences
+from madlab_dream.io.seqfiles import iter_sequences
 from madlab_dream.io.sequences import FLANK3
 from madlab_dream.io.sequences import FLANK5
 from madlab_dream.io.sequences import REGION_LEN
@@ -82,7 +83,6 @@ def random_regions(n: int, seed: int) -> list[str]:
 
 def read_starts(path: str, seq_len: int) -> list[str]:
   """Every sequence of `path` (DREAM TSV, FASTA or one per line)."""
-  from madlab_dream.io.seqfiles import iter_sequences
   texts = []
   for rows in iter_sequences(path, seq_len):
     texts.extend(t.upper() for t in rows.text)

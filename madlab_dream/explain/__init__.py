@@ -24,12 +24,13 @@ framework; `contributions` imports TensorFlow when called.
 
 from __future__ import annotations
 
+from madlab_dream.explain import attribution
+
 
 def contributions(model, codes, method: str = "expected_gradients",
                   **options):
   """Contribution scores of `model` for codes uint8 [N, L]
   (`attribution.contributions`)."""
-  from madlab_dream.explain import attribution
   return attribution.contributions(model, codes, method, **options)
 
 

@@ -40,15 +40,25 @@ to f(x) - f(b) up to the path integral's error.
 All scores are on the scale of `prediction` (the expression scale for a run
 directory); `baseline_prediction` is f(b) (IG), the mean of f(reference)
 (EG), NaN for the others.
+
+Completeness (IG and EG): `completeness` [N] is each sequence's relative
+error |sum of contributions - (prediction - baseline_prediction)| /
+max(|prediction - baseline_prediction|, COMPLETENESS_FLOOR x sd), sd the
+output scale's (1 for a bare Keras model); NaN for the other methods. The
+log gets its median and worst, and a warning line names every sequence
+above COMPLETENESS_TOLERANCE (more steps fix it; the correction with the
+zero baseline changes the sum by design).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Callable
 
 import numpy as np
 
+from madlab_dream.explain import run_model
 from madlab_dream.explain.gradients import GradientModel
 from madlab_dream.explain.gradients import one_hot
 from madlab_dream.explain.methods import METHODS
@@ -58,18 +68,65 @@ from madlab_dream.explain.settings import ExplainConfig
 #: references x [L, 4] float32).
 CHUNK_SEQUENCES = 256
 OUTPUT_KEYS = ("one_hot", "hypothetical", "contributions", "prediction",
-               "baseline_prediction")
+               "baseline_prediction", "completeness")
+COMPLETENESS_TOLERANCE = 0.01
+COMPLETENESS_FLOOR = 0.01
+_NAMED = 20   # sequences named in the completeness warning
 
 
-def _finish(scores: dict, codes: np.ndarray, config: ExplainConfig) -> dict:
+def completeness(contributions: np.ndarray, prediction: np.ndarray,
+                 baseline_prediction: np.ndarray,
+                 floor: float = 1e-12) -> np.ndarray:
+  """float32 [N]: |sum of contributions [N, L, 4] - (prediction -
+  baseline_prediction)| / max(|prediction - baseline_prediction|, floor)."""
+  total = np.asarray(contributions, np.float64).sum(axis=(1, 2))
+  delta = (np.asarray(prediction, np.float64) -
+           np.asarray(baseline_prediction, np.float64))
+  return (np.abs(total - delta) /
+          np.maximum(np.abs(delta), floor)).astype(np.float32)
+
+
+def completeness_lines(errors: np.ndarray, method: str,
+                       tolerance: float = COMPLETENESS_TOLERANCE,
+                       hint: str = "more --steps reduce it") -> list[str]:
+  """The log's completeness lines: median and worst, and a warning naming
+  the sequences (1-based) above `tolerance` (the first _NAMED of them),
+  with `hint`."""
+  errors = np.asarray(errors, np.float64)
+  if not len(errors) or not np.isfinite(errors).any():
+    return []
+  worst = int(np.nanargmax(errors))
+  lines = [f"{method}: completeness error |sum - (f(x) - f(baseline))| / "
+           f"|f(x) - f(baseline)|: median {np.nanmedian(errors):.3%}, worst "
+           f"{errors[worst]:.3%} (sequence {worst + 1}); "
+           f"{np.mean(errors <= tolerance):.1%} within {tolerance:.0%}"]
+  over = np.flatnonzero(errors > tolerance)
+  if len(over):
+    named = ", ".join(str(i + 1) for i in over[:_NAMED])
+    more = f" and {len(over) - _NAMED:,} more" if len(over) > _NAMED else ""
+    lines.append(f"warning: {len(over):,} sequence(s) above {tolerance:.0%} "
+                 f"completeness error ({hint}): {named}"
+                 f"{more}")
+  return lines
+
+
+def _finish(scores: dict, codes: np.ndarray, config: ExplainConfig,
+            sd: float) -> dict:
   x = one_hot(codes)
   hyp = scores["hypothetical"]
   contrib = METHODS[config.method].contributions(x, hyp)
+  if METHODS[config.method].path:
+    gaps = completeness(contrib, scores["prediction"],
+                        scores["baseline_prediction"],
+                        COMPLETENESS_FLOOR * abs(sd))
+  else:
+    gaps = np.full(len(x), np.nan, np.float32)
   return {"one_hot": x, "hypothetical": hyp.astype(np.float32),
           "contributions": contrib.astype(np.float32),
           "prediction": scores["prediction"].astype(np.float32),
           "baseline_prediction":
-              scores["baseline_prediction"].astype(np.float32)}
+              scores["baseline_prediction"].astype(np.float32),
+          "completeness": gaps}
 
 
 def explain_codes(engine: GradientModel, codes: np.ndarray,
@@ -83,14 +140,15 @@ def explain_codes(engine: GradientModel, codes: np.ndarray,
   Returns:
     {"one_hot" float32 [N, L, 4], "hypothetical" [N, L, 4],
     "contributions" [N, L, 4], "prediction" [N], "baseline_prediction"
-    [N]}.
+    [N], "completeness" [N] (NaN except IG and EG)}; the completeness
+    lines go to `log`, or the warning to `warnings.warn` without a log.
   """
   codes = np.asarray(codes, np.uint8)
   parts = []
   for start in range(0, len(codes), CHUNK_SEQUENCES):
     chunk = codes[start:start + CHUNK_SEQUENCES]
     scores = METHODS[config.method].scores(engine, chunk, config, start)
-    parts.append(_finish(scores, chunk, config))
+    parts.append(_finish(scores, chunk, config, getattr(engine, "sd", 1.0)))
     if log is not None:
       log(f"{config.method}: {start + len(chunk):,}/{len(codes):,} "
           "sequences")
@@ -98,7 +156,26 @@ def explain_codes(engine: GradientModel, codes: np.ndarray,
     return {key: np.zeros((0,) + ((codes.shape[1], 4) if key in OUTPUT_KEYS
                                   [:3] else ()), np.float32)
             for key in OUTPUT_KEYS}
-  return {key: np.concatenate([p[key] for p in parts]) for key in OUTPUT_KEYS}
+  out = {key: np.concatenate([p[key] for p in parts]) for key in OUTPUT_KEYS}
+  _report_completeness(out["completeness"], config, log)
+  return out
+
+
+def _report_completeness(errors: np.ndarray, config: ExplainConfig,
+                         log: Callable[[str], None] | None) -> None:
+  hint = "more --steps reduce it"
+  if (config.method == "integrated_gradients" and config.baseline == "zero"
+      and config.correct):
+    hint = ("the correction changes the sum from the all-N baseline; "
+            "--nocorrect to check completeness")
+  lines = completeness_lines(errors, config.method, hint=hint)
+  if log is not None:
+    for line in lines:
+      log(line)
+  elif len(lines) > 1:
+    warnings.warn(lines[1].removeprefix("warning: "), stacklevel=3)
+
+
 
 
 def contributions(model, codes: np.ndarray,
@@ -123,7 +200,6 @@ def contributions(model, codes: np.ndarray,
   log = options.pop("log", None)
   config = ExplainConfig(method=method, **options)
   if isinstance(model, (str, bytes)) or hasattr(model, "__fspath__"):
-    from madlab_dream.explain import run_model
     run = run_model.load(str(model))
     model, mean, sd = run.model, run.mean if mean is None else mean, (
         run.sd if sd is None else sd)

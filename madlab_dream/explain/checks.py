@@ -4,9 +4,6 @@
                       against negatives (Mann-Whitney U; ties count half)
   site_auroc          |contribution| per position inside known sites against
                       outside, over a range of positions
-  completeness_gap    |sum of contributions - (prediction - baseline)| /
-                      |prediction - baseline| per sequence (integrated and
-                      expected gradients)
   position_correlation
                       Pearson r of two methods' per-position contributions
 """
@@ -43,14 +40,6 @@ def site_auroc(contributions: np.ndarray, mask: np.ndarray,
   end = mask.shape[1] if end is None else end
   scores = position_scores(contributions)[:, start:end]
   return auroc(scores, np.asarray(mask)[:, start:end])
-
-
-def completeness_gap(result: dict) -> np.ndarray:
-  """float64 [N]: the relative completeness error of each sequence."""
-  total = np.asarray(result["contributions"], np.float64).sum(axis=(1, 2))
-  delta = (np.asarray(result["prediction"], np.float64) -
-           np.asarray(result["baseline_prediction"], np.float64))
-  return np.abs(total - delta) / np.maximum(np.abs(delta), 1e-12)
 
 
 def position_correlation(a: np.ndarray, b: np.ndarray,

@@ -23,6 +23,7 @@ _GLYPHS: dict = {}
 def _glyph(letter: str):
   """The letter's outline, scaled to the unit square [0, 1] x [0, 1]."""
   if letter not in _GLYPHS:
+    # Matplotlib imported when drawing: slow to import, only plots need it.
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextPath
     from matplotlib.transforms import Affine2D
@@ -35,6 +36,7 @@ def _glyph(letter: str):
 
 
 def _letter(ax, letter: str, x: float, bottom: float, height: float) -> None:
+  # Matplotlib imported when drawing: slow to import, only plots need it.
   from matplotlib.patches import PathPatch
   from matplotlib.transforms import Affine2D
   path = Affine2D().scale(0.9, height).translate(

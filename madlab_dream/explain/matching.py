@@ -10,12 +10,25 @@
                    overlap scores less); does not depend on what else is in
                    the database
   best_similarity  each pattern's most similar motif and that score
+  information_content
+                   bits per position of a matrix (uniform background)
+  covered_information
+                   the fraction of a motif's information content that a
+                   pattern reproduces at its best alignment (offsets, both
+                   strands): per motif position, its bits times the
+                   probability mass the aligned pattern column shares with
+                   it (sum over bases of the smaller probability); positions
+                   the pattern does not reach count zero
+  tomtom_pvalues   Tomtom p-values and q-values of every pattern against
+                   every database motif [P, M]
 
 Matrices are letter probabilities [K, 4] (A, C, G, T) here; Tomtom takes
 them as [4, K].
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
@@ -29,6 +42,43 @@ def information_weighted(ppm: np.ndarray) -> np.ndarray:
   p /= p.sum(axis=1, keepdims=True)
   ic = 2.0 + (p * np.log2(p)).sum(axis=1, keepdims=True)
   return p * np.maximum(ic, 0.0)
+
+
+def information_content(ppm: np.ndarray) -> np.ndarray:
+  """float64 [K]: bits of each row of probabilities [K, 4] (uniform
+  background, the same pseudocount as `information_weighted`)."""
+  p = np.asarray(ppm, np.float64) + _PSEUDOCOUNT
+  p /= p.sum(axis=1, keepdims=True)
+  return np.maximum(2.0 + (p * np.log2(p)).sum(axis=1), 0.0)
+
+
+def _probabilities(ppm: np.ndarray) -> np.ndarray:
+  p = np.maximum(np.asarray(ppm, np.float64), 0.0)
+  return p / np.maximum(p.sum(axis=1, keepdims=True), 1e-12)
+
+
+def covered_information(pattern: np.ndarray, motif: np.ndarray) -> float:
+  """The fraction of `motif`'s [Km, 4] information content that `pattern`
+  [Kp, 4] reproduces at its best alignment (every offset, both strands).
+
+  Motif position j aligned with pattern column i earns IC_motif[j] x
+  sum_b min(pattern[i, b], motif[j, b]); unaligned positions earn nothing.
+  A pattern that holds only part of a motif ("ACG" of TCRNNNNNNACG) covers
+  only that part's share.
+  """
+  ic = information_content(motif)
+  total = float(ic.sum())
+  if total <= 0:
+    return 0.0
+  m = _probabilities(motif)
+  best = 0.0
+  for p in (_probabilities(pattern), _probabilities(pattern)[::-1, ::-1]):
+    # shared[i, j]: probability mass pattern column i shares with motif j
+    shared = np.minimum(p[:, None, :], m[None, :, :]).sum(axis=-1)
+    for shift in range(-len(p) + 1, len(m)):
+      j = np.arange(max(0, shift), min(len(m), shift + len(p)))
+      best = max(best, float((ic[j] * shared[j - shift, j]).sum()) / total)
+  return best
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
@@ -71,22 +121,30 @@ def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
   return q
 
 
-def tomtom_matches(patterns: list[np.ndarray],
-                   motifs: dict[str, np.ndarray]) -> list[dict]:
-  """Per pattern [K, 4]: {"match", "match_pvalue", "match_qvalue"} of its
-  best Tomtom match among `motifs` ({name: [4, K]})."""
-  import warnings
-
+def tomtom_pvalues(patterns: list[np.ndarray],
+                   motifs: dict[str, np.ndarray]) -> tuple[np.ndarray,
+                                                           np.ndarray]:
+  """(p, q) float64 [P, M]: Tomtom p-values of each pattern [K, 4] against
+  each motif of `motifs` ({name: [4, K]}, in its order), and their q-values
+  (Benjamini-Hochberg over each pattern's row)."""
+  # memelite (the explain extra, optional) imported when used.
   from memelite.tomtom import tomtom
   if not patterns:
-    return []
-  names = list(motifs)
+    return np.zeros((0, len(motifs))), np.zeros((0, len(motifs)))
   queries = [np.ascontiguousarray(np.asarray(p, np.float64).T)
              for p in patterns]
   with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # its note on small target sets
-    p = tomtom(queries, [motifs[n] for n in names])[0]
-  q = benjamini_hochberg(p)
+    p = np.asarray(tomtom(queries, list(motifs.values()))[0], np.float64)
+  return p, benjamini_hochberg(p)
+
+
+def tomtom_matches(patterns: list[np.ndarray],
+                   motifs: dict[str, np.ndarray]) -> list[dict]:
+  """Per pattern [K, 4]: {"match", "match_pvalue", "match_qvalue"} of its
+  best Tomtom match among `motifs` ({name: [4, K]})."""
+  names = list(motifs)
+  p, q = tomtom_pvalues(patterns, motifs)
   best = np.argmin(p, axis=1)
   return [{"match": names[j], "match_pvalue": float(p[i, j]),
            "match_qvalue": float(q[i, j])} for i, j in enumerate(best)]

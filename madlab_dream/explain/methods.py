@@ -80,7 +80,8 @@ def _path_scores(engine: GradientModel, codes: np.ndarray,
   x = one_hot(codes)
   pairs_x = np.repeat(x, count, axis=0)                  # [N R, L, 4]
   pairs_ref = refs.reshape(n * count, *x.shape[1:])
-  grad = _corrected(engine.path_gradients(pairs_x, pairs_ref, config.steps),
+  grad = _corrected(engine.path_gradients(pairs_x, pairs_ref, config.steps,
+                                          config.quadrature),
                     config)
   hyp = grad - (grad * pairs_ref).sum(axis=-1, keepdims=True)
   hyp = hyp.reshape(n, count, *x.shape[1:]).mean(axis=1)
@@ -92,6 +93,7 @@ def _path_scores(engine: GradientModel, codes: np.ndarray,
 
 def _ism_scores(engine: GradientModel, codes: np.ndarray,
                 config: ExplainConfig, first_index: int) -> dict:
+  # Imported when used: it imports pandas (slow to import).
   from madlab_dream.inference.variants import snv_codes
   codes = np.asarray(codes, np.uint8)
   n = len(codes)

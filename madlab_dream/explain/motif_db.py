@@ -47,6 +47,7 @@ def require_extra(modules: dict[str, str] | None = None) -> None:
 def read_meme(path: str) -> dict[str, np.ndarray]:
   """{name: float64 [4, K]} from a MEME file (the name: the MOTIF line's
   identifier and alternate name)."""
+  # memelite (the explain extra, optional) imported when used.
   from memelite.io import read_meme as memelite_read
   files.check_readable(path)
   try:
@@ -69,6 +70,7 @@ def read_meme(path: str) -> dict[str, np.ndarray]:
 def jaspar_fungi() -> dict[str, np.ndarray]:
   """JASPAR 2024 CORE fungi (178 matrices) as {"MA0363.3 REB1": [4, K]}."""
   require_extra({"pyjaspar": "pyjaspar"})
+  # pyjaspar (the explain extra, optional) imported when used.
   from pyjaspar import jaspardb
   motifs = jaspardb(release=JASPAR_RELEASE).fetch_motifs(
       collection="CORE", tax_group=["fungi"])

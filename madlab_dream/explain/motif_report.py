@@ -26,6 +26,7 @@ import pandas as pd
 
 from madlab_dream.explain import logos
 from madlab_dream.explain import matching
+from madlab_dream.explain import motifs
 from madlab_dream.explain.motifs import Pattern
 
 COLUMNS = ("pattern", "sign", "seqlets", "consensus", "match",
@@ -79,7 +80,6 @@ def report_markdown(table: pd.DataFrame, source: str, database: str,
 def write_outputs(output_dir: str, results: tuple, patterns: list[Pattern],
                   table: pd.DataFrame, settings: dict, window: int) -> None:
   """Writes every output into folder `output_dir` (see module doc)."""
-  from madlab_dream.explain import motifs
   os.makedirs(output_dir, exist_ok=True)
   motifs.save_results(os.path.join(output_dir, "modisco_results.h5"), results,
                       window)

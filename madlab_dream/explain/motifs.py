@@ -28,6 +28,7 @@ import os
 import numpy as np
 
 from madlab_dream.errors import InputError
+from madlab_dream.io import files
 from madlab_dream.settings import Settings
 from madlab_dream.settings import check
 from madlab_dream.settings import positive_whole_number
@@ -103,7 +104,6 @@ class Pattern:
 def read_scores(path: str) -> tuple[np.ndarray, np.ndarray]:
   """(one_hot float32 [N, L, 4], hypothetical [N, L, 4]) from an `.npz`;
   an InputError names the file and what is missing or wrong."""
-  from madlab_dream.io import files
   files.check_readable(path)
   try:
     with np.load(path, allow_pickle=False) as data:
@@ -137,6 +137,7 @@ def discover(one_hot: np.ndarray, hyp: np.ndarray,
              config: MotifsConfig) -> tuple[tuple, list[Pattern]]:
   """Runs TF-MoDISco; returns ((pos_patterns, neg_patterns) as it returns
   them, the trimmed `Pattern`s, positive ones first)."""
+  # modiscolite (the explain extra, optional) imported when used.
   from modiscolite.tfmodisco import TFMoDISco
   results = TFMoDISco(one_hot=one_hot, hypothetical_contribs=hyp,
                       verbose=False, **config.modisco_arguments())
@@ -164,6 +165,7 @@ def _trimmed(name: str, sign: int, pattern, threshold: float) -> Pattern:
 
 def save_results(path: str, results: tuple, window: int) -> None:
   """TF-MoDISco's own results file (HDF5, readable by `modisco report`)."""
+  # modiscolite (the explain extra, optional) imported when used.
   from modiscolite.io import save_hdf5
   save_hdf5(path, results[0], results[1], window)
   if not os.path.exists(path):  # Defensive: save_hdf5 writes or raises.

@@ -1,23 +1,24 @@
 """A training run's Keras model and the scale of its predictions.
 
 Gradients need the Keras model (`<run>/model.keras`), not the SavedModel;
-the target scaling (mean, sd) comes from the SavedModel's metadata beside
-it (`saved_model/assets/madlab_dream.json`), so contributions are on the
+the target scaling (mean, sd) comes from the model's metadata beside it
+(model.json, else the SavedModel's), so contributions are on the
 expression scale, as `Predictor` predicts. The `.keras` file is loaded by
-`inference.keras_model.load_model` (the package's objects registered,
-Keras's safe mode on).
+the package's one loader (`inference.loading.load_keras`: the package's
+objects registered, Keras's safe mode on, damaged files refused).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 
 from madlab_dream.errors import InputError
+from madlab_dream.inference import loading
+from madlab_dream.inference import predictor
+from madlab_dream.inference import run_files
 
-MODEL_FILE = "model.keras"
-METADATA = os.path.join("saved_model", "assets", "madlab_dream.json")
+MODEL_FILE = run_files.KERAS_FILE
 
 
 @dataclasses.dataclass
@@ -53,17 +54,6 @@ def model_file(path: str) -> str:
   elif not path.endswith(".keras"):
     raise InputError("expected a run directory or a .keras file", path)
   return candidate
-
-
-def _metadata(directory: str) -> dict | None:
-  meta = os.path.join(directory, METADATA)
-  if not os.path.exists(meta):
-    return None
-  try:
-    with open(meta) as f:
-      return json.load(f)
-  except (OSError, ValueError) as e:
-    raise InputError(f"cannot read the target scaling: {e}", meta) from None
 
 
 def _target_names(info: dict | None, outputs: int) -> list[str]:
@@ -102,30 +92,28 @@ def load(path: str, target: str | None = None) -> RunModel:
   model of several targets, the model of one output column (`target`, by
   name; default the first)."""
   keras_file = model_file(path)
-  from madlab_dream.inference import keras_model
-  model = keras_model.load_model(keras_file, compile=False)
-  info = _metadata(os.path.dirname(os.path.abspath(keras_file)))
+  model = loading.load_keras(keras_file, compile=False)
+  files = run_files.RunFiles(keras_file)
+  info = files.metadata()
   names = _target_names(info, int(model.output_shape[-1]))
   column = _target_column(names, target, path)
   outputs = int(model.output_shape[-1])
   if outputs > 1:
+    # Keras imported when used: importing it starts a framework.
     import keras
     selected = model.outputs[0][:, column:column + 1]  # [batch, 1]
     model = keras.Model(model.inputs[0], selected,
                         name=f"{model.name}_target_{column}")
   mean, sd, scale = _scale(info, column, path)
   return RunModel(model, mean, sd, int(model.input_shape[1]), path, scale,
-                  _trusted(keras_file, info, column), str(names[column]),
+                  _trusted(files, info, column), str(names[column]),
                   tuple(map(str, names)))
 
 
-def _trusted(keras_file: str, info: dict | None, column: int):
+def _trusted(files: run_files.RunFiles, info: dict | None, column: int):
   """The trusted range of output `column` (`Predictor.trusted_range`'s
-  rule), from the SavedModel's metadata or config.json beside the file."""
-  from madlab_dream.inference import predictor
-  saved = os.path.join(os.path.dirname(os.path.abspath(keras_file)),
-                       "saved_model")
-  trusted = predictor.trusted_range(predictor.read_trained_range(saved))
+  rule), from the model's metadata or config.json beside the file."""
+  trusted = predictor.trusted_range(predictor.read_trained_range(files, info))
   if isinstance(trusted, dict):
     names = list((info or {}).get("targets") or trusted)
     trusted = trusted.get(names[column]) if column < len(names) else None

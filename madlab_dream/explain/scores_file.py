@@ -20,12 +20,12 @@ import numpy as np
 
 from madlab_dream.errors import InputError
 from madlab_dream.io import files
+from madlab_dream.io.seqfiles import iter_sequences
 
 
 def read_sequences(path: str, seq_len: int, allow_long_sequence: bool = False
                    ) -> tuple[np.ndarray, np.ndarray, list[str]]:
   """(codes uint8 [N, L], lengths int64 [N], text) of every sequence."""
-  from madlab_dream.io.seqfiles import iter_sequences
   files.check_readable(path)
   codes, lengths, text = [], [], []
   for rows in iter_sequences(path, seq_len):

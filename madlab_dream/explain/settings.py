@@ -20,6 +20,13 @@ from madlab_dream.settings import setting
 METHODS = tuple(methods.METHODS)
 BASELINES = ("zero", "shuffle")
 SHUFFLE_REGIONS = ("dream", "all")
+#: Path points per method when `steps` is not given (chosen by measurement
+#: on a MadLab-size model trained on simulated data, docs/explain.md:
+#: integrated gradients from the all-N baseline complete within 1 % for
+#: every sequence measured at 100 midpoint steps, 90 % at 50, 81 % at 25).
+DEFAULT_STEPS = {"integrated_gradients": 100, "expected_gradients": 25}
+#: Path integrals (`gradients.path_nodes`).
+QUADRATURES = ("midpoint", "gauss_legendre")
 #: Methods whose contributions come from paths of gradients (IG, EG).
 PATH_METHODS = tuple(name for name, method in methods.METHODS.items()
                      if method.path)
@@ -33,7 +40,10 @@ class ExplainConfig(Settings):
   references: dinucleotide-shuffled references per sequence
     (expected_gradients).
   steps: points of the straight path from a reference to the sequence
-    (midpoint rule; integrated_gradients and expected_gradients).
+    (integrated_gradients and expected_gradients); None: DEFAULT_STEPS of
+    the method.
+  quadrature: how those points and their weights are placed: "midpoint"
+    (Riemann midpoint rule) or "gauss_legendre" (`gradients.path_nodes`).
   baseline: integrated_gradients' reference: "zero" (all-N, a zero
     one-hot) or "shuffle" (one dinucleotide shuffle of the sequence).
   correct: remove the per-position mean over the four bases from the
@@ -52,9 +62,14 @@ class ExplainConfig(Settings):
   references: int = setting(
       20, "Dinucleotide-shuffled references per sequence "
       "(expected_gradients).")
-  steps: int = setting(
-      25, "Points on the path from a reference to the sequence "
-      "(integrated_gradients, expected_gradients).")
+  steps: int | None = setting(
+      None, "Points on the path from a reference to the sequence "
+      "(integrated_gradients, expected_gradients; default "
+      + ", ".join(f"{k} {v}" for k, v in DEFAULT_STEPS.items()) + ").")
+  quadrature: str = setting(
+      "midpoint", "How the path's points are placed: midpoint (the Riemann "
+      "midpoint rule) or gauss_legendre (Gauss-Legendre nodes and "
+      "weights).", choices=QUADRATURES)
   baseline: str = setting(
       "zero",
       "integrated_gradients' baseline: zero (all-N, a zero one-hot) or "
@@ -78,7 +93,10 @@ class ExplainConfig(Settings):
 
   def __post_init__(self):
     choice("method", self.method, tuple(methods.METHODS))
+    if self.steps is None:  # frozen: set once, before any check reads it
+      object.__setattr__(self, "steps", DEFAULT_STEPS.get(self.method, 25))
     choice("baseline", self.baseline, BASELINES)
+    choice("quadrature", self.quadrature, QUADRATURES)
     choice("shuffle_region", self.shuffle_region, SHUFFLE_REGIONS)
     for name in ("references", "steps"):
       positive_whole_number(name, getattr(self, name))

@@ -70,6 +70,7 @@ def export_saved_model(model, path: str, mean, sd, seq_len: int,
   import keras
   import tensorflow as tf
 
+  # Imported when used: it imports Keras, which starts a framework.
   from madlab_dream.model import inference_model
 
   model = inference_model(model)
@@ -91,19 +92,36 @@ def export_saved_model(model, path: str, mean, sd, seq_len: int,
   archive.add_endpoint(
       CODES_SIGNATURE, outputs,
       input_signature=[tf.TensorSpec([None, seq_len], tf.uint8, name="codes")])
-  shape = "[batch]" if single else f"[batch, {len(target_names)}]"
-  info = {"seq_len": seq_len, "mean": _plain(mean), "sd": _plain(sd),
-          "targets": target_names,
-          "signatures": {SEQUENCES_SIGNATURE: "tf.string [batch]",
-                         CODES_SIGNATURE: f"uint8 [batch, {seq_len}]"},
-          "outputs": {"prediction": f"{shape}, each target's scale",
-                      "standardised": f"{shape}, model output"}}
-  info.update(metadata or {})
+  info = model_metadata(mean, sd, seq_len, target_names, metadata)
+  info["signatures"] = {SEQUENCES_SIGNATURE: "tf.string [batch]",
+                        CODES_SIGNATURE: f"uint8 [batch, {seq_len}]"}
   with files.atomic_dir(path, "saved_model.pb") as tmp:
     archive.write_out(tmp, verbose=False)
     os.makedirs(os.path.join(tmp, "assets"), exist_ok=True)
     with open(os.path.join(tmp, "assets", METADATA_FILE), "w") as f:
       json.dump(info, f, indent=1)
+  return path
+
+
+def model_metadata(mean, sd, seq_len: int, target_names,
+                   metadata: dict | None = None) -> dict:
+  """The model's metadata (the SavedModel's assets file, and model.json
+  beside model.keras): L, scaling, targets, what the outputs are, and
+  `metadata` (best epoch, config, trained range)."""
+  target_names = list(target_names)
+  shape = "[batch]" if len(target_names) == 1 else (
+      f"[batch, {len(target_names)}]")
+  info = {"seq_len": int(seq_len), "mean": _plain(mean), "sd": _plain(sd),
+          "targets": target_names,
+          "outputs": {"prediction": f"{shape}, each target's scale",
+                      "standardised": f"{shape}, model output"}}
+  info.update(metadata or {})
+  return info
+
+
+def write_metadata(path: str, info: dict) -> str:
+  """Writes the metadata JSON (model.json) atomically."""
+  files.write_text(path, json.dumps(info, indent=1) + "\n")
   return path
 
 

@@ -1,80 +1,77 @@
-"""A trained model loaded from its SavedModel, for prediction.
+"""A trained model loaded for prediction, in either of its forms.
 
-`Predictor(path)` takes a training run directory (with saved_model/) or a
-SavedModel directory and predicts on the expression scale. Only TensorFlow
-is needed to load it; this package adds encoding of text and batching.
+`Predictor(path)` takes a training run directory, a SavedModel directory
+or a .keras file and predicts on the expression scale. It loads the model
+through `loading.open_form`: on Keras's TensorFlow backend the run's
+SavedModel (TensorFlow alone loads it), elsewhere its model.keras with
+model.json (JAX, PyTorch; no TensorFlow needed).
 """
 
 from __future__ import annotations
 
-import json
 import os
 
 import numpy as np
 
-from madlab_dream import compat
-from madlab_dream.config import CONFIG_FILE
 from madlab_dream.config import RunConfig
 from madlab_dream.errors import InputError
-from madlab_dream.inference import export
+from madlab_dream.inference import loading
+from madlab_dream.inference.run_files import RunFiles
 from madlab_dream.io import sequences
 
 
 def saved_model_dir(path: str) -> str:
   """The SavedModel directory of a run directory or a SavedModel path."""
-  saved = path
-  if os.path.isdir(os.path.join(path, "saved_model")):
-    saved = os.path.join(path, "saved_model")
-  if not os.path.exists(os.path.join(saved, "saved_model.pb")):
+  files = RunFiles(path)
+  if not files.has_saved_model:
     raise InputError("not a model directory or SavedModel (no "
                      "saved_model.pb)", path)
-  return saved
+  return files.saved_model
 
 
 def model_inputs(path: str) -> list[str]:
-  """What a command reads of a model at `path`: its SavedModel directory
-  and, beside it, the run's config.json and model.keras where they exist
-  (outputs may be none of them nor lie inside the SavedModel; elsewhere in
-  a run directory they may go)."""
-  saved = saved_model_dir(path)
-  run = os.path.dirname(os.path.abspath(saved))
-  beside = [os.path.join(run, name) for name in (CONFIG_FILE, "model.keras")]
-  return [saved, *[p for p in beside if os.path.exists(p)]]
+  """What a command reads of a model at `path`: the form it loads here
+  (saved_model/ or model.keras) and the run's metadata and config.json
+  beside it where they exist (outputs may be none of them)."""
+  files = RunFiles(path)
+  return files.inputs(loading.chosen_form(files))
 
 
 class Predictor:
-  """A loaded SavedModel: codes uint8 [N, L] -> expression float32 [N]
+  """A loaded model: codes uint8 [N, L] -> expression float32 [N]
   ([N, T] for a model of T > 1 targets, unless one `target` is chosen).
 
   Attributes:
-    path: the SavedModel directory.
-    seq_len: L, from the codes signature.
+    path: the SavedModel directory or the .keras file loaded.
+    form: "saved_model" or "keras".
+    seq_len: L, from the model itself.
     targets: the targets' names, in the order of the output columns
       (["expression"] for a model of the DREAM data, or one exported
       without names).
-    config: the run's RunConfig (config.json beside the SavedModel, or the
-      copy in its assets), or None for a SavedModel without one.
+    config: the run's RunConfig (config.json beside the model, or the
+      copy in its metadata), or None for a model without one.
   """
 
   def __init__(self, path: str, batch_size: int = 4096):
-    self.path = saved_model_dir(path)
+    self._model = loading.open_form(path)
+    self.files = self._model.files
+    self.path = self._model.path
+    self.form = self._model.form
     self.batch_size = int(batch_size)
-    self._loaded, self._fn = _load(self.path)
-    self.seq_len = codes_length(self._fn, self.path)
-    self.targets = _target_names(self.path)
+    self.seq_len = self._model.seq_len
+    self.targets = list(self._model.targets)
     self.target: str | None = None
     try:
-      self.config = _read_config(self.path)
+      self.config = _read_config(self.files, self._model.metadata)
     except (InputError, OSError, ValueError, KeyError, TypeError) as e:
       raise InputError(f"cannot read the run's settings: {e}",
                        self.path) from None
-    _check_metadata(self.path, self.seq_len)
     if self.config is not None and self.config.data.seq_len != self.seq_len:
       raise InputError(f"the run's settings say L = "
-                       f"{self.config.data.seq_len} but the SavedModel takes "
-                       f"L = {self.seq_len}: config.json and saved_model/ "
+                       f"{self.config.data.seq_len} but the model takes "
+                       f"L = {self.seq_len}: config.json and the model "
                        "come from different runs", self.path)
-    self.trained_range = read_trained_range(self.path)
+    self.trained_range = read_trained_range(self.files, self._model.metadata)
 
   @property
   def trusted_range(self):
@@ -127,16 +124,14 @@ class Predictor:
     integer dtype; another length than the model's L, a non-integer array
     or a value outside 0-4 is an InputError before the model runs.
     """
-    import tensorflow as tf  # started quietly by `_load`: imported by now
     codes = self.check_codes(codes)
     column = self.target_index(target or self.target)
     single = self.num_targets == 1
     shape = (len(codes),) if single else (len(codes), self.num_targets)
     out = np.empty(shape, np.float32)
     for start in range(0, len(codes), self.batch_size):
-      batch = tf.constant(np.ascontiguousarray(
-          codes[start:start + self.batch_size]))
-      values = self._fn(codes=batch)[output].numpy()
+      batch = np.ascontiguousarray(codes[start:start + self.batch_size])
+      values = self._model(batch)[output]
       out[start:start + len(batch)] = values.reshape((len(batch),) +
                                                      shape[1:])
     if column is not None and not single:
@@ -181,95 +176,15 @@ class Predictor:
     return self.predict_strands(codes, other, target=target)
 
 
-def _load(saved: str):
-  """(the loaded SavedModel, its codes signature); a damaged or foreign
-  SavedModel is an InputError naming it."""
-  tf = compat.tensorflow()
-  from google.protobuf.message import DecodeError  # comes with TensorFlow
-  try:
-    loaded = tf.saved_model.load(saved)
-  except (OSError, ValueError, KeyError, DecodeError, tf.errors.OpError) as e:
-    reason = (str(e).strip() or type(e).__name__).splitlines()[0]
-    raise InputError(f"cannot load the SavedModel (damaged or incomplete: "
-                     f"{reason})", saved) from None
-  if export.CODES_SIGNATURE not in loaded.signatures:
-    raise InputError(f"cannot load the SavedModel: it has no "
-                     f"{export.CODES_SIGNATURE!r} signature (not exported "
-                     "by madlab_dream)", saved)
-  return loaded, loaded.signatures[export.CODES_SIGNATURE]
-
-
-def codes_length(fn, saved: str) -> int:
-  """L of a `predict_codes` signature taking codes uint8 [batch, L] and
-  giving "prediction" and "standardised"; InputError naming what was
-  expected otherwise (a SavedModel not exported by this package)."""
-  import tensorflow as tf  # started quietly by `_load`: imported by now
-  args, kwargs = fn.structured_input_signature
-  spec = kwargs.get("codes") if not args and len(kwargs) == 1 else None
-  shape = getattr(spec, "shape", None)
-  outputs = set(getattr(fn, "structured_outputs", {}) or {})
-  if (spec is None or spec.dtype != tf.uint8 or shape.rank != 2 or
-      shape[1] is None or not {"prediction", "standardised"} <= outputs):
-    found = ", ".join(f"{k}: {_spec_text(v)}" for k, v in kwargs.items())
-    found = found or f"{len(args)} positional argument(s)"
-    raise InputError(f"the SavedModel's {export.CODES_SIGNATURE!r} signature "
-                     f"takes ({found}) and gives {sorted(outputs)}; expected "
-                     "codes: uint8 [batch, L] giving 'prediction' and "
-                     "'standardised' (a SavedModel exported by madlab_dream)",
-                     saved)
-  return int(shape[1])
-
-
-def _check_metadata(saved: str, seq_len: int) -> None:
-  """Refuses a SavedModel whose metadata's L differs from its signature's."""
-  meta = os.path.join(saved, "assets", export.METADATA_FILE)
-  if not os.path.exists(meta):
-    return
-  try:
-    with open(meta) as f:
-      recorded = json.load(f).get("seq_len", seq_len)
-  except (OSError, ValueError, AttributeError) as e:
-    raise InputError(f"cannot read the SavedModel's metadata: {e}",
-                     meta) from None
-  if recorded != seq_len:
-    raise InputError(f"says L = {recorded} but the SavedModel's signature "
-                     f"takes L = {seq_len}: files of different models mixed",
-                     meta)
-
-
-def _spec_text(spec) -> str:
-  """`uint8 [None, 110]` for a TensorSpec."""
-  dtype = getattr(spec, "dtype", None)
-  shape = getattr(spec, "shape", None)
-  return (f"{dtype.name if dtype is not None else '?'} "
-          f"{shape if shape is not None else '?'}")
-
-
-def _target_names(saved: str) -> list[str]:
-  """The metadata's "targets" (["expression"] without one)."""
-  meta = os.path.join(saved, "assets", export.METADATA_FILE)
-  try:
-    with open(meta) as f:
-      names = json.load(f).get("targets")
-  except (OSError, ValueError, AttributeError):
-    names = None
-  return [str(n) for n in names] if names else ["expression"]
-
-
-def _read_config(saved: str) -> RunConfig | None:
-  """The run's config: <run>/config.json, else the SavedModel's metadata."""
-  candidates = [os.path.join(os.path.dirname(os.path.abspath(saved)),
-                             CONFIG_FILE)]
-  for path in candidates:
-    if os.path.exists(path):
-      with open(path) as f:
-        return RunConfig.from_json(f.read())
-  meta = os.path.join(saved, "assets", export.METADATA_FILE)
-  if os.path.exists(meta):
-    with open(meta) as f:
-      info = json.load(f)
-    if "config" in info:
-      return RunConfig.from_dict(info["config"])
+def _read_config(files: RunFiles, metadata: dict | None
+                 ) -> RunConfig | None:
+  """The run's config: config.json beside the model, else the model's
+  metadata's copy."""
+  if os.path.exists(files.config_file):
+    with open(files.config_file) as f:
+      return RunConfig.from_json(f.read())
+  if metadata and "config" in metadata:
+    return RunConfig.from_dict(metadata["config"])
   return None
 
 
@@ -278,25 +193,20 @@ def _read_config(saved: str) -> RunConfig | None:
 TRAINED_RANGE_KEY = "trained_range"
 
 
-def read_trained_range(saved: str) -> dict | None:
-  """`"trained_range"` of the SavedModel's assets metadata JSON, else of the
-  run's config.json beside it; None when neither has one.
+def read_trained_range(run: str | RunFiles, metadata: dict | None = None
+                       ) -> dict | None:
+  """`"trained_range"` of the model's metadata (`metadata`, else model.json
+  or the SavedModel's), else of the run's config.json; None when neither
+  has one. `run`: a run directory, SavedModel, .keras file or RunFiles.
 
   The value is {"min", "max", "sd"} (the training targets' minimum,
   maximum and sd on the expression scale) or, for several targets,
   {target name: {"min", "max", "sd"}}.
   """
-  paths = [os.path.join(saved, "assets", export.METADATA_FILE),
-           os.path.join(os.path.dirname(os.path.abspath(saved)), CONFIG_FILE)]
-  for path in paths:
-    if not os.path.exists(path):
-      continue
-    try:
-      with open(path) as f:
-        info = json.load(f)
-    except (OSError, ValueError) as e:
-      raise InputError(f"cannot read the model's metadata: {e}",
-                       path) from None
+  files = run if isinstance(run, RunFiles) else RunFiles(run)
+  sources = [(files.metadata_path(), metadata or files.metadata()),
+             (files.config_file, files.config_json())]
+  for path, info in sources:
     value = info.get(TRAINED_RANGE_KEY) if isinstance(info, dict) else None
     if value is not None:
       _check_trained_range(value, path)

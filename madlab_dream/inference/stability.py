@@ -25,10 +25,17 @@ import os
 import numpy as np
 import pandas as pd
 
+from madlab_dream.data.cache import load_cache
+from madlab_dream.errors import InputError
+from madlab_dream.inference import out_of_range
+from madlab_dream.inference.predictor import read_trained_range
+from madlab_dream.inference.predictor import trusted_range
+from madlab_dream.inference.run_files import RunFiles
 from madlab_dream.io import sequences
+from madlab_dream.io.seqfiles import iter_sequences
 
-FLANK5 = "TGCATTTTTTTCACATC"   # the DREAM constructs' constant flanks
-FLANK3 = "GGTTACGGCTGTT"
+FLANK5 = sequences.FLANK5   # the DREAM constructs' constant flanks
+FLANK3 = sequences.FLANK3
 REGION = 80
 RUN_LENGTHS = (10, 15, 20, 30, 40, 50, 60, 80)
 REPEAT_UNITS = ("AT", "AC", "AG", "CG", "AAT", "AGC", "AAAT")
@@ -96,6 +103,7 @@ def bilstm_states(model, codes: np.ndarray, batch_size: int = 512) -> dict:
     {"cell": float64 [N], "output": float64 [N], "final": float64 [N, 2u]
     (the layer's output, as the model computes it up to float rounding)}.
   """
+  # Keras imported when used: importing it starts a framework.
   import keras
   layer = model.get_layer("bilstm")
   upstream = keras.Model(model.inputs, layer.input)
@@ -133,22 +141,19 @@ def _direction(x, weights, act, gate):
 
 
 def run_scale(run_dir: str) -> tuple[float, float]:
-  """(mean, sd) of a run's SavedModel metadata: standardised -> expression."""
-  import json
-  path = os.path.join(run_dir, "saved_model", "assets", "madlab_dream.json")
-  with open(path) as f:
-    info = json.load(f)
+  """(mean, sd) of a run's model metadata: standardised -> expression."""
+  files = RunFiles(run_dir)
+  info = files.metadata()
+  if info is None:
+    raise InputError("no model metadata (model.json or the SavedModel's) to "
+                     "scale the predictions", run_dir)
   return float(info["mean"]), float(info["sd"])
 
 
 def trained_range_of_run(run_dir: str) -> dict | None:
   """The run's `trained_range` metadata, else computed from its cache/
   (runs exported without the metadata), else None."""
-  from madlab_dream.data.cache import load_cache
-  from madlab_dream.inference import out_of_range
-  from madlab_dream.inference.predictor import read_trained_range
-  from madlab_dream.inference.predictor import saved_model_dir
-  trained = read_trained_range(saved_model_dir(run_dir))
+  trained = read_trained_range(run_dir)
   if trained is None and os.path.isdir(os.path.join(run_dir, "cache")):
     cache = load_cache(os.path.join(run_dir, "cache"))
     if cache is not None:
@@ -161,6 +166,7 @@ def probe_model(run_dir: str, probes: pd.DataFrame | None = None
                 ) -> pd.DataFrame:
   """`probe_texts` rows with each one's prediction (expression scale) and
   the BiLSTM's largest |cell state| ("cell") and |output| ("output")."""
+  # Imported when used: it imports Keras, which starts a framework.
   from madlab_dream.inference.keras_model import load_model
   probes = probe_texts() if probes is None else probes
   model = load_model(run_dir, compile=False)
@@ -201,7 +207,6 @@ def run_length_counts(path: str, seq_len: int = 110,
                       thresholds=(8, 10, 15, 20, 30, 40)) -> dict:
   """{"rows": N, "at_least": {k: rows whose longest homopolymer run in
   the L nt the model sees is >= k}, "by_base": {base: {k: rows}}}."""
-  from madlab_dream.io.seqfiles import iter_sequences
   runs = np.concatenate([longest_runs(rows.codes)
                          for rows in iter_sequences(path, seq_len)])
   longest = runs.max(axis=1)
@@ -242,7 +247,6 @@ def report(run_dirs: dict[str, str], sequence_files: dict[str, str],
     prediction above or below the trusted range, or None}}},
     "run_lengths": {name: `run_length_counts`}}.
   """
-  from madlab_dream.inference.predictor import trusted_range
   probes = probe_texts(backgrounds, random_rows, seed)
   models = {}
   for name, run_dir in run_dirs.items():

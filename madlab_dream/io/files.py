@@ -539,5 +539,6 @@ def pyplot():
   # figure is drawn.
   import matplotlib
   matplotlib.use("Agg")
+  # Matplotlib imported when drawing: slow to import, only plots need it.
   import matplotlib.pyplot as plt
   return plt

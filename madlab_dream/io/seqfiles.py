@@ -21,6 +21,7 @@ from madlab_dream.errors import InputError
 from madlab_dream.io import dream
 from madlab_dream.io import files
 from madlab_dream.io import sequences
+from madlab_dream.io import tables
 
 BLOCK_BYTES = 4 << 20
 _SPACE = frozenset(b" \t\r\n\v\f")
@@ -73,7 +74,6 @@ def iter_sequences(path: str, seq_len: int,
 def _table_rows(path: str, seq_len: int, column: str,
                 batch: int = 50_000) -> Iterator[dream.Rows]:
   """A table's `column` as Rows blocks (first_line: the file's line)."""
-  from madlab_dream.io import tables
   seqs = tables.read_sequences(path, column)
   if not seqs:
     raise InputError("the table has no rows", path)

@@ -19,6 +19,7 @@ The DeepSTARR files of the challenge paper's benchmarks read as
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import io
 
@@ -85,7 +86,6 @@ def _frame(path: str, config: DataConfig, columns: list[str]):
 
 def _check_header(path: str, config: DataConfig, head: bytes) -> None:
   """Refuses a header row that names a column twice."""
-  import csv
   line = head.decode("utf-8", "replace").rstrip("\r\n")
   names = next(csv.reader([line], delimiter=delimiter_of(path, config)), [])
   seen, twice = set(), []
@@ -115,6 +115,7 @@ def longest_sequence(path: str, config: DataConfig) -> int:
 
 def _bad_rows(frame, config: DataConfig):
   """({reason: bool [N]}, the targets float64 [N, T], the sequences)."""
+  # pandas imported when used: slow to import, only this step needs it.
   import pandas as pd
   seqs = frame[config.sequence_column].str.strip()
   bad = {"bad sequence": ~seqs.str.fullmatch("[ACGTNacgtn]+").to_numpy(bool)}

@@ -13,8 +13,9 @@
   recurrent.py     BiLSTM: both LSTM directions, input projection hoisted
                    out of the loop; NoCudnnLSTM: an LSTM that keeps XLA on
 
-The other Keras objects a model.keras names, registered on import, so that
-loading a trained model needs nothing from training:
+The other Keras objects a model.keras names, registered with the layers
+(when the first name is taken from here), so that loading a trained model
+needs nothing from training:
 
   keras2_rmsprop.py  Keras2RMSprop: RMSprop as Keras 2 applied it
   schedules.py       Schedule: the learning-rate schedules
@@ -46,7 +47,10 @@ _EXPORTS = {
     "relative_position_feature_count": "arguments",
     "relative_position_features": "positional",
 }
-_LAYER_MODULES = ("encoding", "conv", "attention", "transformer", "recurrent")
+#: The modules registered with Keras when the first name is taken: the
+#: layers, and the optimizer, schedule and metric a run compiles with.
+_LAYER_MODULES = ("encoding", "conv", "attention", "transformer", "recurrent",
+                  "keras2_rmsprop", "schedules", "batch_loss")
 
 __all__ = sorted(_EXPORTS)
 

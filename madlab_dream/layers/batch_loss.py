@@ -41,7 +41,9 @@ class BatchLoss(keras.metrics.Metric):
                  keras.ops.cast(y_pred, "float32")), self.value.dtype))
 
   def result(self):
-    return self.value
+    # A tensor, not the variable: JAX no longer traces a variable returned
+    # from a jitted function (Keras's metrics return tensors too).
+    return keras.ops.convert_to_tensor(self.value)
 
   def reset_state(self):
     self.value.assign(0.0)

@@ -1,7 +1,8 @@
 """Training (`python -m madlab_dream.train --flagfile=experiments/base.flags`).
 
   loop.py               one run: paths checked, the run directory locked,
-                        TensorFlow started, `training_run` executed
+                        Keras started with the run's devices, `training_run`
+                        executed
   preparation.py        cache, planned steps, checkpoint state (no framework)
   training_run.py       its steps: model -> fit -> reports, exports
   optim.py              optimiser, loss, XLA choice
@@ -15,6 +16,9 @@
   run_report.py         report.json / report.md, history.csv
   plots.py              learning curve, validation scatter
   distribute.py         tf.distribute strategies and worker roles
+  devices.py            the run's devices on any backend (tf.distribute, or
+                        keras.distribution.DataParallel on JAX), accelerator
+                        probe, JAX's matmul precision
 
 `madlab_dream.train(...)` (the public API, `loop.train`) runs `loop.run`
 from settings, as `python -m madlab_dream.train` does:

@@ -2,7 +2,8 @@
 
 Steps: check the paths and settings (`run_checks`) -> lock the run directory -> `preparation.prepare`:
 cache (`data.preprocess`), planned steps, checkpoint state -> start
-TensorFlow quietly with the distribution strategy ->
+Keras quietly with the run's devices (`devices.make`: a tf.distribute
+strategy on TensorFlow, keras.distribution on JAX) ->
 `training_run.TrainingRun`: model (`model.build_model`) -> fit with exact
 validation Pearson at each epoch end, keeping the best epoch -> report,
 plots, exports. `run(config)` returns a `RunResult` whose status is the
@@ -34,6 +35,7 @@ from madlab_dream.data import table_cache
 from madlab_dream.errors import InputError
 from madlab_dream.io import files
 from madlab_dream.io import output_dirs
+from madlab_dream.training import devices
 from madlab_dream.training import distribute
 from madlab_dream.training.flagfile import read_flagfile
 from madlab_dream.training.lock import LOCK_FILE
@@ -90,17 +92,16 @@ def run(config: RunConfig) -> RunResult:
       if run_dir == settings.model_dir:
         undo_refused(run_dir, fresh, made)
       raise
-    _, strategy = compat.tensorflow(
-        before_init=lambda _: distribute.make_strategy(settings.strategy,
-                                                       settings.tpu))
-    # Keras and TensorFlow: imported once compat.tensorflow() has started
-    # them quietly (and after the steps above, which need neither).
+    strategy = devices.make(settings.strategy, settings.tpu)
+    # Keras (and TensorFlow on its backend): imported once devices.make has
+    # started them quietly (and after the steps above, which need neither).
     from madlab_dream.training.training_run import TrainingRun
     keras = compat.keras()
     policy = keras.mixed_precision.global_policy()
     try:
-      outcome = TrainingRun(config, strategy, run_dir, is_chief, wall0,
-                            prepared).execute()
+      with devices.active(strategy):
+        outcome = TrainingRun(config, strategy, run_dir, is_chief, wall0,
+                              prepared).execute()
     finally:  # a notebook's next model is built under the policy it had
       keras.mixed_precision.set_global_policy(policy)
   return RunResult(outcome.status, run_dir, outcome.report)

@@ -8,6 +8,7 @@ parent process, the demo before it measures) start no framework.
 from __future__ import annotations
 
 from madlab_dream.config import TrainConfig
+from madlab_dream.training import devices
 
 
 def make_optimizer(config: TrainConfig, total_steps: int | None = None):
@@ -18,6 +19,7 @@ def make_optimizer(config: TrainConfig, total_steps: int | None = None):
   """
   import keras  # Keras-dependent imports: see the module docstring
 
+  # Imported when used: it imports Keras, which starts a framework.
   from madlab_dream.layers import schedules
   from madlab_dream.layers.keras2_rmsprop import Keras2RMSprop
   rate = config.learning_rate
@@ -41,6 +43,7 @@ def make_loss(name: str, target_weights=None):
   `target_weights`: `target_loss.TargetWeightedLoss`)."""
   import keras  # see the module docstring
   if target_weights is not None:
+    # Imported when used: it imports Keras, which starts a framework.
     from madlab_dream.training.target_loss import TargetWeightedLoss
     return TargetWeightedLoss(name, target_weights)
   return {"mse": keras.losses.MeanSquaredError(),
@@ -49,9 +52,13 @@ def make_loss(name: str, target_weights=None):
 
 
 def resolve_jit(mode: str) -> bool:
-  """--jit_compile=auto|true|false -> bool (auto: on with a GPU or TPU)."""
+  """--jit_compile=auto|true|false -> bool. auto: on JAX always (Keras on
+  JAX without XLA runs op by op), on TensorFlow with a GPU or TPU, on
+  PyTorch never (torch.compile is not XLA)."""
   if mode == "auto":
-    import tensorflow as tf  # see the module docstring
-    return bool(tf.config.list_physical_devices("GPU") or
-                tf.config.list_physical_devices("TPU"))
+    if devices.backend() == "jax":
+      return True
+    if devices.backend() == "torch":
+      return False
+    return devices.has_accelerator()
   return mode == "true"

@@ -53,6 +53,7 @@ from madlab_dream import metrics
 from madlab_dream import model as model_lib
 from madlab_dream import timing
 from madlab_dream.io import files
+from madlab_dream.training import devices
 from madlab_dream.training import optim
 
 NO_MIXED_PRECISION = "none"
@@ -173,10 +174,7 @@ def accuracy_probe(model_config: cfg.ModelConfig,
 
 
 def _has_gpu() -> bool:
-  if keras.backend.backend() != "tensorflow":
-    return False
-  import tensorflow as tf  # the backend here; Keras may run without it
-  return bool(tf.config.list_physical_devices("GPU"))
+  return devices.has_accelerator()
 
 
 def verdict(strategy: str, units: bool, gpu: bool, speed: dict | None = None,

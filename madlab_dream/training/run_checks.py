@@ -25,9 +25,12 @@ import os
 
 from madlab_dream.config import CONFIG_FILE
 from madlab_dream.config import RunConfig
+from madlab_dream.data import cache as cache_lib
+from madlab_dream.data import table_cache
 from madlab_dream.errors import InputError
 from madlab_dream.io import files
 from madlab_dream.io import output_dirs
+from madlab_dream.training import devices
 from madlab_dream.training import distribute
 from madlab_dream.training import pretrained
 from madlab_dream.training.lock import LOCK_FILE
@@ -62,6 +65,7 @@ def check_paths(config: RunConfig) -> bool:
   if not settings.model_dir:
     raise InputError("--model_dir is required")
   distribute.check_environment(settings.strategy)
+  devices.check_environment(settings.strategy)
   fresh = output_dirs.claim_run_dir(settings.model_dir, LOCK_FILE)
   if not fresh:
     check_run_paths(settings.model_dir)
@@ -143,8 +147,6 @@ def check_same_run(config: RunConfig) -> None:
   state = RunState(settings.model_dir, {})
   if not os.path.exists(state.path):
     return
-  from madlab_dream.data import cache as cache_lib
-  from madlab_dream.data import table_cache
   if config.data.is_table:
     paths = {role: path for role, path in (
         ("train", settings.train_data), ("val", settings.val_data),

@@ -12,7 +12,7 @@ import dataclasses
 import math
 
 from madlab_dream.config import RunConfig
-from madlab_dream.data.pipeline import batches_per_pass
+from madlab_dream.data.order import batches_per_pass
 from madlab_dream.errors import InputError
 
 #: Fewer planned optimizer steps than this get a warning before training.

@@ -9,7 +9,11 @@ model.keras, the SavedModel, flags.txt, config.json. It returns a
 `RunOutcome`: the exit status and the report.
 
 `loop.run` creates it under the run directory's lock, after the quiet
-TensorFlow start; this module imports Keras and TensorFlow at its top.
+Keras start (`devices.make`); this module imports Keras at its top. On
+TensorFlow the batches come from tf.data and the model is also exported as
+a SavedModel; on JAX and PyTorch the batches come from the NumPy stream
+(`data.train_batches`, the same batches) and model.keras with model.json is
+the export (TensorBoard logs need TensorFlow: not written there).
 """
 
 from __future__ import annotations
@@ -35,10 +39,12 @@ from madlab_dream.config import RunConfig
 from madlab_dream.errors import EXIT_DIVERGED
 from madlab_dream.inference import export
 from madlab_dream.inference import out_of_range
+from madlab_dream.inference import run_files
 from madlab_dream.inference.predictor import TRAINED_RANGE_KEY
 from madlab_dream.io import files
 from madlab_dream.layers import batch_loss
 from madlab_dream.training import callbacks
+from madlab_dream.training import devices
 from madlab_dream.training import init_from
 from madlab_dream.training import loss_spikes
 from madlab_dream.training import optim
@@ -54,9 +60,13 @@ from madlab_dream.training.state import weights_bytes
 from madlab_dream.training.step_plan import Plan
 from madlab_dream.training.step_plan import small_data_warning
 
-OUTPUTS = ("saved_model/ model.keras report.json report.md history.csv "
-           "learning_curve.png validation_scatter.png tensorboard/ flags.txt "
-           "config.json")
+OUTPUTS = ("saved_model/ model.keras model.json report.json report.md "
+           "history.csv learning_curve.png validation_scatter.png "
+           "tensorboard/ flags.txt config.json")
+
+
+def on_tensorflow() -> bool:
+  return keras.backend.backend() == "tensorflow"
 
 
 def written_outputs(run_dir: str) -> str:
@@ -131,7 +141,7 @@ class TrainingRun:
     self._print_start()
     dataset = self._build_dataset()
     self.evaluator = Evaluator(self.model, self.train_config.eval_batch_size,
-                               self.jit)
+                               self.jit, self.strategy.num_replicas_in_sync)
     self.control = callbacks.RunControl(model=self.model)
     self._fit(dataset, self._build_callbacks())
     return self._outcome()
@@ -148,12 +158,14 @@ class TrainingRun:
       print(f"--mixed_precision=auto: {self.precision['mixed_precision']} "
             f"({self.precision['reason']})", flush=True)
     keras.mixed_precision.set_global_policy(self.precision["policy"])
+    self.matmul_precision = devices.set_matmul_precision(
+        settings.matmul_precision)
 
   def _spike_metrics(self) -> list:
     """The batch-loss metric the spike counter reads, on one process with
     the default strategy (a distributed fit() cannot reduce it across
     workers: there, spikes are not counted and the report says so)."""
-    if self.train_config.strategy != "default":
+    if self.train_config.strategy != "default" and on_tensorflow():
       self.spikes.disabled = f"--strategy={self.train_config.strategy}"
       return []
     return [batch_loss.BatchLoss(self.train_config.loss)]
@@ -198,6 +210,13 @@ class TrainingRun:
   def _build_dataset(self):
     settings, cache = self.train_config, self.cache
 
+    if not on_tensorflow():  # the same batches, from NumPy
+      return data.train_batches(
+          cache.train_codes, cache.train_targets, settings.batch_size,
+          self.config.data.seed, start_step=self.state.steps_done,
+          shuffle_buffer=self.config.data.shuffle_buffer,
+          rc_augment=settings.rc_augment)
+
     def dataset_fn(input_context=None):
       return data.train_dataset(cache.train_codes, cache.train_targets,
                                 settings.batch_size, self.config.data.seed,
@@ -222,15 +241,14 @@ class TrainingRun:
     select = self.train_config.select_target
     if len(cache.target_names) == 1:  # val_pearson is that target's
       select = None
-    return steps + [
-        callbacks.StopSelectCheckpoint(
-            self.state, self.control, self.plan,
-            self.train_config.batch_size,
-            lambda history: run_report.write_history(history_csv, history),
-            f"val_pearson_{select}" if select else "val_pearson"),
-        callbacks.FloatTensorBoard(os.path.join(self.run_dir, "tensorboard"),
-                                   write_graph=False),
-        self.spikes]
+    steps.append(callbacks.StopSelectCheckpoint(
+        self.state, self.control, self.plan, self.train_config.batch_size,
+        lambda history: run_report.write_history(history_csv, history),
+        f"val_pearson_{select}" if select else "val_pearson"))
+    if on_tensorflow():  # tf.summary writes the event files
+      steps.append(callbacks.FloatTensorBoard(
+          os.path.join(self.run_dir, "tensorboard"), write_graph=False))
+    return steps + [self.spikes]
 
   # --- Fitting -----------------------------------------------------------
 
@@ -356,6 +374,9 @@ class TrainingRun:
         "precision": self.precision or {
             "requested": settings.mixed_precision,
             "mixed_precision": settings.mixed_precision},
+        "matmul_precision": self.matmul_precision,
+        "backend": keras.backend.backend(),
+        "replicas": self.strategy.num_replicas_in_sync,
         "parameters": model_lib.parameter_counts(self.model),
         "data": {"counts": cache.meta["counts"],
                  "scaler": cache.meta["scaler"],
@@ -400,24 +421,30 @@ class TrainingRun:
             final.validation["targets"][name]["pearson"], label=name)
 
   def _write_model(self) -> None:
-    """flags.txt, config.json, model.keras and the SavedModel."""
+    """flags.txt, config.json, model.keras with model.json and (on
+    TensorFlow) the SavedModel."""
     run_dir, cache = self.run_dir, self.cache
     # model.keras (with the optimizer) and the SavedModel (the weights and
     # a graph), written beside the old ones until they replace them.
-    files.check_free_space(run_dir, weights_bytes(self.model, True) +
-                           weights_bytes(self.model) + GRAPH_BYTES,
+    graph = GRAPH_BYTES + weights_bytes(self.model) if on_tensorflow() else 0
+    files.check_free_space(run_dir, weights_bytes(self.model, True) + graph,
                            "model.keras and saved_model/")
-    files.write_text(os.path.join(run_dir, "flags.txt"), self.flagfile)
+    files.write_text(os.path.join(run_dir, run_files.FLAGS_FILE),
+                     self.flagfile)
     trained = self._trained_range()
     files.write_text(os.path.join(run_dir, CONFIG_FILE), json.dumps(
         {**self.config.to_dict(), **trained}, indent=1) + "\n")
-    with files.atomic_path(os.path.join(run_dir, "model.keras")) as tmp:
+    metadata = {"best_epoch": self.state.best_epoch,
+                "config": self.config.to_dict(), **trained}
+    paths = run_files.RunFiles(run_dir)
+    with files.atomic_path(paths.keras_file) as tmp:
       self.model.save(tmp)
-    export.export_saved_model(self.model, os.path.join(run_dir, "saved_model"),
-                              cache.mean, cache.sd, cache.seq_len,
-                              {"best_epoch": self.state.best_epoch,
-                               "config": self.config.to_dict(), **trained},
-                              target_names=cache.target_names)
+    export.write_metadata(paths.metadata_file, export.model_metadata(
+        cache.mean, cache.sd, cache.seq_len, cache.target_names, metadata))
+    if on_tensorflow():
+      export.export_saved_model(self.model, paths.saved_model, cache.mean,
+                                cache.sd, cache.seq_len, metadata,
+                                target_names=cache.target_names)
 
   def _trained_range(self) -> dict:
     """{"trained_range": {"min", "max", "sd"}}: the training targets on the

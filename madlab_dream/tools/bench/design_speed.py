@@ -39,6 +39,7 @@ def candidate_speed(models, batch_size: int | None = None, windows: int = 3,
     "batch_size", "candidates_per_window", "models", "windows"}, per model
     (an ensemble of M models scores each candidate M times).
   """
+  # Imported when used: it imports pandas (slow to import).
   from madlab_dream.designing.designer import as_ensemble
   ensemble = as_ensemble(models)
   batch = batch_size or ensemble.members[0].batch_size

@@ -26,6 +26,7 @@ from madlab_dream.explain.settings import ExplainConfig
 
 def random_constructs(n: int, seed: int = 0) -> np.ndarray:
   """uint8 [n, 110]: the constant flanks around uniform random regions."""
+  # Imported when used: it imports pandas (slow to import).
   from madlab_dream.tools.simulator import testset
   return testset._backgrounds(np.random.default_rng([seed, 9]), n)
 

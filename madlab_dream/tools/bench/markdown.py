@@ -112,7 +112,11 @@ def _preprocessing(r: dict) -> list[str]:
       f"{p['value'] / 1e9:.1f} GB (their one-hot array alone: "
       f"{mad['bool_array_bytes_full'] / 1e9:.2f} GB), assuming no swapping.",
       "", f"`data.train_dataset` over the cache, {pipe['batches']:,} batches "
-      f"of {pipe['batch_size']:,}: **{pipe['seq_per_s']:,.0f} sequences/s**.",
+      f"of {pipe['batch_size']:,}: **{pipe['seq_per_s']:,.0f} sequences/s**"
+      + (f"; the NumPy stream of the backends without TensorFlow "
+         f"(`data.train_batches`, the same batches): "
+         f"**{pipe['numpy_seq_per_s']:,.0f} sequences/s**"
+         if "numpy_seq_per_s" in pipe else "") + ".",
       ""]
 
 

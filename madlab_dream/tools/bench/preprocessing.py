@@ -152,19 +152,32 @@ def bench_madlab_approach(path: str, bench_dir: str, subset_rows,
                      "arrays per character, np.asarray, standardisation)")}
 
 
-def bench_pipeline(cache, batch_size: int, batches: int, warmup: int) -> dict:
-  """Sequences/s delivered by `data.train_dataset` over a loaded cache
-  (with the sizes, wall_s, setup_s and train_rows)."""
-  t0 = time.perf_counter()
-  iterator = iter(data.train_dataset(cache.train_codes, cache.train_targets,
-                                     batch_size, seed=0))
-  setup = time.perf_counter() - t0
+def _rate(iterator, batches: int, warmup: int) -> tuple[int, float]:
+  """(sequences, seconds) of `batches` batches after `warmup`."""
   for _ in range(warmup):
     next(iterator)
   t0 = time.perf_counter()
   total = sum(int(next(iterator)[0].shape[0]) for _ in range(batches))
-  wall = time.perf_counter() - t0
+  return total, time.perf_counter() - t0
+
+
+def bench_pipeline(cache, batch_size: int, batches: int, warmup: int) -> dict:
+  """Sequences/s delivered by `data.train_dataset` (tf.data) over a loaded
+  cache, and by `data.train_batches` (the NumPy stream of the backends
+  without TensorFlow) in the same order (with the sizes, wall_s, setup_s
+  and train_rows)."""
+  t0 = time.perf_counter()
+  iterator = iter(data.train_dataset(cache.train_codes, cache.train_targets,
+                                     batch_size, seed=0))
+  setup = time.perf_counter() - t0
+  total, wall = _rate(iterator, batches, warmup)
   log(f"input pipeline: {total / wall:,.0f} sequences/s")
+  stream = data.train_batches(cache.train_codes, cache.train_targets,
+                              batch_size, seed=0)
+  numpy_total, numpy_wall = _rate(stream, batches, warmup)
+  stream.close()
+  log(f"NumPy input stream: {numpy_total / numpy_wall:,.0f} sequences/s")
   return {"batch_size": batch_size, "batches": batches, "warmup": warmup,
           "sequences": total, "wall_s": wall, "seq_per_s": total / wall,
+          "numpy_seq_per_s": numpy_total / numpy_wall,
           "setup_s": setup, "train_rows": int(len(cache.train_codes))}

@@ -38,11 +38,13 @@ def measure_speed(run: RunConfig, seconds: float = 8.0) -> dict:
   mixed-precision policy and XLA setting; 3 warm-up steps not timed.
   """
   started = time.perf_counter()
-  compat.tensorflow()
-  # Keras and the model: imported once compat.tensorflow() has started
-  # TensorFlow quietly (the demo checks its flags before that).
+  if compat.keras_backend() == "tensorflow":
+    compat.tensorflow()
+  # Keras and the model: imported once compat has started them quietly
+  # (the demo checks its flags before that).
   import keras
 
+  # Imported when used: it imports Keras, which starts a framework.
   from madlab_dream import model as model_lib
   from madlab_dream.training.precision import keras_policy
   settings = run.train

@@ -141,7 +141,7 @@ def train_predict_score(paths: DemoPaths, base_args: list[str],
       "train": step("3. train the MadLab model (+ k-mer ridge baseline)", [
           "-m", "madlab_dream.train", *base_args, *plan.train_args(),
           *train_args]),
-      "predict": step("4. predict the test set from the SavedModel", [
+      "predict": step("4. predict the test set with the trained model", [
           "-m", "madlab_dream.predict", f"--model={paths.run_dir}",
           f"--input={paths.data(names.TEST_FILE)}",
           f"--output={paths.submission}"]),

@@ -11,7 +11,8 @@ evolve at equal candidate budgets, with the demo's model alone and with an
 ensemble of it and models of other seeds trained with its recipe (its
 flags.txt and the number of steps it ran, `--seed=N`; trained into
 `--ensemble_dir` when missing, reused when present) optimising mean -
-`--penalty_sd` x sd. For every set of designs it reports the predicted and
+`--penalty_sd` x sd (no ensemble without `--ensemble_seeds`), every design
+within `--max_edits` of its start when given. For every set of designs it reports the predicted and
 the true (simulated, noiseless) activity, the gap, the percentile of the
 true activity among the training rows' and the candidates the guard
 stopped (the trusted range comes from the model's metadata or else from
@@ -32,12 +33,15 @@ import time
 
 import numpy as np
 
+from madlab_dream import machine
+from madlab_dream.data.cache import load_cache
 from madlab_dream.designing import outputs
 from madlab_dream.designing.designer import run_design
 from madlab_dream.designing.evolve import GeneticConfig
 from madlab_dream.designing.objective import KINDS
 from madlab_dream.designing.options import DesignOptions
 from madlab_dream.errors import InputError
+from madlab_dream.inference.ensemble import Ensemble
 from madlab_dream.io import files
 from madlab_dream.io import output_dirs
 from madlab_dream.tools.design_demo import oracle
@@ -83,7 +87,6 @@ def trained_range_of(run_dir: str, predictor) -> tuple[tuple, str]:
   raw = predictor.trained_range
   if raw is not None and "min" in raw:
     return (raw["min"], raw["max"], raw["sd"]), "the model's metadata"
-  from madlab_dream.data.cache import load_cache
   cache = load_cache(os.path.join(run_dir, "cache"))
   if cache is None:
     raise InputError("no trained range: the model's metadata has none and "
@@ -149,9 +152,11 @@ def run_cases(model_sets, base: DesignOptions, reference, target: float,
 def start_rows(model_sets, base: DesignOptions, reference,
                target: float) -> list[dict]:
   """The random starts themselves (greedy's), predicted and true."""
+  # Imported when used: it imports pandas (slow to import).
   from madlab_dream.designing import starts as starts_lib
   texts = starts_lib.random_regions(base.num_designs, base.seed)
   codes = starts_lib.prepare(texts, grammar.SEQ_LEN).codes
+  # pandas imported when used: slow to import, only this step needs it.
   import pandas as pd
   rows = []
   for label, ensemble, _ in model_sets:
@@ -165,7 +170,6 @@ def start_rows(model_sets, base: DesignOptions, reference,
 
 def _models(demo_dir: str, ensemble_dir: str, seeds, batch_size: int, log):
   """(the single model, the ensemble, the trained range and its source)."""
-  from madlab_dream.inference.ensemble import Ensemble
   run_dir = os.path.join(demo_dir, "run")
   members = ensure_members(run_dir, ensemble_dir, seeds, log)
   single = Ensemble.from_paths([run_dir], batch_size)
@@ -180,10 +184,11 @@ def _models(demo_dir: str, ensemble_dir: str, seeds, batch_size: int, log):
 def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
               budget_s: float, num_designs: int = 100,
               penalty_sd: float = 1.0, rounds: int | None = None,
-              batch_size: int = 4096, log=print) -> dict:
+              batch_size: int = 4096, log=print,
+              max_edits: int | None = None) -> dict:
   """The whole proof (see the module doc); returns its summary. The budget
   counts from when the ensemble's members are ready."""
-  from madlab_dream import machine
+  # Imported when used: it imports pandas (slow to import).
   from madlab_dream.tools.bench.design_speed import candidate_speed
   t0 = time.perf_counter()
   train_file = os.path.join(demo_dir, "data", "train_sequences.txt")
@@ -203,7 +208,11 @@ def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
       f"evaluations/s in greedy rounds, {speed['inference_seq_per_s']:.0f} "
       f"sequences/s plain inference ({speed['ratio']:.3f}x)")
   mutable = grammar.REGION_LEN
-  passes = (1 + len(ensemble)) * len(OBJECTIVES) * len(METHODS)
+  label = f"ensemble of {len(ensemble)}, sd penalty {penalty_sd:g}"
+  model_sets = [("single model", single, 0.0)] + (
+      [(label, ensemble, penalty_sd)] if len(ensemble) > 1 else [])
+  passes = sum(len(m) for _, m, _ in model_sets) * len(OBJECTIVES) * len(
+      METHODS)
   left = budget_s - (time.perf_counter() - t_models) - RESERVE_S
   rounds = rounds or plan(speed["candidate_evaluations_per_s"], left,
                           num_designs, mutable, passes)
@@ -218,9 +227,8 @@ def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
       f"candidates per case; the genetic algorithm: population "
       f"{population:,}, 10 generations (expected {expected:,.0f})")
   base = DesignOptions(num_designs=num_designs, rounds=rounds,
-                       population=population, trained_range=trained, seed=0)
-  label = f"ensemble of {len(ensemble)}, sd penalty {penalty_sd:g}"
-  model_sets = [("single model", single, 0.0), (label, ensemble, penalty_sd)]
+                       population=population, trained_range=trained,
+                       max_edits=max_edits, seed=0)
   rows = start_rows(model_sets, base, reference, target)
   with output.staging() as folder:
     rows += run_cases(model_sets, base, reference, target, folder, log)
@@ -232,6 +240,7 @@ def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
                    for name, m in zip(ensemble.names, ensemble.members)},
                "trained_range": list(trained), "trained_range_from": source,
                "target_value": target, "rounds": rounds,
+               "max_edits": max_edits,
                "population": population, "speed": speed,
                "reference_percentiles": {
                    str(q): float(np.percentile(reference, q))
@@ -266,7 +275,8 @@ Training rows' true (noiseless) activity: {oracle.MIN_PERCENTILE}th percentile
 Guard: trusted range [{lo - sd:.3f}, {hi + sd:.3f}] (training targets
 {lo:.3f}-{hi:.3f}, sd {sd:.3f}, from {s['trained_range_from']}).
 Budget per case: greedy {s['rounds']} round(s); genetic algorithm population
-{s['population']:,}, 10 generations. Speed: {cand:.0f} candidate
+{s['population']:,}, 10 generations; edits from the start at most
+{s.get('max_edits') or 'unlimited'}. Speed: {cand:.0f} candidate
 evaluations/s in greedy rounds vs {infer:.0f} sequences/s plain inference
 ({speed['ratio']:.3f}x, batch {speed['batch_size']:,}).
 

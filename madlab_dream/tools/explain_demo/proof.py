@@ -29,14 +29,24 @@ from collections.abc import Callable
 
 import numpy as np
 
+from madlab_dream import machine
 from madlab_dream.errors import InputError
 from madlab_dream.explain import attribution
 from madlab_dream.explain import checks
+from madlab_dream.explain import motif_db
+from madlab_dream.explain import run_model
+from madlab_dream.explain import scores_file
+from madlab_dream.explain.gradients import GradientModel
 from madlab_dream.explain.methods import METHODS
+from madlab_dream.explain.settings import QUADRATURES
 from madlab_dream.explain.settings import ExplainConfig
+from madlab_dream.io import output_dirs
+from madlab_dream.io import sequences
 from madlab_dream.settings import Settings
 from madlab_dream.settings import check
 from madlab_dream.settings import positive_whole_number
+from madlab_dream.tools.explain_demo import recovery
+from madlab_dream.tools.explain_demo import report as report_lib
 from madlab_dream.tools.simulator import grammar
 from madlab_dream.tools.simulator import sites
 
@@ -45,9 +55,11 @@ from madlab_dream.tools.simulator import sites
 class ProofConfig(Settings):
   """demo_dir: `make demo`'s output (run/, data/). sequences: held-out
   sequences explained by every method except ISM (ism_sequences: the first
-  of them). references, steps: expected gradients' setting (steps also for
-  integrated gradients). sweep: (references, steps) pairs run on the first
-  sweep_sequences. batch_size: model rows per call. seed: shuffles.
+  of them). references, steps, quadrature: expected gradients' setting (steps also for
+  integrated gradients). sweep: (method, references, steps, quadrature)
+  items (`parse_sweep`) run on the first sweep_sequences: expected
+  gradients, and integrated gradients from the all-N baseline without the
+  correction (the path whose completeness is hardest). batch_size: model rows per call. seed: shuffles.
   model: a run directory trained on the demo's data other than
   `demo_dir`/run (None: that one)."""
   demo_dir: str = "demo_output"
@@ -55,8 +67,14 @@ class ProofConfig(Settings):
   ism_sequences: int = 200
   references: int = 10
   steps: int = 3
-  sweep: tuple = ((5, 10), (20, 3), (10, 25), (20, 25))
-  sweep_sequences: int = 32
+  quadrature: str = "midpoint"
+  sweep: tuple = (("integrated_gradients", 1, 25, "midpoint"),
+                  ("integrated_gradients", 1, 25, "gauss_legendre"),
+                  ("integrated_gradients", 1, 50, "midpoint"),
+                  ("integrated_gradients", 1, 50, "gauss_legendre"),
+                  ("expected_gradients", 10, 3, "midpoint"),
+                  ("expected_gradients", 5, 10, "gauss_legendre"))
+  sweep_sequences: int = 100
   batch_size: int = 256
   seed: int = 0
   model: str | None = None
@@ -75,25 +93,49 @@ class ProofConfig(Settings):
 
   def methods(self) -> list[ExplainConfig]:
     base = ExplainConfig(references=self.references, steps=self.steps,
+                         quadrature=self.quadrature,
                          seed=self.seed, batch_size=self.batch_size)
     return [base.replace(method=name)
             for name, method in METHODS.items() if method.proved]
 
 
+SWEEP_HELP = ("expected REFERENCESxSTEPS (expected gradients) or igSTEPS "
+              "(integrated gradients from the all-N baseline, uncorrected) "
+              "items, each optionally /midpoint or /gauss_legendre, such as "
+              "5x10,ig50/midpoint")
+
+
+def _sweep_item(item: str, text: str) -> tuple:
+  body, _, quadrature = item.lower().partition("/")
+  quadrature = quadrature or ExplainConfig().quadrature
+  try:
+    if body.startswith("ig"):
+      method, references, steps = "integrated_gradients", 1, int(body[2:])
+    else:
+      method = "expected_gradients"
+      references, steps = (int(v) for v in body.split("x"))
+  except ValueError:
+    raise InputError(f"--sweep={text}: {SWEEP_HELP}") from None
+  if references < 1 or steps < 1 or quadrature not in QUADRATURES:
+    raise InputError(f"--sweep={text}: references and steps must be at "
+                     f"least 1, the quadrature one of {', '.join(QUADRATURES)}")
+  return (method, references, steps, quadrature)
+
+
 def parse_sweep(text: str) -> tuple:
-  """"5x10,10x25" -> ((5, 10), (10, 25)); InputError otherwise."""
-  out = []
-  for item in filter(None, (t.strip() for t in text.split(","))):
-    try:
-      references, steps = (int(v) for v in item.lower().split("x"))
-    except ValueError:
-      raise InputError(f"--sweep={text}: expected REFERENCESxSTEPS items "
-                       "such as 5x10,10x25") from None
-    if references < 1 or steps < 1:
-      raise InputError(f"--sweep={text}: references and steps must be at "
-                       "least 1")
-    out.append((references, steps))
-  return tuple(out)
+  """"5x10,ig50/gauss_legendre" -> (("expected_gradients", 5, 10,
+  "midpoint"), ("integrated_gradients", 1, 50, "gauss_legendre")) (the
+  default quadrature where none is named); InputError otherwise."""
+  return tuple(_sweep_item(item, text) for item in filter(
+      None, (t.strip() for t in text.split(","))))
+
+
+def sweep_text(sweep: tuple) -> str:
+  """The flag text of a parsed sweep (the inverse of `parse_sweep`)."""
+  return ",".join(
+      (f"ig{steps}" if method == "integrated_gradients" else
+       f"{references}x{steps}") + f"/{quadrature}"
+      for method, references, steps, quadrature in sweep)
 
 
 def simulation_seed(demo_dir: str) -> int:
@@ -116,6 +158,7 @@ def held_out(config: ProofConfig) -> dict:
   return {"codes": codes, "planted": planted,
           "planted_mask": sites.planted_mask(codes.shape, planted),
           "functional_mask": sites.site_mask(codes),
+          "broad_mask": sites.consensus_mask(codes),
           "functional_sites": {m.name: int((found["motif"] == i).sum())
                                for i, m in enumerate(grammar.MOTIFS)}}
 
@@ -127,15 +170,24 @@ def _timed(engine, codes: np.ndarray, config: ExplainConfig,
   return result, time.perf_counter() - t0
 
 
+#: The positives of each site AUROC (`checks.site_auroc`: |contribution|
+#: per position over the 80-nt variable region, positives against every
+#: other position of it): "auroc" the informative positions of the planted
+#: instances (`sites.planted_mask`); "auroc_functional" those of every site
+#: the grammar weighs, planted or by chance: occupancy >= sites.MIN_OCCUPANCY
+#: and position x orientation weight >= sites.MIN_WEIGHT (`sites.site_mask`);
+#: "auroc_broad" those of every exact consensus match of the eight motifs on
+#: either strand, whatever its weight (`sites.consensus_mask`).
+SITE_DEFINITIONS = (("auroc", "planted_mask"),
+                    ("auroc_functional", "functional_mask"),
+                    ("auroc_broad", "broad_mask"))
+
+
 def _aurocs(result: dict, data: dict, n: int) -> dict:
-  """AUROC of |contribution| over the variable region of the first n
-  sequences: planted instances against the rest ("auroc"), and every
-  functional site of the grammar against the rest ("auroc_functional")."""
+  """The AUROC of each of SITE_DEFINITIONS on the first n sequences."""
   return {key: round(checks.site_auroc(
       result["contributions"][:n], data[mask][:n], grammar.REGION_START,
-      grammar.REGION_END), 4)
-          for key, mask in (("auroc", "planted_mask"),
-                            ("auroc_functional", "functional_mask"))}
+      grammar.REGION_END), 4) for key, mask in SITE_DEFINITIONS}
 
 
 def method_table(engine, data: dict, config: ProofConfig,
@@ -150,52 +202,78 @@ def method_table(engine, data: dict, config: ProofConfig,
     rows.append({"method": explain.method, "sequences": n,
                  "setting": _setting(explain), "seconds": round(seconds, 1),
                  "sequences_per_s": round(n / seconds, 2),
-                 **_aurocs(result, data, n)})
+                 **_aurocs(result, data, n),
+                 "completeness": completeness_summary(result)})
     log(f"{explain.method}: AUROC {rows[-1]['auroc']:.3f}")
   return rows, results
 
 
+def completeness_summary(result: dict) -> dict | None:
+  """Median and worst completeness error, and the fraction of sequences
+  within 1 % (None for methods without one)."""
+  gap = np.asarray(result["completeness"], np.float64)
+  if not len(gap) or not np.isfinite(gap).all():
+    return None
+  return {"median": float(np.median(gap)), "worst": float(gap.max()),
+          "within_1_percent": float(np.mean(gap <= 0.01)),
+          "sequences": len(gap)}
+
+
 def _setting(explain: ExplainConfig) -> str:
+  path = f"{explain.steps} {explain.quadrature.replace('_', '-')} steps"
   if explain.method == "expected_gradients":
-    return f"{explain.references} references x {explain.steps} steps"
+    return f"{explain.references} references x {path}"
   if explain.method == "integrated_gradients":
-    return f"{explain.baseline} baseline, {explain.steps} steps"
+    corrected = ", corrected" if explain.correct else ", uncorrected"
+    return f"{explain.baseline} baseline{corrected}, {path}"
   return "single-nucleotide variants" if explain.method == "ism" else (
       "one gradient")
 
 
+def _sweep_config(config: ProofConfig, item: tuple) -> ExplainConfig:
+  method, references, steps, quadrature = item
+  explain = config.methods()[3].replace(
+      method=method, references=references, steps=steps,
+      quadrature=quadrature)
+  if method == "integrated_gradients":
+    explain = explain.replace(baseline="zero", correct=False)
+  return explain
+
+
 def sweep_table(engine, data: dict, config: ProofConfig, main: dict,
                 log: Callable[[str], None]) -> list[dict]:
-  """Expected gradients at each (references, steps) of the sweep on the
-  first sweep_sequences (the main setting's scores are the main run's)."""
+  """Each item of the sweep on the first sweep_sequences: completeness,
+  AUROCs and seconds (the main expected-gradients setting's scores are the
+  main run's)."""
   n = config.sweep_sequences
   rows = []
-  for references, steps in config.sweep:
-    explain = config.methods()[3].replace(references=references, steps=steps)
-    if (references, steps) == (config.references, config.steps):
-      result, seconds = main["result"], main["seconds"] * n / config.sequences
+  for item in config.sweep:
+    explain = _sweep_config(config, item)
+    if explain == config.methods()[3]:
+      result = {k: v[:n] for k, v in main["result"].items()}
+      seconds = main["seconds"] * n / config.sequences
     else:
       result, seconds = _timed(engine, data["codes"][:n], explain, None)
-    rows.append({"references": references, "steps": steps, "sequences": n,
+    method, references, steps, quadrature = item
+    rows.append({"method": method, "references": references, "steps": steps,
+                 "quadrature": quadrature, "sequences": n,
                  "gradient_evaluations_per_sequence": references * steps,
-                 "seconds": round(seconds, 1), **_aurocs(result, data, n)})
-    log(f"sweep {references} x {steps}: AUROC {rows[-1]['auroc']:.3f} "
-        f"({seconds:.1f} s)")
+                 "seconds": round(seconds, 1), **_aurocs(result, data, n),
+                 "completeness": completeness_summary(result)})
+    gap = rows[-1]["completeness"]
+    log(f"sweep {_setting(explain)}: AUROC {rows[-1]['auroc']:.3f}, "
+        f"{gap['within_1_percent']:.0%} complete within 1 %, worst "
+        f"{gap['worst']:.2%} ({seconds:.1f} s)")
   return rows
 
 
 def agreement(results: dict, config: ProofConfig) -> dict:
-  """ISM vs expected gradients, and expected gradients' completeness."""
+  """ISM vs expected gradients (per-position Pearson r)."""
   n = config.ism_sequences
   eg = results["expected_gradients"]
-  gap = checks.completeness_gap(eg)
   return {"ism_vs_expected_gradients": checks.position_correlation(
               results["ism"]["contributions"], eg["contributions"][:n],
-              grammar.REGION_START, grammar.REGION_END),
-          "expected_gradients_completeness": {
-              "median_relative_gap": float(np.median(gap)),
-              "p95_relative_gap": float(np.percentile(gap, 95)),
-              "sequences": len(gap)}}
+              grammar.REGION_START, grammar.REGION_END)}
 
 
 def _region_fraction(mask: np.ndarray) -> float:
@@ -204,9 +282,9 @@ def _region_fraction(mask: np.ndarray) -> float:
 
 def _write_inputs(directory: str, data: dict) -> None:
   """sequences.txt, planted_sites.tsv and grammar_motifs.meme."""
+  # pandas imported when used: slow to import, only this step needs it.
   import pandas as pd
 
-  from madlab_dream.io import sequences
   with open(os.path.join(directory, "sequences.txt"), "w") as f:
     f.write("\n".join(sequences.decode(data["codes"])) + "\n")
   planted = pd.DataFrame(data["planted"])
@@ -234,15 +312,6 @@ def run(config: ProofConfig, output_dir: str,
         log: Callable[[str], None]) -> dict:
   """The whole proof; writes `output_dir` at once and returns the report's
   data."""
-  from madlab_dream import machine
-  from madlab_dream.explain import motif_db
-  from madlab_dream.explain import run_model
-  from madlab_dream.explain import scores_file
-  from madlab_dream.explain.gradients import GradientModel
-  from madlab_dream.io import output_dirs
-  from madlab_dream.io import sequences
-  from madlab_dream.tools.explain_demo import recovery
-  from madlab_dream.tools.explain_demo import report as report_lib
   t0 = time.perf_counter()
   output = output_dirs.claim(output_dir, "explain_demo")
   motif_db.require_extra()
@@ -274,7 +343,9 @@ def run(config: ProofConfig, output_dir: str,
                            "planted_positions": _region_fraction(
                                data["planted_mask"]),
                            "functional_positions": _region_fraction(
-                               data["functional_mask"])},
+                               data["functional_mask"]),
+                           "broad_positions": _region_fraction(
+                               data["broad_mask"])},
               "methods": rows, "sweep": sweep, **agree, "motifs": motifs,
               "seconds": round(time.perf_counter() - t0, 1)}
     report_lib.write(tmp, report)

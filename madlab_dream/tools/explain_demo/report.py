@@ -1,8 +1,10 @@
 """The proof's report: report.json (every figure) and report.md (tables).
 
-Targets: at least TARGET_RECOVERED of the eight planted motifs recovered,
-no strong pattern matching no planted motif, and an expected-gradients
-AUROC of at least TARGET_AUROC.
+Targets: at least TARGET_RECOVERED of the eight planted motifs recovered
+(`recovery.RULE`), no strong pattern that recovers no planted motif, and
+expected gradients' site AUROC at least TARGET_AUROC under the functional
+definition and TARGET_AUROC_BROAD under the broad one
+(`proof.SITE_DEFINITIONS`).
 """
 
 from __future__ import annotations
@@ -12,19 +14,22 @@ import os
 
 TARGET_RECOVERED = 6
 TARGET_AUROC = 0.85
+TARGET_AUROC_BROAD = 0.75
 
 
 def targets(report: dict) -> dict:
-  """{name: met} for the proof's three targets."""
+  """{name: met} for the proof's four targets."""
   eg = next(r for r in report["methods"]
             if r["method"] == "expected_gradients")
   motifs = report["motifs"]
   return {f"at least {TARGET_RECOVERED} of 8 planted motifs recovered":
               motifs["recovered"] >= TARGET_RECOVERED,
-          "no strong pattern that matches no planted motif":
+          "no strong pattern that recovers no planted motif":
               not motifs["unmatched_strong"],
-          f"expected-gradients AUROC >= {TARGET_AUROC}":
-              eg["auroc"] >= TARGET_AUROC}
+          f"expected-gradients AUROC (functional sites) >= {TARGET_AUROC}":
+              eg["auroc_functional"] >= TARGET_AUROC,
+          f"expected-gradients AUROC (every consensus match) >= "
+          f"{TARGET_AUROC_BROAD}": eg["auroc_broad"] >= TARGET_AUROC_BROAD}
 
 
 def _fmt(value, spec: str = ".3f") -> str:
@@ -33,47 +38,73 @@ def _fmt(value, spec: str = ".3f") -> str:
 
 def _method_lines(report: dict) -> list[str]:
   lines = ["| method | setting | sequences | seconds | sequences/s | AUROC "
-           "planted | AUROC all sites |", "|---|---|---:|---:|---:|---:|---:|"]
+           "planted | AUROC functional | AUROC broad | completeness error "
+           "median / worst |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
   for r in report["methods"]:
+    gap = r.get("completeness")
+    gaps = (f"{gap['median']:.2%} / {gap['worst']:.2%}" if gap else "")
     lines.append(f"| {r['method']} | {r['setting']} | {r['sequences']:,} | "
                  f"{r['seconds']:.1f} | {r['sequences_per_s']:.1f} | "
-                 f"{r['auroc']:.3f} | {r['auroc_functional']:.3f} |")
-  lines += ["", "Expected gradients, references x steps (first "
-            f"{report['sweep'][0]['sequences'] if report['sweep'] else 0} "
-            "sequences):", "",
-            "| references x steps | gradient evaluations / sequence | "
-            "seconds | AUROC planted | AUROC all sites |",
-            "|---|---:|---:|---:|---:|"]
+                 f"{r['auroc']:.3f} | {r['auroc_functional']:.3f} | "
+                 f"{r['auroc_broad']:.3f} | {gaps} |")
+  n = report["sweep"][0]["sequences"] if report["sweep"] else 0
+  lines += ["", f"Sweep on the first {n:,} sequences: expected gradients "
+            "(references x steps) and integrated gradients from the all-N "
+            "baseline without the correction; completeness error as above.",
+            "", "| method | references x steps | quadrature | gradient "
+            "evaluations / sequence | seconds | AUROC planted | AUROC "
+            "functional | AUROC broad | within 1 % | median | worst |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
   for r in report["sweep"]:
-    lines.append(f"| {r['references']} x {r['steps']} | "
+    gap = r["completeness"]
+    lines.append(f"| {r['method']} | {r['references']} x {r['steps']} | "
+                 f"{r['quadrature']} | "
                  f"{r['gradient_evaluations_per_sequence']} | "
                  f"{r['seconds']:.1f} | {r['auroc']:.3f} | "
-                 f"{r['auroc_functional']:.3f} |")
+                 f"{r['auroc_functional']:.3f} | {r['auroc_broad']:.3f} | "
+                 f"{gap['within_1_percent']:.0%} | {gap['median']:.2%} | "
+                 f"{gap['worst']:.2%} |")
   return lines
 
 
+def _mark(passed: bool) -> str:
+  return "pass" if passed else "FAIL"
+
+
 def _motif_lines(motifs: dict) -> list[str]:
-  lines = ["| planted motif | recovered | pattern | consensus | similarity | "
-           "Tomtom q | seqlets |", "|---|---|---|---|---:|---:|---:|"]
+  lines = [f"Rule: a pattern recovers a planted motif when it has the "
+           f"{motifs['rule']} ({motifs['decoys']} decoys).", "",
+           "| planted motif | recovered | best pattern | consensus | seqlets "
+           "| best planted match | Tomtom q | IC covered | sign |",
+           "|---|---|---|---|---:|---|---:|---:|---|"]
   for r in motifs["planted"]:
-    lines.append(f"| {r['motif']} | {'yes' if r['recovered'] else 'no'} | "
-                 f"{r['pattern'] or ''} | {r['consensus'] or ''} | "
-                 f"{_fmt(r['similarity'], '.2f')} | "
-                 f"{_fmt(r['tomtom_qvalue'], '.2g')} | {r['seqlets']:,} |")
+    b = r["best"]
+    if b is None:
+      lines.append(f"| {r['motif']} | no | no patterns | | | | | | |")
+      continue
+    ok = b["passed"]
+    sign = "+" if b["pattern_sign"] > 0 else "-"
+    lines.append(
+        f"| {r['motif']} | {'yes' if r['recovered'] else 'no'} | "
+        f"{b['pattern']} | `{b['consensus']}` | {b['seqlets']:,} | "
+        f"{b['best_planted_match']} {_mark(ok['best_planted'])} | "
+        f"{b['qvalue']:.2g} {_mark(ok['qvalue'])} | "
+        f"{b['coverage']:.0%} {_mark(ok['coverage'])} | "
+        f"{sign} {_mark(ok['sign'])} |")
   lines += ["", f"{motifs['recovered']} of {len(motifs['planted'])} planted "
             f"motifs recovered; {motifs['patterns']} patterns, "
             f"{motifs['seqlets']:,} seqlets."]
   for r in motifs["unmatched_strong"]:
-    lines.append(f"Strong pattern matching no planted motif: {r['pattern']} "
-                 f"{r['consensus']} ({r['seqlets']:,} seqlets; closest "
-                 f"{r['closest']}, similarity {r['similarity']:.2f}).")
+    lines.append(f"Strong pattern that recovers no planted motif: "
+                 f"{r['pattern']} {r['consensus']} ({r['seqlets']:,} "
+                 f"seqlets; best Tomtom match {r['closest']}, q "
+                 f"{r['qvalue']:.2g}).")
   return lines
 
 
 def markdown(report: dict) -> str:
   held = report["held_out"]
   agree = report["ism_vs_expected_gradients"]
-  gap = report["expected_gradients_completeness"]
   lines = [
       "# Explanations against the simulator's known grammar", "",
       f"Model: `{report['model']}` (validation Pearson r "
@@ -84,18 +115,19 @@ def markdown(report: dict) -> str:
       "|contribution| per position over the 80-nt variable region: "
       "\"planted\": the informative positions of the planted instances "
       f"({held['planted_positions']:.1%} of the positions) against all "
-      "others; \"all sites\": those of every site of the grammar, planted or "
-      "by chance, with occupancy >= 0.5 and position x orientation weight "
-      f">= 0.3 ({held['functional_positions']:.1%}) against all others.",
+      "others; \"functional\": those of every site of the grammar, planted "
+      "or by chance, with occupancy >= 0.5 and position x orientation weight "
+      f">= 0.3 ({held['functional_positions']:.1%}); \"broad\": those of "
+      "every exact consensus match of the eight motifs on either strand, "
+      f"whatever its weight ({held.get('broad_positions', 0):.1%}).",
       ""]
   lines += _method_lines(report)
   lines += ["", f"ISM vs expected gradients ({agree['sequences']:,} "
             f"sequences, per-position contributions): Pearson r "
             f"{agree['pearson']:.3f} over all positions, median "
-            f"{agree['median_per_sequence']:.3f} per sequence. Expected "
-            "gradients' completeness: median relative gap "
-            f"{gap['median_relative_gap']:.2%}, 95th percentile "
-            f"{gap['p95_relative_gap']:.2%}.", "",
+            f"{agree['median_per_sequence']:.3f} per sequence. Completeness "
+            "error: |sum of contributions - (f(x) - f(baseline))| / "
+            "|f(x) - f(baseline)| per sequence.", "",
             "## Motifs (TF-MoDISco on the expected-gradients scores)", ""]
   lines += _motif_lines(report["motifs"])
   lines += ["", "## Targets", ""]

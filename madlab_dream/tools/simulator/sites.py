@@ -7,6 +7,10 @@
   site_mask       bool [N, 110]: positions inside functional sites (the
                   informative positions of sites above an occupancy and a
                   weight), the positives of a per-position check
+  consensus_mask  bool [N, 110]: the informative positions of every exact
+                  consensus match of every motif on either strand, wherever
+                  it is and whatever the grammar's weight there (the broad
+                  definition of a site)
   planted_mask    bool [N, 110]: the informative positions of the planted
                   instances of `planted_set`
   planted_set     held-out sequences: random 80-nt regions between the
@@ -111,6 +115,25 @@ def site_mask(codes: np.ndarray, min_occupancy: float = MIN_OCCUPANCY,
   `min_occupancy` and `min_weight` (planted or by chance)."""
   codes = np.asarray(codes, np.uint8)
   return _mask(codes.shape, grammar_sites(codes, min_occupancy, min_weight))
+
+
+def consensus_mask(codes: np.ndarray) -> np.ndarray:
+  """bool [N, L]: the informative positions of every exact match of each
+  motif's consensus (IUPAC; N in the sequence matches nothing) on either
+  strand, at any position and orientation weight."""
+  codes = np.asarray(codes, np.uint8)
+  mask = np.zeros(codes.shape, bool)
+  for motif in grammar.MOTIFS:
+    for consensus in (motif.consensus,
+                      grammar._complement_iupac(motif.consensus)):
+      allowed = grammar.allowed_codes(consensus)
+      k = len(consensus)
+      informative = np.flatnonzero(allowed[:, :4].sum(axis=1) < 4)
+      windows = np.lib.stride_tricks.sliding_window_view(codes, k, axis=1)
+      row, start = np.nonzero(allowed[np.arange(k), np.minimum(
+          windows, 4)].all(axis=-1))
+      mask[row[:, None], start[:, None] + informative] = True
+  return mask
 
 
 def planted_mask(shape: tuple, planted: dict) -> np.ndarray:
