@@ -182,7 +182,7 @@ def score_runs(run_dirs: list[str], codes: np.ndarray, truth: np.ndarray,
 def prior_alone_r(codes: np.ndarray, truth: np.ndarray) -> float:
   """Test r of the prior itself, no real rows seen (first output)."""
   from madlab_dream import model as model_lib  # heavy: Keras
-  from madlab_dream.training import init_from
+  from madlab_dream.training import init_from  # imports Keras too
   net = model_lib.build_model(seq_len=codes.shape[1])
   init_from.copy_weights(net, "simulator", lambda _: None)
   pred = np.asarray(net.predict(codes, batch_size=256, verbose=0))[:, 0]
