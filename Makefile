@@ -92,7 +92,7 @@ bench: install
 # Keras are installed (without a package index: gpu_run.sh, above).
 bench-gpu:
 	KERAS_BACKEND=jax $(HOST_PY) -m madlab_dream.bench --backend=jax \
-	  --output=BENCHMARKS_GPU.md
+	  --output=BENCHMARKS_JAX.md
 
 # MadLab's recipe through the package's own commands on the GPU JAX sees
 # (no TensorFlow needed): simulate 2,000,000 rows, train base.flags in

@@ -2,7 +2,7 @@
 
   python -m madlab_dream.bench [--output=BENCHMARKS.md] [--rows=6739258]
       [--quick] [--bench_dir=bench_output]
-  python -m madlab_dream.bench --backend=jax [--output=BENCHMARKS_GPU.md]
+  python -m madlab_dream.bench --backend=jax [--output=BENCHMARKS_JAX.md]
       [--quick]
 
 Writes the Markdown report --output and its raw figures beside it (.json);
@@ -19,7 +19,7 @@ from madlab_dream.commands import cli
 from madlab_dream.commands import flags
 from madlab_dream.errors import InputError
 
-JAX_OUTPUT = "BENCHMARKS_GPU.md"
+JAX_OUTPUT = "BENCHMARKS_JAX.md"
 
 
 def _select_backend(backend: str) -> None:

@@ -422,7 +422,7 @@ def define_bench_flags() -> None:
           "jax: the model's training and inference throughput (float32 and "
           "mixed_bfloat16) and its comparisons on whatever accelerator JAX "
           "sees, through Keras on JAX with XLA, against the GPU target; needs "
-          "no TensorFlow (--output defaults to BENCHMARKS_GPU.md; --rows and "
+          "no TensorFlow (--output defaults to BENCHMARKS_JAX.md; --rows and "
           "--bench_dir do not apply).", ["tensorflow", "jax"])
 
 

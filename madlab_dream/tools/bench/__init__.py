@@ -2,7 +2,7 @@
 
 `python -m madlab_dream.bench` measures on this machine's CPU (TensorFlow;
 BENCHMARKS.md), `--backend=jax` on whatever accelerator JAX sees
-(BENCHMARKS_GPU.md); every figure is measured in the run that reports it.
+(BENCHMARKS_JAX.md; `python -m madlab_dream.gpu_check` writes BENCHMARKS_GPU.md); every figure is measured in the run that reports it.
 
   tensorflow_benchmark.py, jax_benchmark.py  the two runs
   sizes.py            how much work each measurement does; the targets
