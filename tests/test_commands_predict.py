@@ -57,7 +57,7 @@ def test_bad_input_is_one_line_and_leaves_no_output(exported_model, predictor,
   from madlab_dream.errors import InputError
   from madlab_dream.inference.predict_file import predict_file
   from madlab_dream.inference.predictor import Predictor
-  with pytest.raises(InputError, match="not a model directory"):
+  with pytest.raises(InputError, match="not a model"):
     Predictor(str(tmp_path))
   fa = tmp_path / "bad.fa"
   fa.write_text(">a\nACGT\n>b\nAC GT\n")

@@ -60,8 +60,11 @@ class RunFiles:
       self.run_dir = os.path.dirname(os.path.abspath(path))
       self.keras_file = path
       self.saved_model = os.path.join(self.run_dir, SAVED_MODEL_DIR)
-    elif (os.path.exists(os.path.join(path, "saved_model.pb")) and
+    elif ((os.path.exists(os.path.join(path, "saved_model.pb")) or
+           os.path.basename(os.path.normpath(path)) == SAVED_MODEL_DIR) and
           not os.path.isdir(os.path.join(path, SAVED_MODEL_DIR))):
+      # A SavedModel, or a run's saved_model/ folder (even one without its
+      # graph): its run is the folder above.
       self.saved_model = path
       self.run_dir = os.path.dirname(os.path.abspath(path))
       self.keras_file = os.path.join(self.run_dir, KERAS_FILE)
