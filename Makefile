@@ -17,11 +17,12 @@ endif
 HOST_PY := $(if $(wildcard $(PY)),$(PY),$(PYTHON))
 
 # What a GPU machine with Python 3.12 (x86-64) and JAX's CUDA build but no
-# Keras needs for `python -m madlab_dream.bench --backend=jax`: Keras and two
-# small dependencies. `make gpu-wheels` downloads them into .whl/; without a
-# package index there, copy the repository with .whl/ and run
-# `bash madlab_dream/tools/bench/gpu_run.sh`.
-GPU_WHEELS ?= keras==3.15.1 namex==0.1.0 optree==0.20.0
+# Keras needs for `python -m madlab_dream.bench --backend=jax` and the GPU
+# check: Keras and three small dependencies (typing_extensions for optree).
+# `make gpu-wheels` downloads them into .whl/; without a package index
+# there, copy the repository with .whl/ and run
+# `bash madlab_dream/tools/bench/gpu_run.sh` or the GPU check.
+GPU_WHEELS ?= keras==3.15.1 namex==0.1.0 optree==0.20.0 typing_extensions==4.16.0
 WHEEL_PLATFORMS := $(foreach p,manylinux_2_28_x86_64 manylinux_2_27_x86_64 \
   manylinux_2_17_x86_64 manylinux2014_x86_64 manylinux1_x86_64,--platform $(p))
 

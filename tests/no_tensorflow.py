@@ -19,27 +19,32 @@ import sys
 BLOCKED = "tensorflow"
 
 
-class _NoTensorFlow(importlib.abc.MetaPathFinder):
-  """Finds no `tensorflow.*` submodule (the package is None in sys.modules)."""
+class _Missing(importlib.abc.MetaPathFinder):
+  """Finds no submodule of the blocked packages (each is None in
+  sys.modules)."""
+
+  def __init__(self, names):
+    self.names = tuple(names)
 
   def find_spec(self, name, path=None, target=None):
     del path, target
-    if name.startswith(BLOCKED + "."):
+    if name.startswith(tuple(n + "." for n in self.names)):
       raise ModuleNotFoundError(f"No module named '{name}' (blocked by "
                                 "tests/no_tensorflow.py)", name=name)
     return None
 
 
-def block() -> None:
-  """Makes `import tensorflow` fail from now on (before Keras is imported)."""
-  if any((name == BLOCKED and module is not None)
-         or name.startswith(BLOCKED + ".")
-         for name, module in sys.modules.items()):
-    raise RuntimeError("tensorflow is already imported")
-  # None in sys.modules: import raises ModuleNotFoundError, find_spec None.
-  sys.modules[BLOCKED] = None
-  if not any(isinstance(f, _NoTensorFlow) for f in sys.meta_path):
-    sys.meta_path.insert(0, _NoTensorFlow())
+def block(names=(BLOCKED,)) -> None:
+  """Makes `import NAME` fail from now on for each of `names` (before
+  Keras is imported)."""
+  for blocked in names:
+    if any((name == blocked and module is not None)
+           or name.startswith(blocked + ".")
+           for name, module in sys.modules.items()):
+      raise RuntimeError(f"{blocked} is already imported")
+    # None in sys.modules: import raises ModuleNotFoundError, find_spec None.
+    sys.modules[blocked] = None
+  sys.meta_path.insert(0, _Missing(names))
 
 
 def main(argv) -> None:

@@ -138,7 +138,10 @@ def test_the_gpu_wheels_complete_what_gpu_run_expects():
     assert importlib.metadata.version(name) == version, name
   expected = set(re.search(r"^#   requires: (.+)$", GPU_RUN.read_text(),
                            re.M).group(1).split())
-  needs = {re.split(r"[ ;<>=!~\[]", r)[0].lower().replace("_", "-")
-           for r in importlib.metadata.requires("keras")
-           if "extra ==" not in r}
-  assert needs == expected | set(wheels) - {"keras"}
+  def needs(package):
+    return {re.split(r"[ ;<>=!~\[]", r)[0].lower().replace("_", "-")
+            for r in importlib.metadata.requires(package) or ()
+            if "extra ==" not in r}
+  wheel_names = {name.lower().replace("_", "-") for name in wheels}
+  required = set().union(*(needs(name) for name in wheels))
+  assert required == expected | wheel_names - {"keras"}

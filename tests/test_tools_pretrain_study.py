@@ -29,9 +29,9 @@ def test_from_scratch_drops_the_prior_and_the_freeze_only():
   scratch = study._recipe_args("prior lr 3e-4 freeze conv", False, dev)
   assert not [a for a in scratch if a.startswith(("--init_from", "--freeze"))]
   assert study.scratch_name("prior lr 3e-4 freeze conv") == "scratch"
-  assert study.scratch_name("prior lr 1e-4") == "scratch prior lr 1e-4"
-  assert "--learning_rate=1e-4" in study._recipe_args("prior lr 1e-4", False,
-                                                       dev)
+  name = "prior lr 1e-4 l2 1e-5"
+  assert study.scratch_name(name) == f"scratch {name}"
+  assert "--learning_rate=1e-4" in study._recipe_args(name, False, dev)
 
 
 def test_the_table_names_the_machine_command_and_every_seed():

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 
 from madlab_dream.io import files
+
+#: What a run without Matplotlib says instead of drawing its figures.
+MISSING = ("figures skipped: Matplotlib is not installed (pip install "
+           "matplotlib); the figures' numbers are in report.json")
+
+
+def available() -> bool:
+  """Whether Matplotlib can be imported: machines with only a numerical
+  stack (e.g. a GPU machine without a package index) may lack it."""
+  return importlib.util.find_spec("matplotlib") is not None
 
 
 def validation_scatter(path: str, measured: np.ndarray, predicted: np.ndarray,

@@ -402,6 +402,10 @@ class TrainingRun:
     return report
 
   def _write_figures(self, report: dict, final: FinalMetrics) -> None:
+    if not plots.available():
+      print(plots.MISSING, file=sys.stderr, flush=True)
+      report["figures"] = "skipped: Matplotlib is not installed"
+      return
     plots.learning_curve(
         os.path.join(self.run_dir, "learning_curve.png"), self.state.history,
         report.get("baseline", {}).get("validation", {}).get("pearson"))

@@ -4,19 +4,23 @@
 # neither TensorFlow nor Keras:
 #   requires: numpy absl-py h5py ml-dtypes rich packaging
 # On a machine with an index, `make gpu-wheels` downloads the rest (Keras
-# and two small dependencies) into .whl/. Copy the repository with .whl/
+# and three small dependencies) into .whl/. Copy the repository with .whl/
 # to the GPU machine and run
 #
 #   bash madlab_dream/tools/bench/gpu_run.sh [OUTPUT_DIR] [bench flags, e.g. --quick]
+#   bash madlab_dream/tools/bench/gpu_run.sh check [OUTPUT_DIR]   # the GPU check
 #
 # The wheels go into a temporary directory (nothing is installed for the
 # system or the user); the report and its raw figures, BENCHMARKS_GPU.md
 # and .json, go to OUTPUT_DIR, else $BENCH_OUTPUT_DIR, else the repository
 # root. MadLab's preset in float32 and mixed_bfloat16 takes a few minutes
-# on one GPU.
+# on one GPU. `check` runs `python -m madlab_dream.gpu_check` instead (its
+# runs in OUTPUT_DIR/gpu_check_output, under 8 minutes on one H200).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 out="${BENCH_OUTPUT_DIR:-.}"
+check=""
+if [[ "${1:-}" == check ]]; then check=1; shift; fi
 if [[ $# -gt 0 && "$1" != --* ]]; then out="$1"; shift; fi
 if ! ls .whl/keras-*.whl >/dev/null 2>&1; then
   echo "gpu_run.sh: no .whl/keras-*.whl: run 'make gpu-wheels' on a machine" \
@@ -32,5 +36,10 @@ export PYTHONPATH="$site${PYTHONPATH:+:$PYTHONPATH}"
 export KERAS_BACKEND=jax PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader \
   2>/dev/null || echo "gpu_run.sh: nvidia-smi found no GPU"
-python3 -m madlab_dream.bench --backend=jax \
-  --output="$out/BENCHMARKS_GPU.md" "$@"
+if [[ -n "$check" ]]; then
+  python3 -m madlab_dream.gpu_check --output_dir="$out/gpu_check_output" \
+    --report="$out/BENCHMARKS_GPU.md" "$@"
+else
+  python3 -m madlab_dream.bench --backend=jax \
+    --output="$out/BENCHMARKS_GPU.md" "$@"
+fi
