@@ -9,6 +9,7 @@ from absl import flags
 from madlab_dream.commands.flags import FLAGS
 from madlab_dream.commands.flags import _define
 from madlab_dream.commands.flags import define_eval_batch_flag
+from madlab_dream.commands.flags import define_input_flag
 from madlab_dream.commands.flags import define_model_path_flag
 from madlab_dream.commands.flags import define_model_paths_flag
 from madlab_dream.commands.flags import define_output_dir_flag
@@ -31,8 +32,8 @@ def define_explain_flags() -> None:
   define_eval_batch_flag()
   # A gradient holds the activations of its batch: smaller than prediction's.
   set_default("eval_batch_size", default.batch_size)
-  _define(flags.DEFINE_string, "input", None,
-          "Sequences: DREAM TSV, FASTA or one per line; .gz accepted.")
+  define_input_flag("Sequences: DREAM TSV, FASTA or one per line; .gz "
+                    "accepted.")
   define_output_flag("Output .npz: one_hot, hypothetical, contributions "
                      "[N, L, 4], prediction, baseline_prediction, sequence "
                      "[N] and the settings (TF-MoDISco's layout).")
