@@ -1,6 +1,6 @@
 """Typed, frozen settings: every default and every validation rule, once.
 
-Each command builds its configs from the flags once, in its `main`
+Each command builds its configs from the flags once, in its `run`
 (`madlab_dream.commands.flags`); library code takes these objects or plain
 arguments. A training run writes its resolved `RunConfig` to
 `<model_dir>/config.json`; resume, predict and export read it back.

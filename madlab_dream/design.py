@@ -1,8 +1,4 @@
-"""`python -m madlab_dream.design`: runs `madlab_dream.commands.design`.
-
-`madlab_dream.design` is also the public API's function (`from madlab_dream
-import design`), so this module is only run, never imported.
-"""
+"""`python -m madlab_dream.design`: runs `madlab_dream.commands.design`."""
 
 if __name__ == "__main__":
   from madlab_dream.commands import design

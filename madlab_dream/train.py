@@ -1,8 +1,4 @@
-"""`python -m madlab_dream.train`: runs `madlab_dream.commands.train`.
-
-`madlab_dream.train` is also the public API's function (`from madlab_dream
-import train`), so this module is only run, never imported.
-"""
+"""`python -m madlab_dream.train`: runs `madlab_dream.commands.train`."""
 
 if __name__ == "__main__":
   from madlab_dream.commands import train

@@ -32,20 +32,26 @@ def _select_backend(backend: str) -> None:
 
 
 def run():
-  FLAGS = flags.FLAGS  # pylint: disable=invalid-name
-  _select_backend(FLAGS.backend)
-  # Imported once the backend is chosen: Keras reads KERAS_BACKEND once.
-  if FLAGS.backend == "jax":
-    for name in ("rows", "bench_dir"):
-      if FLAGS[name].present:
-        raise InputError(f"--{name} does not apply to --backend=jax")
-    from madlab_dream.tools.bench import jax_benchmark  # noqa: PLC0415
-    output = FLAGS.output if FLAGS["output"].present else JAX_OUTPUT
-    jax_benchmark.run_jax_benchmark(output, FLAGS.quick, argv=sys.argv[1:])
+  f = flags.FLAGS
+  _select_backend(f.backend)
+  if f.backend == "jax":
+    _run_jax(f)
     return
+  # Imported once the backend is chosen: Keras reads KERAS_BACKEND once.
   from madlab_dream.tools.bench import tensorflow_benchmark  # noqa: PLC0415
-  tensorflow_benchmark.run_benchmark(FLAGS.output, FLAGS.rows, FLAGS.quick,
-                                     FLAGS.bench_dir, argv=sys.argv[1:])
+  tensorflow_benchmark.run_benchmark(f.output, f.rows, f.quick, f.bench_dir,
+                                     argv=sys.argv[1:])
+
+
+def _run_jax(f) -> None:
+  """--backend=jax: the model benchmark on JAX (no TensorFlow imported)."""
+  for name in ("rows", "bench_dir"):
+    if f[name].present:
+      raise InputError(f"--{name} does not apply to --backend=jax")
+  # Imported once the backend is chosen: Keras reads KERAS_BACKEND once.
+  from madlab_dream.tools.bench import jax_benchmark  # noqa: PLC0415
+  output = f.output if f["output"].present else JAX_OUTPUT
+  jax_benchmark.run_jax_benchmark(output, f.quick, argv=sys.argv[1:])
 
 
 def main() -> None:

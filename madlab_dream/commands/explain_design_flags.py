@@ -9,6 +9,7 @@ from absl import flags
 from madlab_dream.commands.flags import FLAGS
 from madlab_dream.commands.flags import _define
 from madlab_dream.commands.flags import define_eval_batch_flag
+from madlab_dream.commands.flags import define_input_flag
 from madlab_dream.commands.flags import define_model_path_flag
 from madlab_dream.commands.flags import define_model_paths_flag
 from madlab_dream.commands.flags import define_output_dir_flag
@@ -31,8 +32,8 @@ def define_explain_flags() -> None:
   define_eval_batch_flag()
   # A gradient holds the activations of its batch: smaller than prediction's.
   set_default("eval_batch_size", default.batch_size)
-  _define(flags.DEFINE_string, "input", None,
-          "Sequences: DREAM TSV, FASTA or one per line; .gz accepted.")
+  define_input_flag("Sequences: DREAM TSV, FASTA or one per line; .gz "
+                    "accepted.")
   define_output_flag("Output .npz: one_hot, hypothetical, contributions "
                      "[N, L, 4], prediction, baseline_prediction, sequence "
                      "[N] and the settings (TF-MoDISco's layout).")
@@ -92,40 +93,26 @@ def define_explain_demo_flags() -> None:
   """The flags of `python -m madlab_dream.explain_demo`."""
   # Imported when used: it imports pandas (slow to import).
   from madlab_dream.tools.explain_demo.proof import ProofConfig
-  default = ProofConfig()
-  define_eval_batch_flag()
-  set_default("eval_batch_size", default.batch_size)
-  _define(flags.DEFINE_string, "demo_dir", default.demo_dir,
-          "The output directory of make demo (its run/ and data/).")
-  _define(flags.DEFINE_string, "model", None,
-          "Another run directory trained on the demo's data (default: the "
-          "demo's run/).")
-  define_output_dir_flag()
-  _define(flags.DEFINE_integer, "sequences", default.sequences,
-          "Held-out sequences with planted motifs, explained by every method "
-          "but ISM.")
-  _define(flags.DEFINE_integer, "ism_sequences", default.ism_sequences,
-          "ISM on the first N of them.")
-  _define(flags.DEFINE_integer, "references", default.references,
-          "Expected gradients: dinucleotide-shuffled references.")
-  _define(flags.DEFINE_integer, "steps", default.steps,
-          "Expected and integrated gradients: points on each path.")
-  _define(flags.DEFINE_enum, "quadrature", default.quadrature,
-          "Expected and integrated gradients: midpoint or gauss_legendre "
-          "points on each path.", ["midpoint", "gauss_legendre"])
-  # Imported when used: it imports pandas (slow to import).
   from madlab_dream.tools.explain_demo.proof import sweep_text
-  _define(flags.DEFINE_string, "sweep", sweep_text(default.sweep),
+  define_eval_batch_flag()
+  set_default("eval_batch_size", ProofConfig.default("batch_size"))
+  define_output_dir_flag()
+  define_settings(ProofConfig, EXPLAIN_DEMO_SETTINGS)
+  _define(flags.DEFINE_string, "sweep",
+          sweep_text(ProofConfig.default("sweep")),
           "Completeness, AUROC and time on a subset: expected gradients at "
           "REFERENCESxSTEPS, integrated gradients (all-N baseline, "
           "uncorrected) at igSTEPS; /midpoint or /gauss_legendre.")
-  _define(flags.DEFINE_integer, "sweep_sequences", default.sweep_sequences,
-          "The subset of the sweep: the first N sequences.")
-  _define(flags.DEFINE_integer, "seed", default.seed,
-          "Seed of the shuffled references.")
   _define(flags.DEFINE_boolean, "check_targets", False,
           "Exit with status 1 when a target is missed (the targets are always "
           "in the report).")
+
+
+#: The ProofConfig fields that are explain_demo's flags (batch_size is the
+#: shared --eval_batch_size; sweep is a text flag, parsed by `parse_sweep`).
+EXPLAIN_DEMO_SETTINGS = ("demo_dir", "sequences", "ism_sequences",
+                         "references", "steps", "quadrature",
+                         "sweep_sequences", "seed", "model")
 
 
 def explain_demo_config(flag_values=None):
@@ -134,12 +121,10 @@ def explain_demo_config(flag_values=None):
   from madlab_dream.tools.explain_demo.proof import ProofConfig
   from madlab_dream.tools.explain_demo.proof import parse_sweep
   flag_values = FLAGS if flag_values is None else flag_values
-  names = ("demo_dir", "sequences", "ism_sequences", "references", "steps",
-           "quadrature", "sweep_sequences", "seed", "model")
-  return ProofConfig(
+  return settings_from_flags(
+      ProofConfig, EXPLAIN_DEMO_SETTINGS, flag_values,
       sweep=parse_sweep(flag_values["sweep"].value),
-      batch_size=flag_values["eval_batch_size"].value,
-      **{name: flag_values[name].value for name in names})
+      batch_size=flag_values["eval_batch_size"].value)
 
 
 # --- Design -------------------------------------------------------------------

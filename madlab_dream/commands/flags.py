@@ -5,7 +5,7 @@ groups it needs (a flag shared by two groups is defined once). A flag of a
 config setting has the setting's name and the config's default (each
 default is written once, in `madlab_dream.config`, which also validates
 the values): this module describes and converts. Only this module and the
-commands' `main` functions read `FLAGS`.
+commands' `run` functions read `FLAGS`.
 """
 
 from __future__ import annotations
@@ -141,17 +141,22 @@ def define_train_flags() -> None:
   define_settings(cfg.TrainConfig, _TRAIN_SETTINGS)
 
 
+_MODEL_HELP = ("A training run directory (with saved_model/) or a SavedModel "
+               "directory")
+
+
 def define_model_path_flag() -> None:
-  _define(flags.DEFINE_string, "model", None,
-          "A training run directory (with saved_model/) or a SavedModel "
-          "directory.")
+  _define(flags.DEFINE_string, "model", None, f"{_MODEL_HELP}.")
 
 
 def define_model_paths_flag() -> None:
   _define(flags.DEFINE_multi_string, "model", [],
-          "A training run directory (with saved_model/) or a SavedModel "
-          "directory; repeat for an ensemble (the models' mean, sd and each "
-          "model's column).")
+          f"{_MODEL_HELP}; repeat for an ensemble (the models' mean, sd and "
+          "each model's column).")
+
+
+def define_input_flag(help_text: str) -> None:
+  _define(flags.DEFINE_string, "input", None, help_text)
 
 
 def define_output_flag(help_text: str) -> None:
@@ -243,8 +248,7 @@ def define_preprocess_flags() -> None:
   """The flags of `python -m madlab_dream.data`."""
   define_data_flags()
   define_output_dir_flag()
-  _define(flags.DEFINE_string, "input", None,
-          "DREAM-format file to preprocess (.gz accepted).")
+  define_input_flag("DREAM-format file to preprocess (.gz accepted).")
 
 
 def define_predict_flags() -> None:
@@ -252,9 +256,8 @@ def define_predict_flags() -> None:
   define_target_flag()
   define_model_paths_flag()
   define_eval_batch_flag()
-  _define(flags.DEFINE_string, "input", None,
-          "Sequences: DREAM TSV (the test file), FASTA or one per line; .gz "
-          "accepted.")
+  define_input_flag("Sequences: DREAM TSV (the test file), FASTA or one per "
+                    "line; .gz accepted.")
   define_output_flag("Output file: .json gives {\"<position>\": prediction} "
                      "(a challenge submission); anything else TSV "
                      "sequence<TAB>prediction.")
@@ -408,7 +411,7 @@ def define_gpu_check_flags() -> None:
 def define_bench_flags() -> None:
   """The flags of `python -m madlab_dream.bench`."""
   define_output_flag("Markdown report; the raw figures go beside it (.json).")
-  _flag_values_stack[-1].set_default("output", "BENCHMARKS.md")
+  set_default("output", "BENCHMARKS.md")
   _define(flags.DEFINE_integer, "rows", None,
           "Rows of the generated DREAM file (default: the challenge's "
           "6,739,258; fewer with --quick).")

@@ -67,12 +67,8 @@ def predict_file(model: str | Predictor, input_path: str, output_path: str,
     outside = out_of_range.OutOfRange(
         out_of_range.for_predictor(predictor))
   total = 0
-  total_rows = count_sequences(input_path)
-  if sequence_column and total_rows:
-    total_rows -= 1  # the header row
-  bar = Progress(total_rows) if progress else None
-  names = predictor.output_targets
-  names = names if predictor.num_targets > 1 and len(names) > 1 else None
+  bar = _progress_bar(input_path, sequence_column) if progress else None
+  names = _target_names(predictor)
   with files.open_output(output_path, encoding="utf-8") as out:
     blocks = iter_sequences(input_path, predictor.seq_len, sequence_column)
     rows = next(blocks, None)
@@ -83,16 +79,9 @@ def predict_file(model: str | Predictor, input_path: str, output_path: str,
       if reverse_complement:
         other = sequences.other_strand(rows.text, predictor.seq_len)
       pred = predictor.predict_strands(rows.codes, other)
-      marks = outside.flags(pred)
-      if fmt == "json":
-        sep = "" if total == 0 else ", "
-        out.write(sep + ", ".join(f'"{total + i}": {_json_value(p, names)}'
-                                  for i, p in enumerate(pred)))
-      else:
-        _write_tsv_rows(out, rows.text, pred, marks, rows.ids)
+      _write_block(out, fmt, rows, pred, outside.flags(pred), names, total)
       total += len(rows)
-      fitted["trimmed"] += int((rows.lengths > predictor.seq_len).sum())
-      fitted["padded"] += int((rows.lengths < predictor.seq_len).sum())
+      _count_fitted(fitted, rows.lengths, predictor.seq_len)
       if bar is not None:
         bar.update(total)
       rows = next(blocks, None)
@@ -103,6 +92,41 @@ def predict_file(model: str | Predictor, input_path: str, output_path: str,
   if bar is not None:
     bar.close()
   return total
+
+
+def _progress_bar(input_path: str, sequence_column: str | None) -> Progress:
+  """A progress bar over the input's sequences (a table's header row is
+  not one)."""
+  total_rows = count_sequences(input_path)
+  if sequence_column and total_rows:
+    total_rows -= 1  # the header row
+  return Progress(total_rows)
+
+
+def _target_names(predictor: Predictor) -> list[str] | None:
+  """The names of the model's targets when it has several, else None (one
+  `prediction` column, one value per JSON position)."""
+  names = predictor.output_targets
+  return names if predictor.num_targets > 1 and len(names) > 1 else None
+
+
+def _count_fitted(fitted: dict, lengths: np.ndarray, seq_len: int) -> None:
+  """Adds a block's sequences longer than L ("trimmed") and shorter than L
+  ("padded") to `fitted`."""
+  fitted["trimmed"] += int((lengths > seq_len).sum())
+  fitted["padded"] += int((lengths < seq_len).sum())
+
+
+def _write_block(out, fmt: str, rows, pred, marks, names,
+                 first: int) -> None:
+  """One block's predictions: JSON entries from position `first`, or TSV
+  rows."""
+  if fmt == "json":
+    sep = "" if first == 0 else ", "
+    out.write(sep + ", ".join(f'"{first + i}": {_json_value(p, names)}'
+                              for i, p in enumerate(pred)))
+  else:
+    _write_tsv_rows(out, rows.text, pred, marks, rows.ids)
 
 
 def _write_start(out, fmt: str, names, marked: bool, ids: bool) -> None:

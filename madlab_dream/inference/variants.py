@@ -207,27 +207,13 @@ def ism_file(predictor: Predictor, input_path: str, output_path: str,
     out.write("sequence_id\tposition\tref\talt\treference_prediction\t"
               "prediction\teffect\n")
     for rows in iter_sequences(input_path, seq_len):
-      too_long = np.flatnonzero(rows.lengths > seq_len)
-      if len(too_long) and not allow_long_sequence:
-        raise InputError(
-            f"sequence {total + too_long[0] + 1:,} is "
-            f"{rows.lengths[too_long[0]]:,} nt but the model sees only its "
-            f"last {seq_len} nt, so changes before those have effect 0; "
-            "pass --allow_long_sequence to mutate only the last "
-            f"{seq_len} positions", input_path)
-      long_sequences += len(too_long)
+      long_sequences += _count_long(rows.lengths, seq_len, total,
+                                    allow_long_sequence, input_path)
       for start in range(0, len(rows), chunk_sequences):
         stop = min(start + chunk_sequences, len(rows))
-        ism = ism_codes(predictor, rows.codes[start:stop],
-                        rows.lengths[start:stop])
-        outside.flags(ism["reference"])  # every prediction made is counted
-        outside.flags(ism["prediction"])
-        table = pd.DataFrame({
-            "sequence_id": ism["row"] + total + start + 1,
-            "position": ism["position"], "ref": ism["ref"],
-            "alt": ism["alt"],
-            "reference_prediction": ism["reference"][ism["row"]],
-            "prediction": ism["prediction"], "effect": ism["effect"]})
+        table = _ism_table_of(predictor, rows.codes[start:stop],
+                              rows.lengths[start:stop], total + start,
+                              outside)
         out.write(table.to_csv(sep="\t", index=False, header=False,
                                float_format="%.9g"))
         variants += len(table)
@@ -238,6 +224,39 @@ def ism_file(predictor: Predictor, input_path: str, output_path: str,
           "long_sequences": long_sequences,
           "seconds": time.perf_counter() - started,
           "out_of_range": outside.line()}
+
+
+def _count_long(lengths: np.ndarray, seq_len: int, before: int,
+                allow_long_sequence: bool, input_path: str) -> int:
+  """How many of a block's sequences are longer than the model's L; an
+  InputError naming the first (numbered after the `before` sequences of
+  the earlier blocks) unless `allow_long_sequence`."""
+  too_long = np.flatnonzero(lengths > seq_len)
+  if len(too_long) and not allow_long_sequence:
+    raise InputError(
+        f"sequence {before + too_long[0] + 1:,} is "
+        f"{lengths[too_long[0]]:,} nt but the model sees only its "
+        f"last {seq_len} nt, so changes before those have effect 0; "
+        "pass --allow_long_sequence to mutate only the last "
+        f"{seq_len} positions", input_path)
+  return len(too_long)
+
+
+def _ism_table_of(predictor: Predictor, codes: np.ndarray,
+                  lengths: np.ndarray, before: int,
+                  outside: out_of_range.OutOfRange) -> pd.DataFrame:
+  """The rows of `ism_file`'s table for a chunk of sequences, numbered
+  after the `before` sequences of the input ahead of it; every prediction
+  made is counted by `outside`."""
+  ism = ism_codes(predictor, codes, lengths)
+  outside.flags(ism["reference"])
+  outside.flags(ism["prediction"])
+  return pd.DataFrame({
+      "sequence_id": ism["row"] + before + 1,
+      "position": ism["position"], "ref": ism["ref"],
+      "alt": ism["alt"],
+      "reference_prediction": ism["reference"][ism["row"]],
+      "prediction": ism["prediction"], "effect": ism["effect"]})
 
 
 def saturation_mutagenesis(predictor: Predictor, seq: str,

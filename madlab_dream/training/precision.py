@@ -258,24 +258,38 @@ def resolve(train_config: cfg.TrainConfig, model_config: cfg.ModelConfig,
     return decided(*found)
   if cache is None or not len(cache.train_codes):
     return decided(NO_MIXED_PRECISION, "no training rows to measure on")
-  rng = np.random.default_rng([model_config.seed, 17])
-  batch = min(train_config.batch_size, len(cache.train_codes))
-  index = np.sort(rng.choice(len(cache.train_codes), batch, replace=False))
-  out["speed"] = speed_probe(model_config, train_config,
-                             np.asarray(cache.train_codes[index]),
-                             np.asarray(cache.train_targets[index]), jit)
+  codes, targets = _speed_batch(cache, train_config.batch_size,
+                                model_config.seed)
+  out["speed"] = speed_probe(model_config, train_config, codes, targets, jit)
   known.update(speed=out["speed"], has_validation=bool(len(cache.val_codes)))
   found = verdict(**known)
   if found:
     return decided(*found)
-  steps = cfg.AUTO_BF16_PROBE_STEPS
-  if probe_sequences is not None:
-    steps = max(1, min(steps, probe_sequences // cfg.AUTO_BF16_PROBE_BATCH))
   out["accuracy"] = accuracy_probe(model_config, train_config,
                                    cache.train_codes, cache.train_targets,
                                    cache.val_codes, cache.val_targets, jit,
-                                   steps=steps)
+                                   steps=_accuracy_steps(probe_sequences))
   return decided(*verdict(**known, accuracy=out["accuracy"]))
+
+
+def _speed_batch(cache, batch_size: int, seed: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+  """(codes, targets) of the speed probe: one batch of training rows drawn
+  with the model's seed, in cache order."""
+  rng = np.random.default_rng([seed, 17])
+  batch = min(batch_size, len(cache.train_codes))
+  index = np.sort(rng.choice(len(cache.train_codes), batch, replace=False))
+  return (np.asarray(cache.train_codes[index]),
+          np.asarray(cache.train_targets[index]))
+
+
+def _accuracy_steps(probe_sequences: int | None) -> int:
+  """The accuracy probe's steps: never more sequences than the run will
+  train on (`probe_sequences`, if known), at least one step."""
+  steps = cfg.AUTO_BF16_PROBE_STEPS
+  if probe_sequences is not None:
+    steps = max(1, min(steps, probe_sequences // cfg.AUTO_BF16_PROBE_BATCH))
+  return steps
 
 
 def resolve_for_run(run_dir: str, resumed: bool, **kwargs) -> dict:

@@ -191,11 +191,7 @@ def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
   # Imported when used: it imports pandas (slow to import).
   from madlab_dream.tools.bench.design_speed import candidate_speed
   t0 = time.perf_counter()
-  train_file = os.path.join(demo_dir, "data", "train_sequences.txt")
-  for path in (os.path.join(demo_dir, "run", "saved_model"), train_file):
-    if not os.path.exists(path):
-      raise InputError("not a finished demo (python -m madlab_dream.demo "
-                       f"writes it): no {path}", demo_dir)
+  train_file = _check_demo(demo_dir)
   output = output_dirs.claim(output_dir, "design_demo")
   single, ensemble, trained, source = _models(demo_dir, ensemble_dir, seeds,
                                               batch_size, log)
@@ -207,25 +203,14 @@ def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
   log(f"speed: {speed['candidate_evaluations_per_s']:.0f} candidate "
       f"evaluations/s in greedy rounds, {speed['inference_seq_per_s']:.0f} "
       f"sequences/s plain inference ({speed['ratio']:.3f}x)")
-  mutable = grammar.REGION_LEN
   label = f"ensemble of {len(ensemble)}, sd penalty {penalty_sd:g}"
   model_sets = [("single model", single, 0.0)] + (
       [(label, ensemble, penalty_sd)] if len(ensemble) > 1 else [])
   passes = sum(len(m) for _, m, _ in model_sets) * len(OBJECTIVES) * len(
       METHODS)
   left = budget_s - (time.perf_counter() - t_models) - RESERVE_S
-  rounds = rounds or plan(speed["candidate_evaluations_per_s"], left,
-                          num_designs, mutable, passes)
-  budget = num_designs * (1 + 3 * mutable * rounds)
-  expected_s = budget * passes / speed["candidate_evaluations_per_s"]
-  if expected_s > left:
-    log(f"note: {rounds} round(s) take about {expected_s / 60:.0f} min at "
-        f"this speed, more than the {left / 60:.0f} min left of the budget")
-  population = population_for(budget, mutable)
-  expected = GeneticConfig(population).expected_evaluations(mutable)
-  log(f"plan: {rounds} greedy round(s) of {num_designs} designs = {budget:,} "
-      f"candidates per case; the genetic algorithm: population "
-      f"{population:,}, 10 generations (expected {expected:,.0f})")
+  rounds, population = _plan_cases(speed["candidate_evaluations_per_s"],
+                                   left, num_designs, rounds, passes, log)
   base = DesignOptions(num_designs=num_designs, rounds=rounds,
                        population=population, trained_range=trained,
                        max_edits=max_edits, seed=0)
@@ -235,16 +220,12 @@ def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
     summary = {"machine": machine.cpu_line(machine.describe()),
                "demo_dir": demo_dir, "models": [m.path for m in
                                                 ensemble.members],
-               "validation_pearson": {
-                   name: validation_pearson(os.path.dirname(m.path))
-                   for name, m in zip(ensemble.names, ensemble.members)},
+               "validation_pearson": _validation_pearsons(ensemble),
                "trained_range": list(trained), "trained_range_from": source,
                "target_value": target, "rounds": rounds,
                "max_edits": max_edits,
                "population": population, "speed": speed,
-               "reference_percentiles": {
-                   str(q): float(np.percentile(reference, q))
-                   for q in (oracle.MIN_PERCENTILE, 50, oracle.MAX_PERCENTILE)},
+               "reference_percentiles": _reference_percentiles(reference),
                "rows": rows, "checks": oracle.checks(rows, reference),
                "seconds": round(time.perf_counter() - t0, 1),
                "design_seconds": round(time.perf_counter() - t_models, 1)}
@@ -252,6 +233,49 @@ def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
         summary["design_seconds"] <= budget_s)
     write_report(folder, summary)
   return summary
+
+
+def _check_demo(demo_dir: str) -> str:
+  """The finished demo's training file; an InputError if the demo's run or
+  data is missing."""
+  train_file = os.path.join(demo_dir, "data", "train_sequences.txt")
+  for path in (os.path.join(demo_dir, "run", "saved_model"), train_file):
+    if not os.path.exists(path):
+      raise InputError("not a finished demo (python -m madlab_dream.demo "
+                       f"writes it): no {path}", demo_dir)
+  return train_file
+
+
+def _plan_cases(speed: float, left: float, num_designs: int,
+                rounds: int | None, passes: int, log) -> tuple[int, int]:
+  """(greedy rounds, genetic population) of every case: `rounds` if given,
+  else as many as fit the `left` seconds at `speed` candidate
+  evaluations/s; the population matches the rounds' candidate budget."""
+  mutable = grammar.REGION_LEN
+  rounds = rounds or plan(speed, left, num_designs, mutable, passes)
+  budget = num_designs * (1 + 3 * mutable * rounds)
+  expected_s = budget * passes / speed
+  if expected_s > left:
+    log(f"note: {rounds} round(s) take about {expected_s / 60:.0f} min at "
+        f"this speed, more than the {left / 60:.0f} min left of the budget")
+  population = population_for(budget, mutable)
+  expected = GeneticConfig(population).expected_evaluations(mutable)
+  log(f"plan: {rounds} greedy round(s) of {num_designs} designs = {budget:,} "
+      f"candidates per case; the genetic algorithm: population "
+      f"{population:,}, 10 generations (expected {expected:,.0f})")
+  return rounds, population
+
+
+def _validation_pearsons(ensemble: Ensemble) -> dict:
+  """{member name: its run's validation Pearson r, None if unknown}."""
+  return {name: validation_pearson(os.path.dirname(m.path))
+          for name, m in zip(ensemble.names, ensemble.members)}
+
+
+def _reference_percentiles(reference) -> dict:
+  """The training rows' true activity at the percentiles the report names."""
+  return {str(q): float(np.percentile(reference, q))
+          for q in (oracle.MIN_PERCENTILE, 50, oracle.MAX_PERCENTILE)}
 
 
 def report_markdown(s: dict) -> str:

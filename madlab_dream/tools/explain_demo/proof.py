@@ -45,6 +45,7 @@ from madlab_dream.io import sequences
 from madlab_dream.settings import Settings
 from madlab_dream.settings import check
 from madlab_dream.settings import positive_whole_number
+from madlab_dream.settings import setting
 from madlab_dream.tools.explain_demo import recovery
 from madlab_dream.tools.explain_demo import report as report_lib
 from madlab_dream.tools.simulator import grammar
@@ -62,22 +63,33 @@ class ProofConfig(Settings):
   correction (the path whose completeness is hardest). batch_size: model rows per call. seed: shuffles.
   model: a run directory trained on the demo's data other than
   `demo_dir`/run (None: that one)."""
-  demo_dir: str = "demo_output"
-  sequences: int = 2000
-  ism_sequences: int = 200
-  references: int = 10
-  steps: int = 3
-  quadrature: str = "midpoint"
+  demo_dir: str = setting(
+      "demo_output", "The output directory of make demo (its run/ and "
+      "data/).")
+  sequences: int = setting(
+      2000, "Held-out sequences with planted motifs, explained by every "
+      "method but ISM.")
+  ism_sequences: int = setting(200, "ISM on the first N of them.")
+  references: int = setting(
+      10, "Expected gradients: dinucleotide-shuffled references.")
+  steps: int = setting(
+      3, "Expected and integrated gradients: points on each path.")
+  quadrature: str = setting(
+      "midpoint", "Expected and integrated gradients: midpoint or "
+      "gauss_legendre points on each path.", choices=QUADRATURES)
   sweep: tuple = (("integrated_gradients", 1, 25, "midpoint"),
                   ("integrated_gradients", 1, 25, "gauss_legendre"),
                   ("integrated_gradients", 1, 50, "midpoint"),
                   ("integrated_gradients", 1, 50, "gauss_legendre"),
                   ("expected_gradients", 10, 3, "midpoint"),
                   ("expected_gradients", 5, 10, "gauss_legendre"))
-  sweep_sequences: int = 100
+  sweep_sequences: int = setting(
+      100, "The subset of the sweep: the first N sequences.")
   batch_size: int = 256
-  seed: int = 0
-  model: str | None = None
+  seed: int = setting(0, "Seed of the shuffled references.")
+  model: str | None = setting(
+      None, "Another run directory trained on the demo's data (default: "
+      "the demo's run/).")
 
   def __post_init__(self):
     for name in ("sequences", "ism_sequences", "references", "steps",
