@@ -68,3 +68,18 @@ def test_member_command_is_the_demo_recipe_with_another_seed(tmp_path):
   for arg in ("--seed=2", "--max_steps=1659", "--time_budget=",
               "--model_dir=/x/seed_2", "--noresume"):
     assert arg in cmd
+
+
+def test_the_demo_check_names_what_is_missing(tmp_path):
+  demo = tmp_path / "demo"
+  with pytest.raises(proof.InputError, match="no .*train_sequences.txt"):
+    proof._check_demo(str(demo), str(demo / "run"))
+  (demo / "data").mkdir(parents=True)
+  (demo / "data" / "train_sequences.txt").write_text("ACGT\t1\n")
+  other = tmp_path / "other_run"
+  other.mkdir()
+  with pytest.raises(proof.InputError, match="no saved_model/ or model.keras"):
+    proof._check_demo(str(demo), str(other))
+  (other / "model.keras").write_bytes(b"")  # --model: any finished run
+  assert proof._check_demo(str(demo), str(other)).endswith(
+      "train_sequences.txt")

@@ -23,7 +23,8 @@ def run():
       f.output_dir or os.path.join(demo_dir, "design_proof"),
       settings.duration_seconds("budget", f.budget), f.num_designs,
       f.penalty_sd, f.rounds, f.eval_batch_size,
-      lambda line: print(line, flush=True), max_edits=f.max_edits)
+      lambda line: print(line, flush=True), max_edits=f.max_edits,
+      model=f.model)
   print("\n" + proof.report_markdown(summary))
 
 

@@ -176,6 +176,9 @@ def define_design_demo_flags() -> None:
   define_eval_batch_flag()
   _define(flags.DEFINE_string, "demo_dir", "demo_output",
           "A finished demo (python -m madlab_dream.demo): data/ and run/.")
+  _define(flags.DEFINE_string, "model", None,
+          "Another run trained on the simulator's default grammar, used "
+          "instead of the demo's run/ (default: that one).")
   _define(flags.DEFINE_string, "ensemble_dir", None,
           "Where the ensemble's other members are trained or reused (seed_N/; "
           "default <demo_dir>/design_ensemble).")

@@ -168,9 +168,8 @@ def start_rows(model_sets, base: DesignOptions, reference,
   return rows
 
 
-def _models(demo_dir: str, ensemble_dir: str, seeds, batch_size: int, log):
+def _models(run_dir: str, ensemble_dir: str, seeds, batch_size: int, log):
   """(the single model, the ensemble, the trained range and its source)."""
-  run_dir = os.path.join(demo_dir, "run")
   members = ensure_members(run_dir, ensemble_dir, seeds, log)
   single = Ensemble.from_paths([run_dir], batch_size)
   ensemble = Ensemble.from_paths([run_dir, *members], batch_size)
@@ -185,15 +184,18 @@ def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
               budget_s: float, num_designs: int = 100,
               penalty_sd: float = 1.0, rounds: int | None = None,
               batch_size: int = 4096, log=print,
-              max_edits: int | None = None) -> dict:
+              max_edits: int | None = None, model: str | None = None) -> dict:
   """The whole proof (see the module doc); returns its summary. The budget
-  counts from when the ensemble's members are ready."""
+  counts from when the ensemble's members are ready. `model`: a run
+  trained on the simulator's default grammar other than the demo's run/
+  (the first member; the others are trained with its recipe)."""
   # Imported when used: it imports pandas (slow to import).
   from madlab_dream.tools.bench.design_speed import candidate_speed
   t0 = time.perf_counter()
-  train_file = _check_demo(demo_dir)
+  run_dir = model or os.path.join(demo_dir, "run")
+  train_file = _check_demo(demo_dir, run_dir)
   output = output_dirs.claim(output_dir, "design_demo")
-  single, ensemble, trained, source = _models(demo_dir, ensemble_dir, seeds,
+  single, ensemble, trained, source = _models(run_dir, ensemble_dir, seeds,
                                               batch_size, log)
   t_models = time.perf_counter()
   reference = oracle.training_activity(train_file)
@@ -235,14 +237,17 @@ def run_proof(demo_dir: str, ensemble_dir: str, seeds, output_dir: str,
   return summary
 
 
-def _check_demo(demo_dir: str) -> str:
-  """The finished demo's training file; an InputError if the demo's run or
-  data is missing."""
+def _check_demo(demo_dir: str, run_dir: str) -> str:
+  """The finished demo's training file; an InputError if the demo's data or
+  the run's model is missing."""
   train_file = os.path.join(demo_dir, "data", "train_sequences.txt")
-  for path in (os.path.join(demo_dir, "run", "saved_model"), train_file):
-    if not os.path.exists(path):
-      raise InputError("not a finished demo (python -m madlab_dream.demo "
-                       f"writes it): no {path}", demo_dir)
+  if not os.path.exists(train_file):
+    raise InputError("not a finished demo (python -m madlab_dream.demo "
+                     f"writes it): no {train_file}", demo_dir)
+  if not any(os.path.exists(os.path.join(run_dir, name))
+             for name in ("saved_model", "model.keras")):
+    raise InputError("not a finished training run (no saved_model/ or "
+                     "model.keras)", run_dir)
   return train_file
 
 
