@@ -43,3 +43,10 @@ def test_the_command_refuses_bad_input_in_one_line(tmp_path):
                                    f"--output_dir={tmp_path}"),
                         "at least 2000 rows")
   assert not list(tmp_path.iterdir())
+
+
+def test_the_recorded_command_leaves_out_the_work_dir():
+  from madlab_dream.tools.pretrain import run
+  assert run.recorded_command(["--rows=3000", "--work_dir=/tmp/w",
+                               "--seed=2"]) == (
+      "python -m madlab_dream.pretrain --rows=3000 --seed=2")

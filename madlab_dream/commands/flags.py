@@ -431,8 +431,8 @@ def define_bench_flags() -> None:
 
 def define_pretrain_flags() -> None:
   """The flags of `python -m madlab_dream.pretrain`."""
-  _define(flags.DEFINE_integer, "rows", 150_000, "Simulated training rows.")
-  _define(flags.DEFINE_integer, "steps", 2400, "Training steps of batch 32.")
+  _define(flags.DEFINE_integer, "rows", 300_000, "Simulated training rows.")
+  _define(flags.DEFINE_integer, "steps", 19_200, "Training steps of batch 32.")
   _define(flags.DEFINE_integer, "seed", 31,
           "Seed of the simulated rows and of the run.")
   define_output_dir_flag()

@@ -1,6 +1,6 @@
 """Train the pretrained starting point (--init_from=simulator).
 
-  python -m madlab_dream.pretrain [--rows=150000 --steps=2400 --seed=31 \
+  python -m madlab_dream.pretrain [--rows=300000 --steps=19200 --seed=31 \
       --output_dir=DIR --work_dir=DIR]
 
 Simulates rows from the simulator's default grammar, trains MadLab's model

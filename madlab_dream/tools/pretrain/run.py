@@ -43,6 +43,15 @@ def write_rows(path: str, rows: int, seed: int) -> float:
                              np.concatenate(measured)))
 
 
+def recorded_command(argv=None) -> str:
+  """This process's pretrain command without --work_dir (where the
+  intermediate files were kept changes no figure, and names a path of the
+  machine that ran it)."""
+  kept = [a for a in (sys.argv[1:] if argv is None else argv)
+          if not a.startswith(("--work_dir=", "-work_dir="))]
+  return " ".join(["python -m madlab_dream.pretrain", *kept])
+
+
 def check_output(output_dir: str) -> None:
   """Refuses to overwrite a prior outside the package's own directory."""
   if os.path.abspath(output_dir) == pretrained.DIRECTORY:
@@ -84,7 +93,7 @@ def _record(rows, steps, seed, ceiling, report, settings, seconds,
   }
 
 
-def pretrain(rows: int = 150_000, steps: int = 2400, seed: int = 31,
+def pretrain(rows: int = 300_000, steps: int = 19_200, seed: int = 31,
              output_dir: str | None = None, work_dir: str | None = None,
              command: str | None = None, settings: dict | None = None
              ) -> dict:
@@ -127,9 +136,7 @@ def pretrain(rows: int = 150_000, steps: int = 2400, seed: int = 31,
     model = keras.models.load_model(os.path.join(result.run_dir,
                                                  "model.keras"), compile=False)
     record = _record(rows, steps, seed, ceiling, result.report, settings,
-                     time.perf_counter() - t0,
-                     command or " ".join(["python -m madlab_dream.pretrain",
-                                          *sys.argv[1:]]))
+                     time.perf_counter() - t0, command or recorded_command())
     weights, rec = pretrained.save(model, record, output_dir)
   finally:
     if work_dir is None:
