@@ -224,7 +224,7 @@ def test_settings_are_checked():
 
 def test_default_steps_per_method():
   from madlab_dream.explain import settings
-  assert ExplainConfig(method="integrated_gradients").steps == 100
+  assert ExplainConfig(method="integrated_gradients").steps == 200
   assert ExplainConfig().steps == settings.DEFAULT_STEPS[
       "expected_gradients"]
   assert ExplainConfig(method="integrated_gradients", steps=7).steps == 7

@@ -67,6 +67,14 @@ def test_recovery_rule_passes_whole_motifs_with_their_sign(decoys):
               "auroc": 0.9, "auroc_functional": 0.9, "auroc_broad": 0.8}]
   met = report.targets({"motifs": out, "methods": methods})
   assert list(met.values()) == [False, False, True, True]
+  methods.append({"method": "ism", "setting": "snv", "sequences": 5,
+                  "auroc": 0.95, "auroc_functional": 0.8,
+                  "auroc_broad": 0.7})
+  best = report.best_methods({"methods": methods})
+  assert best["planted"] == {"method": "ism", "auroc": 0.95, "sequences": 5}
+  assert best["functional"]["method"] == "expected_gradients"
+  lines = report._best_lines({"methods": methods})
+  assert lines[-1].endswith(": expected_gradients.")
   text = "\n".join(report._motif_lines(out))
   assert "| Reb1 | yes | pos_patterns.pattern_0 |" in text
   assert "FAIL" in text

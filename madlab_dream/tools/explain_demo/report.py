@@ -32,6 +32,33 @@ def targets(report: dict) -> dict:
           f"{TARGET_AUROC_BROAD}": eg["auroc_broad"] >= TARGET_AUROC_BROAD}
 
 
+DEFINITIONS = (("planted", "auroc"), ("functional", "auroc_functional"),
+               ("broad", "auroc_broad"))
+
+
+def best_methods(report: dict) -> dict:
+  """{definition: {"method", "auroc", "sequences"}}: the method with the
+  highest site AUROC under each definition, whichever it is."""
+  best = {}
+  for name, key in DEFINITIONS:
+    top = max(report["methods"], key=lambda r: r[key])
+    best[name] = {"method": top["method"], "auroc": top[key],
+                  "sequences": top["sequences"]}
+  return best
+
+
+def _best_lines(report: dict) -> list[str]:
+  parts = [f"{name} {b['method']} {b['auroc']:.3f} ({b['sequences']:,} "
+           f"sequences)" for name, b in best_methods(report).items()]
+  reach = [r["method"] for r in report["methods"]
+           if r["auroc_functional"] >= TARGET_AUROC
+           and r["auroc_broad"] >= TARGET_AUROC_BROAD]
+  return ["", "Best method per site definition: " + "; ".join(parts) + ".",
+          f"Methods at AUROC >= {TARGET_AUROC} (functional) and >= "
+          f"{TARGET_AUROC_BROAD} (broad): "
+          + (", ".join(reach) if reach else "none") + "."]
+
+
 def _fmt(value, spec: str = ".3f") -> str:
   return "" if value is None else format(value, spec)
 
@@ -122,6 +149,7 @@ def markdown(report: dict) -> str:
       f"whatever its weight ({held.get('broad_positions', 0):.1%}).",
       ""]
   lines += _method_lines(report)
+  lines += _best_lines(report)
   lines += ["", f"ISM vs expected gradients ({agree['sequences']:,} "
             f"sequences, per-position contributions): Pearson r "
             f"{agree['pearson']:.3f} over all positions, median "
@@ -139,6 +167,7 @@ def markdown(report: dict) -> str:
 def write(directory: str, report: dict) -> None:
   """report.json and report.md into `directory` (adds report["targets"])."""
   report["targets"] = targets(report)
+  report["best_methods"] = best_methods(report)
   with open(os.path.join(directory, "report.json"), "w") as f:
     json.dump(report, f, indent=1, default=float)
   with open(os.path.join(directory, "report.md"), "w") as f:
