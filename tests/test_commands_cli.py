@@ -30,6 +30,13 @@ SCRIPT = textwrap.dedent("""
         import os, signal, time
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(30)
+      if what == "swallowed_interrupt":  # as TensorFlow's C++ code does
+        import os, signal
+        try:
+          os.kill(os.getpid(), signal.SIGINT)
+        except KeyboardInterrupt as e:
+          raise TypeError("Expected `context` argument to have a `_handle` "
+                          "attribute") from e
       if what == "status":
         return 3
       if what == "full":  # the write failing as on a full disk
@@ -63,6 +70,7 @@ def test_success_and_status():
     (["extra", "words"], 2, ["unexpected arguments: extra words"]),
     (["--no_such_flag"], 2, ["no_such_flag"]),
     (["--what=interrupt"], 130, ["interrupted"]),
+    (["--what=swallowed_interrupt"], 130, ["interrupted (Ctrl-C)"]),
     (["--what=terminate"], 143, ["terminated (SIGTERM)"]),
 ])
 def test_failures_are_one_line(args, status, needles):

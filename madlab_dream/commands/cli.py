@@ -134,8 +134,33 @@ def system_error(e: BaseException) -> str | None:
   return None
 
 
+#: The signals received in this process (SIGINT, SIGTERM), so that an
+#: interruption is reported as one even when the exception it raised was
+#: replaced on its way up: TensorFlow 2.21's C++ code (e.g. the
+#: EagerTensor constructor) turns a KeyboardInterrupt raised inside it into
+#: a TypeError or SystemError.
+RECEIVED: list[int] = []
+
+
 def _terminate(signum, frame):
+  RECEIVED.append(signum)
   raise errors.Terminated()
+
+
+def _interrupt(signum, frame):
+  RECEIVED.append(signum)
+  raise KeyboardInterrupt
+
+
+def signal_line() -> tuple[str, int] | None:
+  """(message, exit status) of the first signal received, or None."""
+  if not RECEIVED:
+    return None
+  if RECEIVED[0] == signal.SIGTERM:
+    return ("terminated (SIGTERM); no output was left half-written",
+            errors.EXIT_TERMINATED)
+  return ("interrupted (Ctrl-C); no output was left half-written",
+          errors.EXIT_INTERRUPTED)
 
 
 def list_in_help(names: list[str]) -> None:
@@ -180,22 +205,22 @@ def run(main: Callable[[], int | None], prog: str,
            "setting is a --flag; see --helpfull)")
     logging.set_verbosity(logging.WARNING)  # TF's INFO lines (export)
     signal.signal(signal.SIGTERM, _terminate)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+      signal.signal(signal.SIGINT, _interrupt)
     try:
       check_utf8_settings()
       status = main()
     except errors.InputError as e:
       fail(prog, e)
-    except errors.Terminated:
-      fail(prog, "terminated (SIGTERM); no output was left half-written",
-           errors.EXIT_TERMINATED)
-    except KeyboardInterrupt:
-      fail(prog, "interrupted (Ctrl-C); no output was left half-written",
-           errors.EXIT_INTERRUPTED)
+    except (errors.Terminated, KeyboardInterrupt):
+      fail(prog, *(signal_line() or ("interrupted (Ctrl-C); no output was "
+                                     "left half-written",
+                                     errors.EXIT_INTERRUPTED)))
     except Exception as e:  # the system refusing a write: one line
-      line = system_error(e)
-      if line is None:
+      line = signal_line() or (system_error(e), errors.EXIT_INPUT_ERROR)
+      if line[0] is None:
         raise
-      fail(prog, line)
+      fail(prog, *line)
     if status:
       sys.exit(status)
 
