@@ -49,3 +49,33 @@ def test_the_table_names_the_machine_command_and_every_seed():
   assert "| 0.620 | 0.014 | 0.610, 0.630 | 0.650 |" in text
   assert "| 5-mer ridge (all dev rows) | 0.600 |" in text
   assert "| the prior alone (no real rows) | 0.200 |" in text
+
+
+def test_the_teacher_recipe_runs_its_three_steps_on_the_same_split(
+    monkeypatch, tmp_path):
+  calls = []
+  monkeypatch.setattr(study, "_command", lambda module, args, log:
+                      calls.append((module, args)))
+  monkeypatch.setattr(study, "train_run", lambda run_dir, args, seed,
+                      score_only=False: calls.append((run_dir, args)) or {})
+  name = "prior lr 3e-4 kmer teacher"
+  run_dir = str(tmp_path / "t_seed2")
+  for prior in (True, False):
+    calls.clear()
+    study.teacher_run(run_dir, study._recipe_args(name, prior, "dev.txt"), 2)
+    (module, rows), (stage1, first), (final, second) = calls
+    assert module == "madlab_dream.teacher_rows"
+    assert "--train_data=dev.txt" in rows and "--seed=2" in rows
+    assert f"--output_dir={run_dir}_rows" in rows
+    assert not [a for a in rows if a.startswith("--init_from")]
+    assert stage1 == f"{run_dir}_stage1" and final == run_dir
+    assert f"--train_data={run_dir}_rows/teacher.tsv" in first
+    assert ("--init_from=simulator" in first) == prior
+    assert {"--sequence_column=sequence", "--target_columns=expression",
+            f"--val_data={run_dir}_rows/validation.tsv"} <= set(first)
+    assert "--batch_size=128" in first and "--epochs=3" in first
+    assert f"--train_data={run_dir}_rows/train.tsv" in second
+    assert f"--val_data={run_dir}_rows/validation.tsv" in second
+    assert second[-1] == f"--init_from={run_dir}_stage1"
+    assert "--batch_size=128" not in second
+  assert study.scratch_name(name) == "scratch lr 3e-4 kmer teacher"

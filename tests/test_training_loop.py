@@ -248,6 +248,7 @@ def test_max_steps_stops_mid_epoch_and_exports(as_run_capped):
   assert "only 13 optimizer steps" in proc.stderr
 
 
+@pytest.mark.long  # the decision and record: test_training_precision.py
 def test_auto_precision_is_decided_and_recorded(demo_train, tmp_path):
   from madlab_dream import machine
   proc = train(tmp_path, demo_train, "--mixed_precision=auto",

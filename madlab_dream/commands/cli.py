@@ -152,6 +152,11 @@ def _interrupt(signum, frame):
   raise KeyboardInterrupt
 
 
+#: The line and exit status of a Ctrl-C.
+INTERRUPTED = ("interrupted (Ctrl-C); no output was left half-written",
+               errors.EXIT_INTERRUPTED)
+
+
 def signal_line() -> tuple[str, int] | None:
   """(message, exit status) of the first signal received, or None."""
   if not RECEIVED:
@@ -159,8 +164,7 @@ def signal_line() -> tuple[str, int] | None:
   if RECEIVED[0] == signal.SIGTERM:
     return ("terminated (SIGTERM); no output was left half-written",
             errors.EXIT_TERMINATED)
-  return ("interrupted (Ctrl-C); no output was left half-written",
-          errors.EXIT_INTERRUPTED)
+  return INTERRUPTED
 
 
 def list_in_help(names: list[str]) -> None:
@@ -213,9 +217,7 @@ def run(main: Callable[[], int | None], prog: str,
     except errors.InputError as e:
       fail(prog, e)
     except (errors.Terminated, KeyboardInterrupt):
-      fail(prog, *(signal_line() or ("interrupted (Ctrl-C); no output was "
-                                     "left half-written",
-                                     errors.EXIT_INTERRUPTED)))
+      fail(prog, *(signal_line() or INTERRUPTED))
     except Exception as e:  # the system refusing a write: one line
       line = signal_line() or (system_error(e), errors.EXIT_INPUT_ERROR)
       if line[0] is None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 
 from madlab_dream import config
+from madlab_dream.training.kmer_teacher import TeacherConfig
 from madlab_dream.designing.options import DesignOptions
 from madlab_dream.explain.motifs import MotifsConfig
 from madlab_dream.explain.settings import ExplainConfig
@@ -25,6 +26,9 @@ _SECTIONS = (
     ("Data (`DataConfig`)", config.DataConfig, ()),
     ("Model (`ModelConfig`)", config.ModelConfig, ("seq_len", "seed")),
     ("Training run (`TrainConfig`)", config.TrainConfig, ()),
+    ("Rows labelled by a k-mer ridge: `python -m madlab_dream.teacher_rows` "
+     "(`TeacherConfig`; it also takes every training flag)", TeacherConfig,
+     ()),
     ("Contribution scores: `python -m madlab_dream.explain` "
      "(`ExplainConfig`)", ExplainConfig, ()),
     ("Motifs: `python -m madlab_dream.motifs` (`MotifsConfig`)",

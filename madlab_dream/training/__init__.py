@@ -19,6 +19,8 @@
   devices.py            the run's devices on any backend (tf.distribute, or
                         keras.distribution.DataParallel on JAX), accelerator
                         probe, JAX's matmul precision
+  kmer_teacher.py       a k-mer ridge on the training rows labels variants
+                        of them (`python -m madlab_dream.teacher_rows`)
 
 `madlab_dream.train(...)` (the public API, `loop.train`) runs `loop.run`
 from settings, as `python -m madlab_dream.train` does:

@@ -28,16 +28,22 @@ class PreparedRun:
   resumed: bool
 
 
+def build_cache(config: RunConfig, cache_dir: str) -> data.Cache:
+  """The run's rows, split and standardised as training reads them (a
+  table or a DREAM file), cached in cache_dir."""
+  settings = config.train
+  if config.data.is_table:
+    return data.preprocess_table(settings.train_data, cache_dir, config.data,
+                                 val_path=settings.val_data,
+                                 test_path=settings.test_data)
+  return data.preprocess(settings.train_data, cache_dir, config.data)
+
+
 def prepare(config: RunConfig, run_dir: str) -> PreparedRun:
   """The run's cache, plan and state (see the module docstring)."""
   settings = config.train
-  cache_dir = settings.cache_dir or os.path.join(run_dir, "cache")
-  if config.data.is_table:
-    cache = data.preprocess_table(settings.train_data, cache_dir, config.data,
-                                  val_path=settings.val_data,
-                                  test_path=settings.test_data)
-  else:
-    cache = data.preprocess(settings.train_data, cache_dir, config.data)
+  cache = build_cache(config,
+                      settings.cache_dir or os.path.join(run_dir, "cache"))
   plan = make_plan(config, len(cache.train_codes))
   state = RunState(run_dir, {**config.result_dict(),
                              "input": cache.meta["input"]["sha256"]})

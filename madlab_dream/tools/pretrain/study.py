@@ -66,7 +66,18 @@ RECIPES = {
     "prior lr 3e-4 all rows": ["--singleton_keep=1"],
     "prior lr 3e-4 all rows rc_augment": ["--singleton_keep=1",
                                           "--rc_augment"],
+    "prior lr 3e-4 kmer teacher": [],
 }
+#: Recipes that are the k-mer teacher's three steps (`teacher_run`):
+#: `teacher_rows` on dev.txt with the runs' own data flags and seed, stage 1
+#: on its labelled variants (from the prior, or from scratch), stage 2 the
+#: base recipe from stage 1 on the measured training rows. Both stages
+#: choose their best epoch on the measured validation rows, the same rows
+#: as every other candidate of that seed; the ridge never sees them.
+TEACHER = ("prior lr 3e-4 kmer teacher",)
+TEACHER_STAGE1 = ["--batch_size=128", "--epochs=3",
+                  "--early_stopping_patience=2"]
+TABLE = ["--sequence_column=sequence", "--target_columns=expression"]
 DEEPSTARR = ["--flagfile=experiments/deepstarr.flags", "--epochs=8",
              "--early_stopping_patience=2", "--train_eval_rows=500",
              "--noprogress", "--noresume"]
@@ -133,6 +144,42 @@ def train_run(run_dir: str, args: list[str], seed: int,
     return json.load(f)
 
 
+def _command(module: str, args: list[str], log_path: str) -> None:
+  """Runs python -m module args, its output in log_path; InputError if it
+  fails."""
+  with open(log_path, "w") as log:
+    done = subprocess.run([sys.executable, "-m", module, *args], stdout=log,
+                          stderr=subprocess.STDOUT, check=False)
+  if done.returncode:
+    raise InputError(f"{module} failed (status {done.returncode}; see "
+                     f"{log_path})")
+
+
+def teacher_run(run_dir: str, args: list[str], seed: int,
+                score_only: bool = False) -> dict:
+  """The k-mer teacher's steps (TEACHER) for one seed; returns stage 2's
+  report (as train_run). Its files sit beside run_dir: `_rows` (the
+  tables), `_stage1` (the run on the labelled variants)."""
+  if score_only:
+    return train_run(run_dir, [], seed, score_only=True)
+  rows, stage1 = run_dir.rstrip("/") + "_rows", run_dir.rstrip("/") + "_stage1"
+  base = [a for a in args
+          if not a.startswith(("--init_from", "--freeze", "--train_data"))]
+  if not os.path.exists(os.path.join(rows, "teacher.json")):
+    os.makedirs(os.path.dirname(rows), exist_ok=True)
+    _command("madlab_dream.teacher_rows",
+             [*base, *[a for a in args if a.startswith("--train_data")],
+              f"--seed={seed}", f"--output_dir={rows}"], rows + ".log")
+  tables = [*TABLE, f"--val_data={rows}/validation.tsv"]
+  first = train_run(stage1, [*base, *TEACHER_STAGE1, *tables,
+                             f"--train_data={rows}/teacher.tsv",
+                             *[a for a in args if a in PRIOR]], seed)
+  if "diverged" in first:
+    return first
+  return train_run(run_dir, [*base, *tables, f"--train_data={rows}/train.tsv",
+                             f"--init_from={stage1}"], seed)
+
+
 def _finished(run_dirs: list[str]) -> tuple[list[str], list[str]]:
   """(runs with an exported model, runs that diverged before any); runs
   that have not finished are in neither."""
@@ -143,11 +190,17 @@ def _finished(run_dirs: list[str]) -> tuple[list[str], list[str]]:
 
 
 def train_all(jobs: list[tuple[str, list[str], int]], parallel: int,
-              score_only: bool = False) -> list:
-  """Runs train_run over jobs (run_dir, args, seed), `parallel` at once."""
+              score_only: bool = False, recipes: list[str] | None = None
+              ) -> list:
+  """Runs train_run over jobs (run_dir, args, seed), `parallel` at once;
+  teacher_run for a job whose recipe (`recipes`, one per job) is in
+  TEACHER."""
+  runners = [teacher_run if name in TEACHER else train_run
+             for name in (recipes or [None] * len(jobs))]
   with concurrent.futures.ThreadPoolExecutor(parallel) as pool:
-    return list(pool.map(lambda job: train_run(*job, score_only=score_only),
-                         jobs))
+    return list(pool.map(
+        lambda pair: pair[0](*pair[1], score_only=score_only),
+        zip(runners, jobs)))
 
 
 def read_dream(path: str) -> tuple[list[str], np.ndarray]:
@@ -224,7 +277,7 @@ def stage_recipes(out_dir: str, dev: str, parallel: int,
   names = list(RECIPES)
   reports = train_all([(_run_dir(out_dir, "dream", n, 1),
                         _recipe_args(n, True, dev), 1) for n in names],
-                      parallel, score_only)
+                      parallel, score_only, names)
   scores = {n: {"validation_r": round(r["validation"]["pearson"], 4),
                 "best_epoch": r["best_epoch"]} if "validation" in r else
             {"validation_r": None, "best_epoch": None}
@@ -239,6 +292,8 @@ def scratch_name(chosen: str) -> str:
   """The from-scratch runs' name: `scratch` for the base recipe (a frozen
   block is not kept frozen without the prior), else `scratch <recipe>`."""
   extra = [a for a in RECIPES[chosen] if not a.startswith("--freeze")]
+  if chosen in TEACHER:
+    return f"scratch {chosen.removeprefix('prior ')}"
   return "scratch" if not extra else f"scratch {chosen}"
 
 
@@ -253,7 +308,7 @@ def stage_final(out_dir: str, split_dir: str, chosen: str, seeds: int,
     for seed in range(1, seeds + 1):
       jobs.append((_run_dir(out_dir, "dream", name, seed),
                    _recipe_args(chosen, prior, dev), seed))
-  reports = train_all(jobs, parallel, score_only)
+  reports = train_all(jobs, parallel, score_only, [chosen] * len(jobs))
   seqs, truth = read_dream(os.path.join(split_dir, "holdout.txt"))
   codes = sequences.encode(seqs, 110)
   result = {}
