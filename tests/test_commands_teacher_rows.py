@@ -22,13 +22,23 @@ def _table(path):
   return lines[0].split("\t"), rows
 
 
-def test_dream_rows_split_as_training_splits_them(tmp_path):
-  out = tmp_path / "teacher"
-  proc = run_module("madlab_dream.teacher_rows",
-                    f"--train_data={DATA / 'dream_demo_train.txt'}",
-                    "--seed=3", "--teacher_rows=400", "--teacher_kmer=3",
+#: The DREAM rows with the recipe's flags, a small teacher.
+DREAM_ARGS = ("--flagfile=experiments/small_data_prior.flags",
+              f"--train_data={DATA / 'dream_demo_train.txt'}", "--seed=3",
+              "--teacher_rows=400", "--teacher_kmer=3")
+
+
+@pytest.fixture(scope="module")
+def dream_teacher(tmp_path_factory):
+  out = tmp_path_factory.mktemp("dream") / "teacher"
+  proc = run_module("madlab_dream.teacher_rows", *DREAM_ARGS,
                     f"--output_dir={out}")
   assert proc.returncode == 0, proc.stderr[-2000:]
+  return out, proc
+
+
+def test_dream_rows_split_as_training_splits_them(dream_teacher, tmp_path):
+  out, proc = dream_teacher
   assert "k-mer ridge (k = 1..3)" in proc.stdout
   cache = preprocess(str(DATA / "dream_demo_train.txt"),
                      str(tmp_path / "cache"), DataConfig(seed=3))
@@ -47,9 +57,7 @@ def test_dream_rows_split_as_training_splits_them(tmp_path):
   assert len(rows) == 400 and header == ["sequence", "expression"]
   assert 0.3 < record["ridge_validation_r"]["expression"] < 0.9
   assert not (out / "test.tsv").exists()
-  again = run_module("madlab_dream.teacher_rows",
-                     f"--train_data={DATA / 'dream_demo_train.txt'}",
-                     "--seed=3", "--teacher_rows=400", "--teacher_kmer=3",
+  again = run_module("madlab_dream.teacher_rows", *DREAM_ARGS,
                      f"--output_dir={out}")
   assert again.returncode == 0, again.stderr[-2000:]
   assert (out / "teacher.tsv").read_text().splitlines()[1:] == [
@@ -89,3 +97,29 @@ def test_refusals_leave_everything_as_it_was(tmp_path):
                        f"--output_dir={tmp_path / 'y'}")
   assert_one_line_error(missing, "none.txt")
   assert not (tmp_path / "y").exists()
+
+
+def test_the_two_runs_of_the_recipe_read_the_tables(dream_teacher, tmp_path):
+  """small_data_teacher.flags on teacher.tsv, then the measured rows from
+  that run (a tiny model: the recipe's plumbing, not its accuracy)."""
+  import madlab_dream  # imports Keras: only this test trains
+  from madlab_dream.config import TINY_MODEL
+  out, _ = dream_teacher
+  tiny = {**TINY_MODEL, "eval_batch_size": 256, "progress": False,
+          "steps_per_epoch": 2, "epochs": 1, "jit_compile": "false",
+          "val_data": str(out / "validation.tsv")}
+  first = madlab_dream.train(
+      flagfile="experiments/small_data_teacher.flags", init_from=None,
+      train_data=str(out / "teacher.tsv"), model_dir=str(tmp_path / "s1"),
+      **tiny)
+  assert first.status == 0 and first.report["data"]["counts"]["train"] == 400
+  second = madlab_dream.train(
+      flagfile="experiments/small_data_prior.flags",
+      init_from=str(tmp_path / "s1"), sequence_column="sequence",
+      target_columns=["expression"], train_data=str(out / "train.tsv"),
+      model_dir=str(tmp_path / "s2"), baseline_kmer=0, **tiny)
+  counts = second.report["data"]["counts"]
+  record = json.loads((out / "teacher.json").read_text())
+  assert second.status == 0 and second.report["init_from"]
+  assert counts["train"] == record["rows"]["train"]
+  assert counts["validation"] == record["rows"]["validation"]
