@@ -11,6 +11,8 @@ Stages (a run with a report.json is not run again):
   recipes    trains each candidate recipe (RECIPES) on dev.txt, seed 1,
              with the run's own validation split of dev.txt; the best
              validation r chooses the recipe (never the held-out rows).
+             A TEACHER recipe is three steps (`teacher_run`): the k-mer
+             ridge's labelled rows, a run on them, the recipe from it.
   final      the chosen recipe with --seeds seeds, and the same recipe
              without the prior (from scratch); each run and the ensemble
              of the fine-tuned seeds (mean prediction) are scored on
