@@ -25,9 +25,9 @@ import tempfile
 
 from madlab_dream.commands import cli
 from madlab_dream.commands import flags
-from madlab_dream.training import kmer_teacher
 from madlab_dream.errors import InputError
 from madlab_dream.io import output_dirs
+from madlab_dream.training import kmer_teacher
 from madlab_dream.training import preparation
 
 #: The TeacherConfig fields that are flags.

@@ -146,9 +146,10 @@ def teach(cache, config: TeacherConfig, seed: int, folder: str,
       len(cache.val_codes), -1)
   ridge_r = {n: round(float(np.corrcoef(val_y[:, t], teacher.label(
       cache.val_codes)[:, t])[0, 1]), 4) for t, n in enumerate(names)}
-  say(f"k-mer ridge (k = 1..{config.teacher_kmer}) on {len(train_y):,} training "
-      f"rows: validation r {ridge_r}; {int(teacher.conserved.sum())} "
-      "conserved positions kept")
+  shown = ", ".join(f"{n} {r:.4f}" for n, r in ridge_r.items())
+  say(f"k-mer ridge (k = 1..{config.teacher_kmer}) on {len(train_y):,} "
+      f"training rows: validation r {shown}; "
+      f"{int(teacher.conserved.sum())} conserved positions kept")
   codes, source = teacher.variants(cache.train_codes, config.teacher_rows,
                                    seed)
   write_table(f"{folder}/teacher.tsv", names, codes, teacher.label(codes))
