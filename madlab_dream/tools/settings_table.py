@@ -13,10 +13,10 @@ from __future__ import annotations
 import dataclasses
 
 from madlab_dream import config
-from madlab_dream.training.kmer_teacher import TeacherConfig
 from madlab_dream.designing.options import DesignOptions
 from madlab_dream.explain.motifs import MotifsConfig
 from madlab_dream.explain.settings import ExplainConfig
+from madlab_dream.training.kmer_teacher import TeacherConfig
 
 PAGE = "docs/settings.md"
 
