@@ -28,6 +28,8 @@ import json
 import numpy as np
 
 from madlab_dream import baseline
+from madlab_dream import metrics
+from madlab_dream.io import sequences
 from madlab_dream.settings import Settings
 from madlab_dream.settings import check
 from madlab_dream.settings import number
@@ -119,11 +121,10 @@ def _table_lines(names: list[str], codes: np.ndarray, values: np.ndarray):
   """A header and one line per row: the sequence as the model reads it
   (the last L nt; the left padding of N dropped) and each value."""
   yield "\t".join(["sequence", *names]) + "\n"
-  table = np.frombuffer(b"ACGTN", np.uint8)
   values = np.asarray(values, np.float64).reshape(len(codes), -1)
-  for row, value in zip(table[np.asarray(codes)], values):
-    text = row.tobytes().decode("ascii").lstrip("N") or "N"
-    yield "\t".join([text, *(f"{v:.7g}" for v in value)]) + "\n"
+  for text, value in zip(sequences.decode(codes), values):
+    yield "\t".join([text.lstrip("N") or "N",
+                      *(f"{v:.7g}" for v in value)]) + "\n"
 
 
 def write_table(path: str, names: list[str], codes: np.ndarray,
@@ -144,8 +145,9 @@ def teach(cache, config: TeacherConfig, seed: int, folder: str,
   teacher = KmerTeacher.fit(cache.train_codes, train_y, config, seed)
   val_y = cache.to_expression(cache.val_targets).reshape(
       len(cache.val_codes), -1)
-  ridge_r = {n: round(float(np.corrcoef(val_y[:, t], teacher.label(
-      cache.val_codes)[:, t])[0, 1]), 4) for t, n in enumerate(names)}
+  val_pred = teacher.label(cache.val_codes)
+  ridge_r = {n: round(float(metrics.pearson(val_y[:, t], val_pred[:, t])), 4)
+             for t, n in enumerate(names)}
   shown = ", ".join(f"{n} {r:.4f}" for n, r in ridge_r.items())
   say(f"k-mer ridge (k = 1..{config.teacher_kmer}) on {len(train_y):,} "
       f"training rows: validation r {shown}; "

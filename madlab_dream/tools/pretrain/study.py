@@ -114,6 +114,13 @@ def split_rows(path: str, out_dir: str, fraction: float, seed: int) -> dict:
   return record
 
 
+def _logged(module: str, args: list[str], log_path: str) -> int:
+  """Runs python -m module args with its output in log_path; the status."""
+  with open(log_path, "w") as log:
+    return subprocess.run([sys.executable, "-m", module, *args], stdout=log,
+                          stderr=subprocess.STDOUT, check=False).returncode
+
+
 def train_run(run_dir: str, args: list[str], seed: int,
               score_only: bool = False) -> dict:
   """Trains one run (python -m madlab_dream.train) unless it has run;
@@ -127,17 +134,15 @@ def train_run(run_dir: str, args: list[str], seed: int,
   if score_only and not finished:
     return {"missing": True}
   if not finished:
-    command = [sys.executable, "-m", "madlab_dream.train", *args,
-               f"--seed={seed}", f"--model_dir={run_dir}"]
     os.makedirs(os.path.dirname(run_dir.rstrip("/")), exist_ok=True)
-    with open(log_path, "w") as log:
-      done = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT,
-                            check=False)
-    if done.returncode == 3 and not os.path.exists(report_path):
+    status = _logged("madlab_dream.train", [*args, f"--seed={seed}",
+                                            f"--model_dir={run_dir}"],
+                     log_path)
+    if status == 3 and not os.path.exists(report_path):
       with open(log_path) as log, open(diverged, "w") as f:
         f.write([line for line in log if line.strip()][-1])
-    elif done.returncode or not os.path.exists(report_path):
-      raise InputError(f"training run failed (status {done.returncode}; "
+    elif status or not os.path.exists(report_path):
+      raise InputError(f"training run failed (status {status}; "
                        f"see {log_path})", run_dir)
   if not os.path.exists(report_path):
     with open(diverged) as f:
@@ -149,12 +154,9 @@ def train_run(run_dir: str, args: list[str], seed: int,
 def _command(module: str, args: list[str], log_path: str) -> None:
   """Runs python -m module args, its output in log_path; InputError if it
   fails."""
-  with open(log_path, "w") as log:
-    done = subprocess.run([sys.executable, "-m", module, *args], stdout=log,
-                          stderr=subprocess.STDOUT, check=False)
-  if done.returncode:
-    raise InputError(f"{module} failed (status {done.returncode}; see "
-                     f"{log_path})")
+  status = _logged(module, args, log_path)
+  if status:
+    raise InputError(f"{module} failed (status {status}; see {log_path})")
 
 
 def teacher_run(run_dir: str, args: list[str], seed: int,
