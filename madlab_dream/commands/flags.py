@@ -457,3 +457,5 @@ def define_pretrain_study_flags(recipes: Sequence[str]) -> None:
           "Train nothing: score the runs that have finished.")
   _define(flags.DEFINE_enum, "chosen", None, "Use this recipe, not the best "
           "validation r of seed 1.", choices=list(recipes))
+  _define(flags.DEFINE_boolean, "scratch_runs", True, "With the final "
+          "stage, also train the chosen recipe without the prior.")

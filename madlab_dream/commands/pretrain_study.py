@@ -27,7 +27,7 @@ def run():
   results = study.study(
       f.real_data, f.deepstarr_dir, f.out_dir, f.stage, f.seeds,
       f.deepstarr_seeds, f.parallel, score_only=f.score_only,
-      chosen=f.chosen, command=" ".join(
+      chosen=f.chosen, scratch_runs=f.scratch_runs, command=" ".join(
           ["python -m madlab_dream.pretrain_study", *sys.argv[1:]]))
   print(study.table(results))
 

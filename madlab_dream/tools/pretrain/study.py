@@ -69,14 +69,18 @@ RECIPES = {
     "prior lr 3e-4 all rows rc_augment": ["--singleton_keep=1",
                                           "--rc_augment"],
     "prior lr 3e-4 kmer teacher": [],
+    "prior lr 3e-4 kmer teacher all rows": ["--singleton_keep=1"],
 }
 #: Recipes that are the k-mer teacher's three steps (`teacher_run`):
+#: "all rows" keeps every whole-number row, so that the ridge, stage 2 and
+#: the validation split see every row of the file, as the held-out rows do.
 #: `teacher_rows` on dev.txt with the runs' own data flags and seed, stage 1
 #: on its labelled variants (from the prior, or from scratch), stage 2 the
 #: base recipe from stage 1 on the measured training rows. Both stages
 #: choose their best epoch on the measured validation rows, the same rows
 #: as every other candidate of that seed; the ridge never sees them.
-TEACHER = ("prior lr 3e-4 kmer teacher",)
+TEACHER = ("prior lr 3e-4 kmer teacher",
+           "prior lr 3e-4 kmer teacher all rows")
 TEACHER_STAGE1 = ["--batch_size=128", "--epochs=3",
                   "--early_stopping_patience=2"]
 TABLE = ["--sequence_column=sequence", "--target_columns=expression"]
@@ -301,14 +305,34 @@ def scratch_name(chosen: str) -> str:
   return "scratch" if not extra else f"scratch {chosen}"
 
 
+def teacher_ridges_r(run_dirs: list[str], seeds: list[int],
+                     codes: np.ndarray, truth: np.ndarray) -> list[float]:
+  """Test r of each teacher run's own ridge: refitted, as `teacher_rows`
+  fits it (k = 5, the run's seed), on the run's measured training rows."""
+  import pandas as pd  # heavy: only the teacher's tables are read here
+  result = []
+  for run_dir, seed in zip(run_dirs, seeds):
+    table = os.path.join(run_dir.rstrip("/") + "_rows", "train.tsv")
+    if not os.path.exists(table):
+      continue
+    frame = pd.read_csv(table, sep="\t")
+    w, _ = baseline.fit(sequences.encode(frame["sequence"].tolist(), 110),
+                        frame["expression"].to_numpy(np.float64), KMER, seed)
+    result.append(round(float(metrics.pearson(
+        truth, baseline.predict(codes, w, KMER))), 4))
+  return result
+
+
 def stage_final(out_dir: str, split_dir: str, chosen: str, seeds: int,
-                parallel: int, score_only: bool = False) -> dict:
-  """The chosen recipe and from scratch, `seeds` seeds each, and the ridge,
-  scored on the held-out rows."""
+                parallel: int, score_only: bool = False,
+                scratch_runs: bool = True) -> dict:
+  """The chosen recipe and (with `scratch_runs`) from scratch, `seeds` seeds
+  each, and the ridge, scored on the held-out rows; a teacher recipe's own
+  ridges too."""
   dev = os.path.join(split_dir, "dev.txt")
   jobs = []
   scratch = scratch_name(chosen)
-  for prior, name in ((True, chosen), (False, scratch)):
+  for prior, name in ((True, chosen), (False, scratch))[:1 + scratch_runs]:
     for seed in range(1, seeds + 1):
       jobs.append((_run_dir(out_dir, "dream", name, seed),
                    _recipe_args(chosen, prior, dev), seed))
@@ -316,13 +340,18 @@ def stage_final(out_dir: str, split_dir: str, chosen: str, seeds: int,
   seqs, truth = read_dream(os.path.join(split_dir, "holdout.txt"))
   codes = sequences.encode(seqs, 110)
   result = {}
-  for key, name in (("fine_tuned", chosen), ("scratch", scratch)):
+  for key, name in (("fine_tuned", chosen), ("scratch", scratch))[
+      :1 + scratch_runs]:
     dirs = [_run_dir(out_dir, "dream", name, s) for s in range(1, seeds + 1)]
     result[key] = score_runs(dirs, codes, truth)
     result[key]["validation_r"] = [
         round(r["validation"]["pearson"], 4)
         for (d, _, _), r in zip(jobs, reports)
         if d in dirs and "validation" in r]
+  if chosen in TEACHER:
+    result["teacher_ridges"] = teacher_ridges_r(
+        [_run_dir(out_dir, "dream", chosen, s) for s in range(1, seeds + 1)],
+        list(range(1, seeds + 1)), codes, truth)
   dev_seqs, dev_y = read_dream(dev)
   result["ridge"] = ridge_r(sequences.encode(dev_seqs, 110), dev_y, codes,
                             truth)
@@ -391,7 +420,12 @@ def table(results: dict) -> str:
     lines += [f"Held-out real rows ({final['holdout_rows']}):", ""] + head
     lines += [_row(f"fine-tuned from the prior ({final['recipe']})",
                    final["fine_tuned"]),
-              _row("from scratch (same recipe)", final["scratch"]),
+              *([_row("from scratch (same recipe)", final["scratch"])]
+                if "scratch" in final else []),
+              *([f"| each seed's own ridge (its training rows) | "
+                 f"{np.mean(final['teacher_ridges']):.3f} | - | "
+                 + ", ".join(f"{r:.3f}" for r in final["teacher_ridges"])
+                 + " | - |"] if final.get("teacher_ridges") else []),
               f"| 5-mer ridge (all dev rows) | {final['ridge']:.3f} | - | - "
               "| - |",
               f"| the prior alone (no real rows) | {final['prior_alone']:.3f}"
@@ -412,7 +446,7 @@ def study(real_data: str, deepstarr_dir: str | None, out_dir: str,
           stage: str = "all", seeds: int = 5, deepstarr_seeds: int = 3,
           parallel: int = 2, holdout: float = 0.2, split_seed: int = 2031,
           command: str = "", score_only: bool = False,
-          chosen: str | None = None) -> dict:
+          chosen: str | None = None, scratch_runs: bool = True) -> dict:
   """Runs the stages (see the module docstring); returns results.json."""
   results_path = os.path.join(out_dir, "results.json")
   results = {}
@@ -430,9 +464,9 @@ def study(real_data: str, deepstarr_dir: str | None, out_dir: str,
         out_dir, os.path.join(split_dir, "dev.txt"), parallel, score_only,
         chosen)
   if stage in ("all", "final"):
-    results["final"] = stage_final(out_dir, split_dir,
-                                   results["recipes"]["chosen"], seeds,
-                                   parallel, score_only)
+    results["final"] = stage_final(
+        out_dir, split_dir, chosen or results["recipes"]["chosen"], seeds,
+        parallel, score_only, scratch_runs)
   if stage in ("all", "deepstarr") and deepstarr_dir:
     results["deepstarr"] = stage_deepstarr(out_dir, deepstarr_dir,
                                            deepstarr_seeds, parallel,
