@@ -1,6 +1,14 @@
 """The fine-tuning study's bookkeeping: a seeded held-out split made once,
-the from-scratch counterpart of a recipe, the results table."""
+the from-scratch counterpart of a recipe, the teacher's steps and its own
+ridges, the final stage and the results table."""
 
+import os
+
+import numpy as np
+
+from madlab_dream import baseline
+from madlab_dream import metrics
+from madlab_dream.io import sequences
 from madlab_dream.tools.pretrain import study
 
 
@@ -79,3 +87,70 @@ def test_the_teacher_recipe_runs_its_three_steps_on_the_same_split(
     assert second[-1] == f"--init_from={run_dir}_stage1"
     assert "--batch_size=128" not in second
   assert study.scratch_name(name) == "scratch lr 3e-4 kmer teacher"
+
+
+def test_the_all_rows_teacher_keeps_every_row_in_each_step(monkeypatch,
+                                                          tmp_path):
+  calls = []
+  monkeypatch.setattr(study, "_command", lambda module, args, log:
+                      calls.append(args))
+  monkeypatch.setattr(study, "train_run", lambda run_dir, args, seed,
+                      score_only=False: calls.append(args) or {})
+  name = "prior lr 3e-4 kmer teacher all rows"
+  assert name in study.TEACHER
+  study.teacher_run(str(tmp_path / "t_seed1"),
+                    study._recipe_args(name, True, "dev.txt"), 1)
+  rows, first, second = calls
+  for args in (rows, first, second):
+    assert "--singleton_keep=1" in args
+
+
+def _write_teacher_table(run_dir, seqs, values):
+  rows = run_dir + "_rows"
+  os.makedirs(rows)
+  with open(os.path.join(rows, "train.tsv"), "w") as f:
+    f.write("sequence\texpression\n")
+    f.writelines(f"{s}\t{v}\n" for s, v in zip(seqs, values))
+
+
+def test_each_teacher_ridge_is_refitted_on_its_own_rows_and_scored(tmp_path):
+  rng = np.random.default_rng(0)
+  seqs = ["".join(rng.choice(list("ACGT"), 40)) for _ in range(300)]
+  values = [s.count("A") + s.count("GC") + rng.normal() for s in seqs]
+  run = str(tmp_path / "t_seed3")
+  _write_teacher_table(run, seqs[:200], values[:200])
+  codes = sequences.encode(seqs[200:], 110)
+  truth = np.asarray(values[200:])
+  result = study.teacher_ridges_r([run, str(tmp_path / "missing")], [3, 4],
+                                  codes, truth)
+  w, _ = baseline.fit(sequences.encode(seqs[:200], 110),
+                      np.asarray(values[:200]), study.KMER, 3)
+  expected = metrics.pearson(truth, baseline.predict(codes, w, study.KMER))
+  assert result == [round(float(expected), 4)] and result[0] > 0.5
+
+
+def test_the_final_stage_can_leave_out_the_scratch_runs(monkeypatch,
+                                                        tmp_path):
+  jobs_seen = []
+  monkeypatch.setattr(study, "train_all", lambda jobs, *a, **k:
+                      jobs_seen.extend(jobs) or [{} for _ in jobs])
+  monkeypatch.setattr(study, "score_runs", lambda dirs, codes, truth: {
+      "runs": [0.5], "mean": 0.5, "sd": None, "ensemble": 0.5})
+  monkeypatch.setattr(study, "teacher_ridges_r", lambda *a: [0.6, 0.62])
+  monkeypatch.setattr(study, "prior_alone_r", lambda codes, truth: 0.1)
+  split = tmp_path / "split"
+  split.mkdir()
+  lines = "".join(f"{'ACGT'[i % 4] * 30}{'GT'[i % 2] * 5}\t{i % 7}\n"
+                  for i in range(60))
+  (split / "dev.txt").write_text(lines)
+  (split / "holdout.txt").write_text(lines)
+  name = "prior lr 3e-4 kmer teacher all rows"
+  final = study.stage_final(str(tmp_path), str(split), name, 2, 1,
+                            scratch_runs=False)
+  assert len(jobs_seen) == 2 and "scratch" not in final
+  assert all("--init_from=simulator" in args for _, args, _ in jobs_seen)
+  assert final["teacher_ridges"] == [0.6, 0.62]
+  text = study.table({"cpu": "cpu", "command": "cmd", "final": final})
+  assert "from scratch" not in text
+  assert "| each seed's own ridge (its training rows) | 0.610 | - | " \
+         "0.600, 0.620 | - |" in text

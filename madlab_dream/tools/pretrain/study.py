@@ -13,11 +13,12 @@ Stages (a run with a report.json is not run again):
              validation r chooses the recipe (never the held-out rows).
              A TEACHER recipe is three steps (`teacher_run`): the k-mer
              ridge's labelled rows, a run on them, the recipe from it.
-  final      the chosen recipe with --seeds seeds, and the same recipe
-             without the prior (from scratch); each run and the ensemble
-             of the fine-tuned seeds (mean prediction) are scored on
-             holdout.txt, beside a 5-mer ridge fitted on all of dev.txt
-             and the prior alone.
+  final      the chosen recipe (or --chosen) with --seeds seeds, and the
+             same recipe without the prior (from scratch; not with
+             --noscratch_runs); each run and the ensemble of the
+             fine-tuned seeds (mean prediction) are scored on holdout.txt,
+             beside a 5-mer ridge fitted on all of dev.txt, the prior
+             alone and, for a TEACHER recipe, each seed's own ridge.
   deepstarr  the DeepSTARR sample (train/val/test files, 249 nt, two
              targets): experiments/deepstarr.flags with and without the
              prior, --deepstarr_seeds seeds each, and the ridge.
