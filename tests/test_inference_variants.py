@@ -49,13 +49,16 @@ def test_ism_of_many_sequences_equals_one_by_one(predictor):
     np.testing.assert_array_equal(batch["position"][mine], one["positions"])
     assert list(batch["ref"][mine]) == one["ref"]
     assert list(batch["alt"][mine]) == one["alt"]
-    # The same model on other batches: float32 rounding only (predictions
-    # are about 10 on the expression scale, where an ulp is 1e-6).
-    assert batch["reference"][i] == pytest.approx(one["reference"], abs=2e-5)
+    # The same model on other batches: float32 rounding only. A CPU's
+    # kernels may sum in another order for another batch size, so allow 16
+    # ulps of the sequence's largest prediction (these reach 75, where an
+    # ulp is 7.6e-6); a wrong variant moves a prediction by far more.
+    tol = 16 * float(np.spacing(np.float32(np.abs(one["prediction"]).max())))
+    assert batch["reference"][i] == pytest.approx(one["reference"], abs=tol)
     np.testing.assert_allclose(batch["prediction"][mine], one["prediction"],
-                               rtol=0, atol=2e-5)
+                               rtol=0, atol=tol)
     np.testing.assert_allclose(batch["effect"][mine], one["effect"], rtol=0,
-                               atol=4e-5)
+                               atol=2 * tol)
     assert (one["first"], one["last"]) == (batch["first"][i],
                                            batch["last"][i])
   # Against predictions of the mutated strings themselves.
