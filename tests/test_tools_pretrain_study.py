@@ -3,6 +3,7 @@ the from-scratch counterpart of a recipe, the teacher's steps and its own
 ridges, the final stage and the results table."""
 
 import os
+import shutil
 
 import numpy as np
 
@@ -105,28 +106,48 @@ def test_the_all_rows_teacher_keeps_every_row_in_each_step(monkeypatch,
     assert "--singleton_keep=1" in args
 
 
-def _write_teacher_table(run_dir, seqs, values):
+def _write_teacher_tables(run_dir, seqs, values):
   rows = run_dir + "_rows"
   os.makedirs(rows)
-  with open(os.path.join(rows, "train.tsv"), "w") as f:
-    f.write("sequence\texpression\n")
-    f.writelines(f"{s}\t{v}\n" for s, v in zip(seqs, values))
+  for name, part in (("train", slice(0, 150)), ("validation",
+                                                slice(150, 200))):
+    with open(os.path.join(rows, f"{name}.tsv"), "w") as f:
+      f.write("sequence\texpression\n")
+      f.writelines(f"{s}\t{v}\n" for s, v in zip(seqs[part], values[part]))
 
 
-def test_each_teacher_ridge_is_refitted_on_its_own_rows_and_scored(tmp_path):
+def _finished_run(model_dir, run_dir):
+  shutil.copytree(model_dir, run_dir)
+  with open(os.path.join(run_dir, "report.json"), "w") as f:
+    f.write("{}")
+
+
+def test_the_teacher_report_refits_each_ridge_and_compares_the_runs(
+    tmp_path, exported_model):
   rng = np.random.default_rng(0)
   seqs = ["".join(rng.choice(list("ACGT"), 40)) for _ in range(300)]
   values = [s.count("A") + s.count("GC") + rng.normal() for s in seqs]
   run = str(tmp_path / "t_seed3")
-  _write_teacher_table(run, seqs[:200], values[:200])
+  _write_teacher_tables(run, seqs, values)
+  _finished_run(exported_model, run + "_stage1")
   codes = sequences.encode(seqs[200:], 110)
   truth = np.asarray(values[200:])
-  result = study.teacher_ridges_r([run, str(tmp_path / "missing")], [3, 4],
-                                  codes, truth)
-  w, _ = baseline.fit(sequences.encode(seqs[:200], 110),
-                      np.asarray(values[:200]), study.KMER, 3)
-  expected = metrics.pearson(truth, baseline.predict(codes, w, study.KMER))
-  assert result == [round(float(expected), 4)] and result[0] > 0.5
+  report = study.teacher_report([run, str(tmp_path / "missing")], [3, 4],
+                                codes, truth)
+  w, _ = baseline.fit(sequences.encode(seqs[:150], 110),
+                      np.asarray(values[:150]), study.KMER, 3)
+  ridge = baseline.predict(codes, w, study.KMER)
+  assert report["ridges"] == [round(float(metrics.pearson(truth, ridge)), 4)]
+  assert report["ridges"][0] > 0.5
+  # The first run has finished, the second has not: only the first is
+  # compared, on both sets of sequences.
+  assert set(report["agreement"]) == {"first_validation", "first_holdout"}
+  from madlab_dream.inference.ensemble import Ensemble  # heavy: TensorFlow
+  net = Ensemble.from_paths([run + "_stage1"]).predict_members(codes)[0]
+  assert report["agreement"]["first_holdout"] == [
+      round(float(metrics.pearson(ridge, net)), 4)]
+  assert report["first_runs"]["runs"] == [
+      round(float(metrics.pearson(truth, net)), 4)]
 
 
 def test_the_final_stage_can_leave_out_the_scratch_runs(monkeypatch,
@@ -136,7 +157,11 @@ def test_the_final_stage_can_leave_out_the_scratch_runs(monkeypatch,
                       jobs_seen.extend(jobs) or [{} for _ in jobs])
   monkeypatch.setattr(study, "score_runs", lambda dirs, codes, truth: {
       "runs": [0.5], "mean": 0.5, "sd": None, "ensemble": 0.5})
-  monkeypatch.setattr(study, "teacher_ridges_r", lambda *a: [0.6, 0.62])
+  monkeypatch.setattr(study, "teacher_report", lambda *a: {
+      "ridges": [0.6, 0.62], "first_runs": {"runs": [0.55, 0.57],
+                                            "mean": 0.56, "sd": 0.014,
+                                            "ensemble": 0.58},
+      "agreement": {"first_holdout": [0.95, 0.97]}})
   monkeypatch.setattr(study, "prior_alone_r", lambda codes, truth: 0.1)
   split = tmp_path / "split"
   split.mkdir()
@@ -149,8 +174,12 @@ def test_the_final_stage_can_leave_out_the_scratch_runs(monkeypatch,
                             scratch_runs=False)
   assert len(jobs_seen) == 2 and "scratch" not in final
   assert all("--init_from=simulator" in args for _, args, _ in jobs_seen)
-  assert final["teacher_ridges"] == [0.6, 0.62]
+  assert final["teacher"]["ridges"] == [0.6, 0.62]
   text = study.table({"cpu": "cpu", "command": "cmd", "final": final})
   assert "from scratch" not in text
-  assert "| each seed's own ridge (its training rows) | 0.610 | - | " \
+  assert "| each seed's own ridge (its training rows) | 0.610 | 0.014 | " \
          "0.600, 0.620 | - |" in text
+  assert "| its first run alone (labelled rows only) | 0.560 | 0.014 | " \
+         "0.550, 0.570 | 0.580 |" in text
+  assert "| agreement with the ridge, first run, holdout sequences | " \
+         "0.960 | - | 0.950, 0.970 | - |" in text

@@ -18,7 +18,8 @@ Stages (a run with a report.json is not run again):
              --noscratch_runs); each run and the ensemble of the
              fine-tuned seeds (mean prediction) are scored on holdout.txt,
              beside a 5-mer ridge fitted on all of dev.txt, the prior
-             alone and, for a TEACHER recipe, each seed's own ridge.
+             alone and, for a TEACHER recipe, each seed's own ridge, its
+             first runs and their agreement with it (`teacher_report`).
   deepstarr  the DeepSTARR sample (train/val/test files, 249 nt, two
              targets): experiments/deepstarr.flags with and without the
              prior, --deepstarr_seeds seeds each, and the ridge.
@@ -306,21 +307,49 @@ def scratch_name(chosen: str) -> str:
   return "scratch" if not extra else f"scratch {chosen}"
 
 
-def teacher_ridges_r(run_dirs: list[str], seeds: list[int],
-                     codes: np.ndarray, truth: np.ndarray) -> list[float]:
-  """Test r of each teacher run's own ridge: refitted, as `teacher_rows`
-  fits it (k = 5, the run's seed), on the run's measured training rows."""
+def _teacher_ridge(run_dir: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+  """(weights, validation codes): a teacher run's ridge, refitted as
+  `teacher_rows` fits it (k = 5, the run's seed) on its training rows."""
   import pandas as pd  # heavy: only the teacher's tables are read here
-  result = []
+  rows = run_dir.rstrip("/") + "_rows"
+  frames = {n: pd.read_csv(os.path.join(rows, f"{n}.tsv"), sep="\t")
+            for n in ("train", "validation")}
+  codes = {n: sequences.encode(f["sequence"].tolist(), 110)
+           for n, f in frames.items()}
+  w, _ = baseline.fit(codes["train"], frames["train"]["expression"]
+                      .to_numpy(np.float64), KMER, seed)
+  return w, codes["validation"]
+
+
+def teacher_report(run_dirs: list[str], seeds: list[int], codes: np.ndarray,
+                   truth: np.ndarray) -> dict:
+  """For the teacher runs (stage 2 directories) that have their tables:
+  `ridges`, each seed's own ridge's test r; `agreement`, r between each
+  run's predictions and its ridge's on the validation and on the test
+  sequences (no measured values used), for the first run (`_stage1`) and
+  the second; `first_runs`, the first runs scored as `score_runs`."""
+  from madlab_dream.inference.ensemble import Ensemble  # heavy: TensorFlow
+  result = {"ridges": [], "agreement": {}}
+  firsts = []
   for run_dir, seed in zip(run_dirs, seeds):
-    table = os.path.join(run_dir.rstrip("/") + "_rows", "train.tsv")
-    if not os.path.exists(table):
+    if not os.path.exists(os.path.join(run_dir.rstrip("/") + "_rows",
+                                       "train.tsv")):
       continue
-    frame = pd.read_csv(table, sep="\t")
-    w, _ = baseline.fit(sequences.encode(frame["sequence"].tolist(), 110),
-                        frame["expression"].to_numpy(np.float64), KMER, seed)
-    result.append(round(float(metrics.pearson(
-        truth, baseline.predict(codes, w, KMER))), 4))
+    w, val_codes = _teacher_ridge(run_dir, seed)
+    splits = {"validation": val_codes, "holdout": codes}
+    ridge = {n: baseline.predict(c, w, KMER) for n, c in splits.items()}
+    result["ridges"].append(round(float(metrics.pearson(
+        truth, ridge["holdout"])), 4))
+    firsts.append(run_dir.rstrip("/") + "_stage1")
+    for stage, d in (("first", firsts[-1]), ("second", run_dir)):
+      if not _finished([d])[0]:
+        continue
+      member = Ensemble.from_paths([d])
+      for name, c in splits.items():
+        result["agreement"].setdefault(f"{stage}_{name}", []).append(round(
+            float(metrics.pearson(ridge[name], member.predict_members(c)[0])),
+            4))
+  result["first_runs"] = score_runs(firsts, codes, truth)
   return result
 
 
@@ -350,7 +379,7 @@ def stage_final(out_dir: str, split_dir: str, chosen: str, seeds: int,
         for (d, _, _), r in zip(jobs, reports)
         if d in dirs and "validation" in r]
   if chosen in TEACHER:
-    result["teacher_ridges"] = teacher_ridges_r(
+    result["teacher"] = teacher_report(
         [_run_dir(out_dir, "dream", chosen, s) for s in range(1, seeds + 1)],
         list(range(1, seeds + 1)), codes, truth)
   dev_seqs, dev_y = read_dream(dev)
@@ -400,6 +429,26 @@ def _row(label: str, score: dict) -> str:
           f"| {fmt(score['ensemble'])} |")
 
 
+def _teacher_rows(report: dict | None) -> list[str]:
+  """The teacher's lines of the held-out table: its ridges, its first runs
+  and each run's agreement with its ridge (mean and range over seeds)."""
+  if not report or not report["ridges"]:
+    return []
+  ridges = report["ridges"]
+  lines = [f"| each seed's own ridge (its training rows) | "
+           f"{np.mean(ridges):.3f} | "
+           f"{np.std(ridges, ddof=1) if len(ridges) > 1 else 0:.3f} | "
+           + ", ".join(f"{r:.3f}" for r in ridges) + " | - |",
+           _row("its first run alone (labelled rows only)",
+                report["first_runs"])]
+  for key, values in report["agreement"].items():
+    stage, split = key.split("_")
+    lines.append(f"| agreement with the ridge, {stage} run, {split} "
+                 f"sequences | {np.mean(values):.3f} | - | "
+                 + ", ".join(f"{r:.3f}" for r in values) + " | - |")
+  return lines
+
+
 def table(results: dict) -> str:
   """results.json as markdown: the recipes, the held-out table, DeepSTARR."""
   lines = [f"Measured on {results['cpu']} by `{results['command']}`.", ""]
@@ -423,10 +472,7 @@ def table(results: dict) -> str:
                    final["fine_tuned"]),
               *([_row("from scratch (same recipe)", final["scratch"])]
                 if "scratch" in final else []),
-              *([f"| each seed's own ridge (its training rows) | "
-                 f"{np.mean(final['teacher_ridges']):.3f} | - | "
-                 + ", ".join(f"{r:.3f}" for r in final["teacher_ridges"])
-                 + " | - |"] if final.get("teacher_ridges") else []),
+              *_teacher_rows(final.get("teacher")),
               f"| 5-mer ridge (all dev rows) | {final['ridge']:.3f} | - | - "
               "| - |",
               f"| the prior alone (no real rows) | {final['prior_alone']:.3f}"
