@@ -242,7 +242,12 @@ def score_runs(run_dirs: list[str], codes: np.ndarray, truth: np.ndarray,
     return result
   from madlab_dream.inference.ensemble import Ensemble  # heavy: TensorFlow
   ensemble = Ensemble.from_paths(done, target=target)
-  members = ensemble.predict_members(codes)
+  return member_scores(ensemble.predict_members(codes), truth, result)
+
+
+def member_scores(members: np.ndarray, truth: np.ndarray,
+                  result: dict) -> dict:
+  """Fills `result` (as score_runs) from members' predictions [M, N]."""
   each = [float(metrics.pearson(truth, m)) for m in members]
   result.update(
       runs=[round(r, 4) for r in each], mean=round(float(np.mean(each)), 4),
@@ -330,7 +335,7 @@ def teacher_report(run_dirs: list[str], seeds: list[int], codes: np.ndarray,
   the second; `first_runs`, the first runs scored as `score_runs`."""
   from madlab_dream.inference.ensemble import Ensemble  # heavy: TensorFlow
   result = {"ridges": [], "agreement": {}}
-  firsts = []
+  firsts, first_predictions = [], []
   for run_dir, seed in zip(run_dirs, seeds):
     if not os.path.exists(os.path.join(run_dir.rstrip("/") + "_rows",
                                        "train.tsv")):
@@ -346,10 +351,15 @@ def teacher_report(run_dirs: list[str], seeds: list[int], codes: np.ndarray,
         continue
       member = Ensemble.from_paths([d])
       for name, c in splits.items():
+        net = member.predict_members(c)[0]
         result["agreement"].setdefault(f"{stage}_{name}", []).append(round(
-            float(metrics.pearson(ridge[name], member.predict_members(c)[0])),
-            4))
-  result["first_runs"] = score_runs(firsts, codes, truth)
+            float(metrics.pearson(ridge[name], net)), 4))
+        if (stage, name) == ("first", "holdout"):
+          first_predictions.append(net)
+  result["first_runs"] = {"diverged": len(_finished(firsts)[1]), "runs": [],
+                          "mean": None, "sd": None, "ensemble": None}
+  if first_predictions:
+    member_scores(np.stack(first_predictions), truth, result["first_runs"])
   return result
 
 
