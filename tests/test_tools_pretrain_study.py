@@ -3,14 +3,18 @@ the from-scratch counterpart of a recipe, the teacher's steps and its own
 ridges, the final stage and the results table."""
 
 import os
+import pathlib
 import shutil
 
 import numpy as np
 
 from madlab_dream import baseline
 from madlab_dream import metrics
+from madlab_dream.commands import flags
 from madlab_dream.io import sequences
 from madlab_dream.tools.pretrain import study
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
 
 
 def test_the_split_is_seeded_disjoint_complete_and_kept(tmp_path):
@@ -183,3 +187,75 @@ def test_the_final_stage_can_leave_out_the_scratch_runs(monkeypatch,
          "0.550, 0.570 | 0.580 |" in text
   assert "| agreement with the ridge, first run, holdout sequences | " \
          "0.960 | - | 0.950, 0.970 | - |" in text
+
+
+def test_the_refit_trains_the_base_run_again_on_every_row_it_chose(
+    monkeypatch, tmp_path):
+  monkeypatch.chdir(REPO)
+  calls = []
+  monkeypatch.setattr(study, "teacher_run", lambda run_dir, args, seed,
+                      score_only=False: calls.append(run_dir) or
+                      {"best_epoch": 2})
+  monkeypatch.setattr(study, "train_run", lambda run_dir, args, seed,
+                      score_only=False: calls.append((run_dir, args)) or {})
+  rng = np.random.default_rng(1)
+  seqs = ["".join(rng.choice(list("ACGT"), 40)) for _ in range(200)]
+  base = str(tmp_path / "t_seed1")
+  _write_teacher_tables(base, seqs, rng.normal(size=200))
+  name = "prior lr 3e-4 kmer teacher all rows refit"
+  assert study._final_dir(str(tmp_path), name, True, 1) == os.path.join(
+      tmp_path, "runs", "dream",
+      "prior_lr_3e4_kmer_teacher_all_rows_seed1_refit")
+  study.refit_run(base + "_refit", study._recipe_args(name, True, "dev.txt"),
+                  1)
+  (first, (run_dir, args)) = calls
+  assert first == base and run_dir == base + "_refit"
+  every = f"{base}_rows/train_and_validation.tsv"
+  lines = open(every).read().splitlines()
+  assert lines[0] == "sequence\texpression" and len(lines) == 201
+  assert [line.split("\t")[0] for line in lines[1:]] == seqs
+  assert f"--train_data={every}" in args
+  assert f"--init_from={base}_stage1" in args
+  assert "--init_from=simulator" not in args and "--singleton_keep=1" in args
+  assert not [a for a in args if a.startswith("--val_data")]
+  # The arguments are a valid training run: the last --epochs wins.
+  run = flags.run_config_from_args(args)
+  assert run.train.epochs == 2 and not run.has_validation
+  assert not run.train.select_on_validation
+
+
+def test_the_final_stage_of_a_refit_scores_it_beside_its_base(monkeypatch,
+                                                             tmp_path):
+  jobs_seen, scored = [], []
+  monkeypatch.setattr(study, "train_all", lambda jobs, *a, **k:
+                      jobs_seen.extend(jobs) or [{} for _ in jobs])
+  monkeypatch.setattr(study, "score_runs", lambda dirs, codes, truth:
+                      scored.append(dirs) or {
+                          "runs": [0.5], "mean": 0.5, "sd": None,
+                          "ensemble": 0.5})
+  monkeypatch.setattr(study, "teacher_report", lambda dirs, *a:
+                      scored.append(dirs) or {"ridges": []})
+  monkeypatch.setattr(study, "prior_alone_r", lambda codes, truth: 0.1)
+  split = tmp_path / "split"
+  split.mkdir()
+  lines = "".join(f"{'ACGT'[i % 4] * 30}{'GT'[i % 2] * 5}\t{i % 7}\n"
+                  for i in range(60))
+  (split / "dev.txt").write_text(lines)
+  (split / "holdout.txt").write_text(lines)
+  name = "prior lr 3e-4 kmer teacher all rows refit"
+  final = study.stage_final(str(tmp_path), str(split), name, 2, 1,
+                            scratch_runs=False)
+  base = [os.path.join(tmp_path, "runs", "dream",
+                       f"prior_lr_3e4_kmer_teacher_all_rows_seed{s}")
+          for s in (1, 2)]
+  assert [d for d, _, _ in jobs_seen] == [b + "_refit" for b in base]
+  assert scored == [[b + "_refit" for b in base], base, base]
+  text = study.table({"cpu": "cpu", "command": "cmd", "final": final})
+  assert "| before the refit (prior lr 3e-4 kmer teacher all rows) | " \
+         "0.500 |" in text
+  # The recipes stage compares validation r, which a refit has none of.
+  jobs_seen.clear()
+  candidates = study.stage_recipes(str(tmp_path), "dev.txt", 1,
+                                   chosen=name)["candidates"]
+  assert name not in candidates and len(jobs_seen) == len(candidates)
+  assert set(candidates) == set(study.RECIPES) - set(study.REFIT)

@@ -13,6 +13,9 @@ Stages (a run with a report.json is not run again):
              validation r chooses the recipe (never the held-out rows).
              A TEACHER recipe is three steps (`teacher_run`): the k-mer
              ridge's labelled rows, a run on them, the recipe from it.
+             A REFIT recipe (`refit_run`) adds a fourth: the last run
+             again on the training and validation rows together, for the
+             passes validation chose; it is not a candidate here.
   final      the chosen recipe (or --chosen) with --seeds seeds, and the
              same recipe without the prior (from scratch; not with
              --noscratch_runs); each run and the ensemble of the
@@ -72,6 +75,7 @@ RECIPES = {
                                           "--rc_augment"],
     "prior lr 3e-4 kmer teacher": [],
     "prior lr 3e-4 kmer teacher all rows": ["--singleton_keep=1"],
+    "prior lr 3e-4 kmer teacher all rows refit": ["--singleton_keep=1"],
 }
 #: Recipes that are the k-mer teacher's three steps (`teacher_run`):
 #: "all rows" keeps every whole-number row, so that the ridge, stage 2 and
@@ -83,6 +87,17 @@ RECIPES = {
 #: as every other candidate of that seed; the ridge never sees them.
 TEACHER = ("prior lr 3e-4 kmer teacher",
            "prior lr 3e-4 kmer teacher all rows")
+#: Recipes that end with a refit (`refit_run`), each with its base recipe:
+#: the base's steps as they are, then its last run again from the same
+#: start on its training and validation rows together (every row of
+#: dev.txt, as the reference ridge sees them), for the passes the base's
+#: validation chose, with no validation left to choose on. Its runs sit
+#: beside the base's (`<base run>_refit`), and the recipes stage leaves it
+#: out: it has no validation r to be compared on.
+REFIT = {"prior lr 3e-4 kmer teacher all rows refit":
+         "prior lr 3e-4 kmer teacher all rows"}
+REFIT_ARGS = ["--val_fraction=0", "--noselect_on_validation",
+              "--early_stopping_patience=0"]
 TEACHER_STAGE1 = ["--batch_size=128", "--epochs=3",
                   "--early_stopping_patience=2"]
 TABLE = ["--sequence_column=sequence", "--target_columns=expression"]
@@ -173,8 +188,7 @@ def teacher_run(run_dir: str, args: list[str], seed: int,
   if score_only:
     return train_run(run_dir, [], seed, score_only=True)
   rows, stage1 = run_dir.rstrip("/") + "_rows", run_dir.rstrip("/") + "_stage1"
-  base = [a for a in args
-          if not a.startswith(("--init_from", "--freeze", "--train_data"))]
+  base = _without_start_and_data(args)
   if not os.path.exists(os.path.join(rows, "teacher.json")):
     os.makedirs(os.path.dirname(rows), exist_ok=True)
     _command("madlab_dream.teacher_rows",
@@ -188,6 +202,37 @@ def teacher_run(run_dir: str, args: list[str], seed: int,
     return first
   return train_run(run_dir, [*base, *tables, f"--train_data={rows}/train.tsv",
                              f"--init_from={stage1}"], seed)
+
+
+def _without_start_and_data(args: list[str]) -> list[str]:
+  """A recipe's arguments less its start (prior, freeze) and its data."""
+  return [a for a in args
+          if not a.startswith(("--init_from", "--freeze", "--train_data"))]
+
+
+def refit_run(run_dir: str, args: list[str], seed: int,
+              score_only: bool = False) -> dict:
+  """A REFIT recipe for one seed: its base's steps (teacher_run in
+  `run_dir` less `_refit`), then the base's second run again from the
+  base's first run on train.tsv and validation.tsv together, for the
+  base's best epoch count (REFIT_ARGS: no validation). Returns the
+  refit's report (as train_run)."""
+  if score_only:
+    return train_run(run_dir, [], seed, score_only=True)
+  base_dir = run_dir.rstrip("/").removesuffix("_refit")
+  chosen = teacher_run(base_dir, args, seed)
+  if "diverged" in chosen:
+    return chosen
+  rows = base_dir + "_rows"
+  every = os.path.join(rows, "train_and_validation.tsv")
+  with open(os.path.join(rows, "train.tsv")) as train, open(
+      os.path.join(rows, "validation.tsv")) as val, open(every, "w") as f:
+    f.writelines(train)
+    f.writelines(val.readlines()[1:])  # one header: train.tsv's
+  return train_run(run_dir, [*_without_start_and_data(args), *TABLE,
+                             *REFIT_ARGS, f"--epochs={chosen['best_epoch']}",
+                             f"--train_data={every}",
+                             f"--init_from={base_dir}_stage1"], seed)
 
 
 def _finished(run_dirs: list[str]) -> tuple[list[str], list[str]]:
@@ -205,7 +250,8 @@ def train_all(jobs: list[tuple[str, list[str], int]], parallel: int,
   """Runs train_run over jobs (run_dir, args, seed), `parallel` at once;
   teacher_run for a job whose recipe (`recipes`, one per job) is in
   TEACHER."""
-  runners = [teacher_run if name in TEACHER else train_run
+  runners = [refit_run if name in REFIT else
+             teacher_run if name in TEACHER else train_run
              for name in (recipes or [None] * len(jobs))]
   with concurrent.futures.ThreadPoolExecutor(parallel) as pool:
     return list(pool.map(
@@ -289,7 +335,7 @@ def stage_recipes(out_dir: str, dev: str, parallel: int,
                   ) -> dict:
   """Seed 1 of each candidate on dev.txt; the best validation r wins
   (or `chosen`, named by the caller, who says why)."""
-  names = list(RECIPES)
+  names = [n for n in RECIPES if n not in REFIT]
   reports = train_all([(_run_dir(out_dir, "dream", n, 1),
                         _recipe_args(n, True, dev), 1) for n in names],
                       parallel, score_only, names)
@@ -301,6 +347,15 @@ def stage_recipes(out_dir: str, dev: str, parallel: int,
     chosen = max((n for n in names if scores[n]["validation_r"] is not None),
                  key=lambda n: scores[n]["validation_r"])
   return {"candidates": scores, "chosen": chosen}
+
+
+def _final_dir(out_dir: str, chosen: str, prior: bool, seed: int) -> str:
+  """A final-stage run of `chosen` from the prior or from scratch; a
+  REFIT's sits beside its base's run (`_refit`)."""
+  base = REFIT.get(chosen, chosen)
+  name = base if prior else scratch_name(base)
+  return (_run_dir(out_dir, "dream", name, seed)
+          + ("_refit" if chosen in REFIT else ""))
 
 
 def scratch_name(chosen: str) -> str:
@@ -368,30 +423,33 @@ def stage_final(out_dir: str, split_dir: str, chosen: str, seeds: int,
                 scratch_runs: bool = True) -> dict:
   """The chosen recipe and (with `scratch_runs`) from scratch, `seeds` seeds
   each, and the ridge, scored on the held-out rows; a teacher recipe's own
-  ridges too."""
+  ridges too, and a REFIT's base runs."""
   dev = os.path.join(split_dir, "dev.txt")
-  jobs = []
-  scratch = scratch_name(chosen)
-  for prior, name in ((True, chosen), (False, scratch))[:1 + scratch_runs]:
-    for seed in range(1, seeds + 1):
-      jobs.append((_run_dir(out_dir, "dream", name, seed),
-                   _recipe_args(chosen, prior, dev), seed))
-  reports = train_all(jobs, parallel, score_only, [chosen] * len(jobs))
+  groups = {"fine_tuned": True, "scratch": False}
+  groups = dict(list(groups.items())[:1 + scratch_runs])
+  dirs = {key: [_final_dir(out_dir, chosen, prior, s)
+                for s in range(1, seeds + 1)] for key, prior in groups.items()}
+  jobs = [(d, _recipe_args(chosen, groups[key], dev), s)
+          for key in groups for s, d in enumerate(dirs[key], 1)]
+  reports = dict(zip([d for d, _, _ in jobs],
+                     train_all(jobs, parallel, score_only,
+                               [chosen] * len(jobs))))
   seqs, truth = read_dream(os.path.join(split_dir, "holdout.txt"))
   codes = sequences.encode(seqs, 110)
   result = {}
-  for key, name in (("fine_tuned", chosen), ("scratch", scratch))[
-      :1 + scratch_runs]:
-    dirs = [_run_dir(out_dir, "dream", name, s) for s in range(1, seeds + 1)]
-    result[key] = score_runs(dirs, codes, truth)
+  for key in groups:
+    result[key] = score_runs(dirs[key], codes, truth)
     result[key]["validation_r"] = [
-        round(r["validation"]["pearson"], 4)
-        for (d, _, _), r in zip(jobs, reports)
-        if d in dirs and "validation" in r]
-  if chosen in TEACHER:
-    result["teacher"] = teacher_report(
-        [_run_dir(out_dir, "dream", chosen, s) for s in range(1, seeds + 1)],
-        list(range(1, seeds + 1)), codes, truth)
+        round(reports[d]["validation"]["pearson"], 4) for d in dirs[key]
+        if "validation" in reports[d]]
+  base = REFIT.get(chosen, chosen)
+  base_dirs = [_final_dir(out_dir, base, True, s)
+               for s in range(1, seeds + 1)]
+  if chosen in REFIT:
+    result["refit_base"] = score_runs(base_dirs, codes, truth)
+  if base in TEACHER:
+    result["teacher"] = teacher_report(base_dirs, list(range(1, seeds + 1)),
+                                       codes, truth)
   dev_seqs, dev_y = read_dream(dev)
   result["ridge"] = ridge_r(sequences.encode(dev_seqs, 110), dev_y, codes,
                             truth)
@@ -482,6 +540,9 @@ def table(results: dict) -> str:
                    final["fine_tuned"]),
               *([_row("from scratch (same recipe)", final["scratch"])]
                 if "scratch" in final else []),
+              *([_row(f"before the refit ({REFIT[final['recipe']]})",
+                      final["refit_base"])]
+                if "refit_base" in final else []),
               *_teacher_rows(final.get("teacher")),
               f"| 5-mer ridge (all dev rows) | {final['ridge']:.3f} | - | - "
               "| - |",
