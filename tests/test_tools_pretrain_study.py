@@ -227,8 +227,10 @@ def test_the_refit_trains_the_base_run_again_on_every_row_it_chose(
 def test_the_final_stage_of_a_refit_scores_it_beside_its_base(monkeypatch,
                                                              tmp_path):
   jobs_seen, scored = [], []
+  # A run without validation rows reports "validation": null.
   monkeypatch.setattr(study, "train_all", lambda jobs, *a, **k:
-                      jobs_seen.extend(jobs) or [{} for _ in jobs])
+                      jobs_seen.extend(jobs) or [{"validation": None}
+                                                 for _ in jobs])
   monkeypatch.setattr(study, "score_runs", lambda dirs, codes, truth:
                       scored.append(dirs) or {
                           "runs": [0.5], "mean": 0.5, "sd": None,

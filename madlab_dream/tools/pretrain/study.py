@@ -340,7 +340,7 @@ def stage_recipes(out_dir: str, dev: str, parallel: int,
                         _recipe_args(n, True, dev), 1) for n in names],
                       parallel, score_only, names)
   scores = {n: {"validation_r": round(r["validation"]["pearson"], 4),
-                "best_epoch": r["best_epoch"]} if "validation" in r else
+                "best_epoch": r["best_epoch"]} if r.get("validation") else
             {"validation_r": None, "best_epoch": None}
             for n, r in zip(names, reports)}
   if chosen is None:
@@ -441,7 +441,7 @@ def stage_final(out_dir: str, split_dir: str, chosen: str, seeds: int,
     result[key] = score_runs(dirs[key], codes, truth)
     result[key]["validation_r"] = [
         round(reports[d]["validation"]["pearson"], 4) for d in dirs[key]
-        if "validation" in reports[d]]
+        if reports[d].get("validation")]  # a refit has none
   base = REFIT.get(chosen, chosen)
   base_dirs = [_final_dir(out_dir, base, True, s)
                for s in range(1, seeds + 1)]
