@@ -218,6 +218,11 @@ def test_the_refit_trains_the_base_run_again_on_every_row_it_chose(
   assert f"--init_from={base}_stage1" in args
   assert "--init_from=simulator" not in args and "--singleton_keep=1" in args
   assert not [a for a in args if a.startswith("--val_data")]
+  # A second call keeps the table it wrote (the study reruns nothing).
+  os.utime(every, (0, 0))
+  study.refit_run(base + "_refit", study._recipe_args(name, True, "dev.txt"),
+                  1)
+  assert os.path.getmtime(every) == 0
   # The arguments are a valid training run: the last --epochs wins.
   run = flags.run_config_from_args(args)
   assert run.train.epochs == 2 and not run.has_validation

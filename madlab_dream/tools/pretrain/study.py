@@ -220,17 +220,19 @@ def refit_run(run_dir: str, args: list[str], seed: int,
   if score_only:
     return train_run(run_dir, [], seed, score_only=True)
   base_dir = run_dir.rstrip("/").removesuffix("_refit")
-  chosen = teacher_run(base_dir, args, seed)
-  if "diverged" in chosen:
-    return chosen
+  base_report = teacher_run(base_dir, args, seed)
+  if "diverged" in base_report:
+    return base_report
   rows = base_dir + "_rows"
   every = os.path.join(rows, "train_and_validation.tsv")
-  with open(os.path.join(rows, "train.tsv")) as train, open(
-      os.path.join(rows, "validation.tsv")) as val, open(every, "w") as f:
-    f.writelines(train)
-    f.writelines(val.readlines()[1:])  # one header: train.tsv's
+  if not os.path.exists(every):
+    with open(os.path.join(rows, "train.tsv")) as train, open(
+        os.path.join(rows, "validation.tsv")) as val, open(every, "w") as f:
+      f.writelines(train)
+      f.writelines(val.readlines()[1:])  # one header: train.tsv's
   return train_run(run_dir, [*_without_start_and_data(args), *TABLE,
-                             *REFIT_ARGS, f"--epochs={chosen['best_epoch']}",
+                             *REFIT_ARGS,
+                             f"--epochs={base_report['best_epoch']}",
                              f"--train_data={every}",
                              f"--init_from={base_dir}_stage1"], seed)
 
@@ -248,8 +250,8 @@ def train_all(jobs: list[tuple[str, list[str], int]], parallel: int,
               score_only: bool = False, recipes: list[str] | None = None
               ) -> list:
   """Runs train_run over jobs (run_dir, args, seed), `parallel` at once;
-  teacher_run for a job whose recipe (`recipes`, one per job) is in
-  TEACHER."""
+  refit_run or teacher_run for a job whose recipe (`recipes`, one per job)
+  is in REFIT or TEACHER."""
   runners = [refit_run if name in REFIT else
              teacher_run if name in TEACHER else train_run
              for name in (recipes or [None] * len(jobs))]
