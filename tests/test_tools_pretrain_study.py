@@ -154,6 +154,17 @@ def test_the_teacher_report_refits_each_ridge_and_compares_the_runs(
       round(float(metrics.pearson(truth, net)), 4)]
 
 
+def _split_dir(tmp_path):
+  """A split directory whose dev.txt and holdout.txt hold the same 60 rows."""
+  split = tmp_path / "split"
+  split.mkdir()
+  lines = "".join(f"{'ACGT'[i % 4] * 30}{'GT'[i % 2] * 5}\t{i % 7}\n"
+                  for i in range(60))
+  (split / "dev.txt").write_text(lines)
+  (split / "holdout.txt").write_text(lines)
+  return split
+
+
 def test_the_final_stage_can_leave_out_the_scratch_runs(monkeypatch,
                                                         tmp_path):
   jobs_seen = []
@@ -167,12 +178,7 @@ def test_the_final_stage_can_leave_out_the_scratch_runs(monkeypatch,
                                             "ensemble": 0.58},
       "agreement": {"first_holdout": [0.95, 0.97]}})
   monkeypatch.setattr(study, "prior_alone_r", lambda codes, truth: 0.1)
-  split = tmp_path / "split"
-  split.mkdir()
-  lines = "".join(f"{'ACGT'[i % 4] * 30}{'GT'[i % 2] * 5}\t{i % 7}\n"
-                  for i in range(60))
-  (split / "dev.txt").write_text(lines)
-  (split / "holdout.txt").write_text(lines)
+  split = _split_dir(tmp_path)
   name = "prior lr 3e-4 kmer teacher all rows"
   final = study.stage_final(str(tmp_path), str(split), name, 2, 1,
                             scratch_runs=False)
@@ -243,12 +249,7 @@ def test_the_final_stage_of_a_refit_scores_it_beside_its_base(monkeypatch,
   monkeypatch.setattr(study, "teacher_report", lambda dirs, *a:
                       scored.append(dirs) or {"ridges": []})
   monkeypatch.setattr(study, "prior_alone_r", lambda codes, truth: 0.1)
-  split = tmp_path / "split"
-  split.mkdir()
-  lines = "".join(f"{'ACGT'[i % 4] * 30}{'GT'[i % 2] * 5}\t{i % 7}\n"
-                  for i in range(60))
-  (split / "dev.txt").write_text(lines)
-  (split / "holdout.txt").write_text(lines)
+  split = _split_dir(tmp_path)
   name = "prior lr 3e-4 kmer teacher all rows refit"
   final = study.stage_final(str(tmp_path), str(split), name, 2, 1,
                             scratch_runs=False)

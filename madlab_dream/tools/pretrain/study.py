@@ -427,8 +427,7 @@ def stage_final(out_dir: str, split_dir: str, chosen: str, seeds: int,
   each, and the ridge, scored on the held-out rows; a teacher recipe's own
   ridges too, and a REFIT's base runs."""
   dev = os.path.join(split_dir, "dev.txt")
-  groups = {"fine_tuned": True, "scratch": False}
-  groups = dict(list(groups.items())[:1 + scratch_runs])
+  groups = {"fine_tuned": True, **({"scratch": False} if scratch_runs else {})}
   dirs = {key: [_final_dir(out_dir, chosen, prior, s)
                 for s in range(1, seeds + 1)] for key, prior in groups.items()}
   jobs = [(d, _recipe_args(chosen, groups[key], dev), s)
